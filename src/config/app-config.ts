@@ -1,0 +1,53 @@
+import { parseAdminTokens, type AuthConfig } from '../auth/auth-config.js';
+import { BackgroundTasksConfig } from '../background-tasks/background-tasks.config.js';
+import { DatabaseConfig } from '../database/database-config.js';
+import { parseDatabaseUrl } from '../database/database-url.js';
+import { parseDuration } from './duration.js';
+import { validateEnvironment } from './environment.js';
+
+export type AppRole = 'all' | 'api' | 'worker';
+
+export class HttpConfig {
+  constructor(
+    readonly port: number,
+    /** False for APP_ROLE=worker: the process serves health and metrics but no /api. */
+    readonly servesApi: boolean,
+  ) {}
+}
+
+/** The whole configuration, typed and validated once at boot. */
+export interface AppConfig {
+  readonly nodeEnv: 'development' | 'production' | 'test';
+  readonly role: AppRole;
+  readonly http: HttpConfig;
+  readonly database: DatabaseConfig;
+  readonly backgroundTasks: BackgroundTasksConfig;
+  readonly auth: AuthConfig;
+}
+
+/** Builds the configuration from environment variables; throws a ConfigurationError naming what is wrong. */
+export function loadAppConfig(env: Record<string, string | undefined>): AppConfig {
+  const vars = validateEnvironment(env);
+  const target = parseDatabaseUrl(vars.DATABASE_URL);
+  const defaultSchema = { sqlite: undefined, postgres: 'public', sqlserver: 'dbo' }[target.engine];
+  const ms = (text: string) => parseDuration(text) as number; // validated above
+  return {
+    nodeEnv: vars.NODE_ENV,
+    role: vars.APP_ROLE,
+    http: new HttpConfig(vars.PORT, vars.APP_ROLE !== 'worker'),
+    database: new DatabaseConfig(
+      target,
+      target.engine === 'sqlite' ? undefined : (vars.SchemaName ?? defaultSchema),
+    ),
+    backgroundTasks: new BackgroundTasksConfig({
+      runsWorker: vars.APP_ROLE !== 'api',
+      concurrency: vars.WORKER_CONCURRENCY,
+      batchSize: vars.BatchSize,
+      pollingDelayMs: ms(vars.PollingDelay),
+      maxRetryCount: vars.MaxRetryCount,
+      leaseDurationMs: ms(vars.LEASE_DURATION),
+      shutdownGracePeriodMs: ms(vars.SHUTDOWN_GRACE_PERIOD),
+    }),
+    auth: parseAdminTokens(vars.ADMIN_TOKENS, vars.NODE_ENV),
+  };
+}

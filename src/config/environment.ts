@@ -1,0 +1,141 @@
+import { plainToInstance, Transform, Type } from 'class-transformer';
+import {
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  Min,
+  registerDecorator,
+  validateSync,
+  type ValidationError,
+} from 'class-validator';
+import { isDuration } from './duration.js';
+
+/** An identifier that is safe to splice into SQL as a schema name on PostgreSQL and SQL Server. */
+export const SQL_IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
+
+function IsDuration(): PropertyDecorator {
+  return (target, propertyName) =>
+    registerDecorator({
+      name: 'isDuration',
+      target: target.constructor,
+      propertyName: propertyName as string,
+      validator: {
+        validate: isDuration,
+        defaultMessage: (args) => `${args?.property} must be a duration such as 250ms, 5s, 2m or 1h`,
+      },
+    });
+}
+
+/** Empty strings in the environment mean "not set", so that `FOO= npm start` falls back to the default. */
+const emptyToUndefined = () =>
+  Transform(({ value }: { value: unknown }) => (value === '' ? undefined : value), { toClassOnly: true });
+
+/**
+ * Every environment variable the application reads, with its default. This class is the only place that
+ * knows about `process.env`; the rest of the code receives the typed namespaces built in `app-config.ts`.
+ * Names follow the brief: the queue's scheduling settings keep the Itmo.Dev.Platform names.
+ */
+export class EnvironmentVariables {
+  @emptyToUndefined()
+  @IsIn(['development', 'production', 'test'])
+  NODE_ENV: 'development' | 'production' | 'test' = 'development';
+
+  @emptyToUndefined()
+  @IsString()
+  @Matches(/^(sqlite:|postgres(ql)?:\/\/|mssql:\/\/|sqlserver:\/\/)/, {
+    message: 'DATABASE_URL must start with sqlite:, postgres://, postgresql://, mssql:// or sqlserver://',
+  })
+  DATABASE_URL = 'sqlite:./data/app.db';
+
+  /** SQL Server / PostgreSQL schema of every table; it is spliced into SQL, hence the strict pattern. */
+  @emptyToUndefined()
+  @IsOptional()
+  @Matches(SQL_IDENTIFIER, {
+    message: 'SchemaName must be a SQL identifier: a letter or _, then letters, digits or _',
+  })
+  SchemaName?: string = undefined;
+
+  /** Most tasks one claim round may take. */
+  @emptyToUndefined()
+  @Type(() => Number)
+  @IsInt({ message: 'BatchSize must be an integer' })
+  @Min(1)
+  @Max(1000)
+  BatchSize = 50;
+
+  /** How often an idle worker looks for due tasks when no wake-up arrives. */
+  @emptyToUndefined()
+  @IsDuration()
+  PollingDelay = '1s';
+
+  /** How many times a failed task is tried again (so it runs at most MaxRetryCount + 1 times). */
+  @emptyToUndefined()
+  @Type(() => Number)
+  @IsInt({ message: 'MaxRetryCount must be an integer' })
+  @Min(0)
+  @Max(100)
+  MaxRetryCount = 3;
+
+  /** Tasks one worker process runs at the same time. */
+  @emptyToUndefined()
+  @Type(() => Number)
+  @IsInt({ message: 'WORKER_CONCURRENCY must be an integer' })
+  @Min(1)
+  @Max(1000)
+  WORKER_CONCURRENCY = 4;
+
+  /** How long a claim stays valid without renewal; a crashed worker's tasks run again after this. */
+  @emptyToUndefined()
+  @IsDuration()
+  LEASE_DURATION = '30s';
+
+  /** How long a stopping worker waits for its running tasks before it puts them back in the queue. */
+  @emptyToUndefined()
+  @IsDuration()
+  SHUTDOWN_GRACE_PERIOD = '10s';
+
+  @emptyToUndefined()
+  @IsIn(['all', 'api', 'worker'])
+  APP_ROLE: 'all' | 'api' | 'worker' = 'all';
+
+  @emptyToUndefined()
+  @Type(() => Number)
+  @IsInt({ message: 'PORT must be an integer' })
+  @Min(0)
+  @Max(65535)
+  PORT = 3000;
+
+  /** `name:token[:role],…`; parsed and checked further in `auth-config.ts`. */
+  @emptyToUndefined()
+  @IsOptional()
+  @IsString()
+  ADMIN_TOKENS?: string = undefined;
+}
+
+export class ConfigurationError extends Error {
+  override readonly name = 'ConfigurationError';
+}
+
+function describe(errors: ValidationError[], source: Record<string, unknown>): string[] {
+  return errors.flatMap((error) => {
+    const got = source[error.property];
+    const shown = got === undefined ? '' : ` (got ${JSON.stringify(got)})`;
+    return Object.values(error.constraints ?? {}).map((message) => `${message}${shown}`);
+  });
+}
+
+/** Validates the raw environment; throws a ConfigurationError naming every bad variable. */
+export function validateEnvironment(env: Record<string, string | undefined>): EnvironmentVariables {
+  // Every field has an initializer, so the keys of a fresh instance are exactly the variables we read.
+  const known = new Set(Object.keys(new EnvironmentVariables()));
+  const relevant = Object.fromEntries(Object.entries(env).filter(([key]) => known.has(key)));
+  const variables = plainToInstance(EnvironmentVariables, relevant, { exposeDefaultValues: true });
+  const errors = validateSync(variables, { forbidUnknownValues: false });
+  if (errors.length > 0) {
+    throw new ConfigurationError(`Invalid configuration:\n- ${describe(errors, relevant).join('\n- ')}`);
+  }
+  return variables;
+}

@@ -1,0 +1,75 @@
+import { DataSource, MigrationExecutor, type Migration } from 'typeorm';
+import type { DatabaseConfig } from './database-config.js';
+import { buildDataSourceOptions } from './data-source-options.js';
+
+/**
+ * Creates the configured schema when it is missing. TypeORM keeps its migrations table in that schema,
+ * so the schema has to exist before the first migration can be recorded.
+ */
+async function ensureSchema(dataSource: DataSource, config: DatabaseConfig): Promise<void> {
+  if (config.engine === 'postgres') {
+    try {
+      await dataSource.query(`CREATE SCHEMA IF NOT EXISTS "${config.schema}"`);
+    } catch (error) {
+      // Two processes creating the same schema at once: the loser sees a unique violation; the schema exists.
+      if ((error as { driverError?: { code?: string } }).driverError?.code !== '23505') throw error;
+    }
+  } else if (config.engine === 'sqlserver') {
+    await dataSource.query(
+      `IF SCHEMA_ID(N'${config.schema}') IS NULL EXEC(N'CREATE SCHEMA [${config.schema}]')`,
+    );
+  }
+}
+
+async function withDataSource<T>(
+  config: DatabaseConfig,
+  work: (dataSource: DataSource) => Promise<T>,
+): Promise<T> {
+  const dataSource = new DataSource(buildDataSourceOptions(config));
+  await dataSource.initialize();
+  try {
+    await ensureSchema(dataSource, config);
+    return await work(dataSource);
+  } finally {
+    await dataSource.destroy();
+  }
+}
+
+const isSqliteBusy = (error: unknown) =>
+  /SQLITE_BUSY/.test(String((error as { code?: string }).code ?? error));
+
+/** Applies every pending migration; returns the names applied. */
+export async function runMigrations(config: DatabaseConfig): Promise<string[]> {
+  // Several processes may start on one SQLite file at once: the one that loses the write lock retries,
+  // then finds nothing left to apply.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const applied: Migration[] = await withDataSource(config, (ds) =>
+        ds.runMigrations({ transaction: 'each' }),
+      );
+      return applied.map((m) => m.name);
+    } catch (error) {
+      if (!isSqliteBusy(error) || attempt >= 10) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 100 * attempt));
+    }
+  }
+}
+
+/** Reverts the most recent migration. */
+export async function revertLastMigration(config: DatabaseConfig): Promise<void> {
+  await withDataSource(config, (ds) => ds.undoLastMigration({ transaction: 'each' }));
+}
+
+/** Names of the applied migrations and of those still pending. */
+export async function migrationStatus(
+  config: DatabaseConfig,
+): Promise<{ applied: string[]; pending: string[] }> {
+  return withDataSource(config, async (ds) => {
+    const executor = new MigrationExecutor(ds);
+    const [applied, pending] = await Promise.all([
+      executor.getExecutedMigrations(),
+      executor.getPendingMigrations(),
+    ]);
+    return { applied: applied.map((m) => m.name), pending: pending.map((m) => m.name) };
+  });
+}
