@@ -1,0 +1,30 @@
+type Settings = Omit<BackgroundTasksConfig, 'heartbeatIntervalMs'>;
+
+export class BackgroundTasksConfig {
+  /** Whether this process runs the QueuedHostedService loop (APP_ROLE all or worker). */
+  declare readonly runsWorker: boolean;
+  /** Tasks run at once by this process (WORKER_CONCURRENCY). */
+  declare readonly concurrency: number;
+  /** Most tasks one claim round takes (BatchSize). */
+  declare readonly batchSize: number;
+  /** Idle wait between claim rounds when no wake-up arrives (PollingDelay). */
+  declare readonly pollingDelayMs: number;
+  /** Retries after a failure: a task runs at most maxRetryCount + 1 times unless enqueued otherwise. */
+  declare readonly maxRetryCount: number;
+  /** Validity of a claim without renewal (LEASE_DURATION). */
+  declare readonly leaseDurationMs: number;
+  /** Wait for running handlers on shutdown before their tasks go back to the queue (SHUTDOWN_GRACE_PERIOD). */
+  declare readonly shutdownGracePeriodMs: number;
+
+  constructor(settings: Settings) {
+    Object.assign(this, settings);
+  }
+
+  /**
+   * How often running tasks renew their leases. A third of the lease leaves two renewals' worth of slack
+   * for a slow database; the 500 ms cap is what lets a cancellation request reach a handler within a second.
+   */
+  get heartbeatIntervalMs(): number {
+    return Math.max(50, Math.min(Math.floor(this.leaseDurationMs / 3), 500));
+  }
+}

@@ -1,0 +1,33 @@
+/** A progress report; fields left out keep their last value. */
+export interface TaskProgressUpdate {
+  /** The current step (TaskStep), a small integer: 1 counting, 2 writing, 3 finishing… */
+  readonly step?: number;
+  /** A sentence for people (StatusInfo), e.g. "Exported 12,000 of 50,000 items". */
+  readonly info?: string;
+  /** 0 to 100 (PercentComplete); clamped and rounded. */
+  readonly percent?: number;
+}
+
+/** What an executor receives for one run of a task. */
+// eslint-disable-next-line @typescript-eslint/no-unused-vars -- the checkpoint API that uses TExecutionMetadata arrives with the typed task contract
+export interface BackgroundTaskContext<TMetadata, TExecutionMetadata = never> {
+  readonly taskId: string;
+  readonly taskName: string;
+  /** The input given to `enqueue`, after a JSON round trip (dates arrive as strings). */
+  readonly metadata: TMetadata;
+  /** 1 on the first run, 2 on the first retry, … */
+  readonly attempt: number;
+  readonly maxAttempts: number;
+  /** The user who enqueued the task, if any. */
+  readonly createdBy: string | null;
+  /**
+   * Fires when the run must stop: the task was cancelled, the process is shutting down, or this worker
+   * lost its lease. Pass it to anything that accepts a signal (fetch, streams, timers) or check `aborted`.
+   */
+  readonly signal: AbortSignal;
+  /**
+   * Reports progress. Cheap to call as often as you like: writes are throttled to a step change or one
+   * write per 250 ms, and the latest report is always saved with the outcome.
+   */
+  readonly progress: (update: TaskProgressUpdate) => void;
+}

@@ -1,0 +1,25 @@
+import type { BackgroundTaskContext } from './background-task-context.js';
+import type { TaskOutcome } from './task-outcome.js';
+
+/**
+ * A background task: a Nest provider marked with `@BackgroundTask('name')` that runs one kind of task.
+ * The type parameters are the task's contract, as in Itmo.Dev.Platform.BackgroundTasks: the input given to
+ * `enqueue`, the checkpoint it keeps between runs, what it returns on success and what it reports on failure.
+ * The executor is resolved from Nest's container for every run, so it may depend on request-scoped providers.
+ */
+export interface BackgroundTaskExecutor<
+  TMetadata = void,
+  TExecutionMetadata = never,
+  TResult = void,
+  TError = never,
+> {
+  execute(
+    context: BackgroundTaskContext<TMetadata, TExecutionMetadata>,
+  ): Promise<TaskOutcome<TResult, TError>>;
+}
+
+/** The metadata type an executor class accepts, for type-checking `enqueue`. */
+export type MetadataOf<TExecutor> =
+  TExecutor extends BackgroundTaskExecutor<infer TMetadata, infer _E, infer _R, infer _Err>
+    ? TMetadata
+    : never;

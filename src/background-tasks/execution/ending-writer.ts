@@ -1,0 +1,71 @@
+import type { Logger } from '@nestjs/common';
+import type { FinishedRun } from '../storage/task-records.js';
+import type { TaskStore } from '../storage/task-store.js';
+import type { Mutex } from './mutex.js';
+import { retryBackoffMs, sleep } from './retry-backoff.js';
+
+const MAX_BATCH = 500;
+
+interface Pending {
+  readonly run: FinishedRun;
+  readonly settle: (held: boolean) => void;
+}
+
+/**
+ * Writes run endings in batches without adding latency: the first ending is written at once, and endings
+ * that arrive while a write is in flight go together in the next one. Under load that turns thousands of
+ * completions a second into a few hundred statements; when idle, each ending is written immediately.
+ *
+ * A database error never drops an ending: the batch is retried with backoff until it lands, or until the
+ * worker stops (the lease then expires and another worker runs the task again).
+ */
+export class EndingWriter {
+  private readonly queue: Pending[] = [];
+  private flushing: Promise<void> | undefined;
+  private stopped = false;
+
+  constructor(
+    private readonly store: TaskStore,
+    private readonly leaseWrites: Mutex,
+    private readonly logger: Logger,
+  ) {}
+
+  /** Resolves true when the ending was stored, false when the lease had moved on (the write was fenced out). */
+  submit(run: FinishedRun): Promise<boolean> {
+    return new Promise((settle) => {
+      this.queue.push({ run, settle });
+      this.flushing ??= this.flush().finally(() => (this.flushing = undefined));
+    });
+  }
+
+  private async flush(): Promise<void> {
+    let failures = 0;
+    while (this.queue.length > 0) {
+      const batch = this.queue.splice(0, MAX_BATCH);
+      try {
+        const held = await this.leaseWrites.run(() => this.store.finish(batch.map((p) => p.run)));
+        failures = 0;
+        for (const pending of batch) pending.settle(held.has(pending.run.id));
+      } catch (error) {
+        failures++;
+        if (this.stopped) {
+          this.logger.error(`Could not store ${batch.length} task endings before stopping: ${String(error)}`);
+          for (const pending of batch) pending.settle(false);
+          continue;
+        }
+        this.queue.unshift(...batch);
+        const delay = retryBackoffMs(failures);
+        this.logger.warn(
+          `Storing ${batch.length} task endings failed (${String(error)}); retrying in ${delay} ms`,
+        );
+        await sleep(delay);
+      }
+    }
+  }
+
+  /** Stops retrying failed writes after the current attempt; waits for the writes under way. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    await this.flushing;
+  }
+}

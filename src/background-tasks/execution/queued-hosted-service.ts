@@ -1,0 +1,235 @@
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import {
+  Injectable,
+  Logger,
+  type BeforeApplicationShutdown,
+  type OnApplicationBootstrap,
+} from '@nestjs/common';
+import { BackgroundTasksConfig } from '../background-tasks.config.js';
+import { QueueWakeSignal } from '../queue/queue-wake-signal.js';
+import type { ClaimedTask } from '../storage/task-records.js';
+import { TaskStore, type TaskNotificationSubscription } from '../storage/task-store.js';
+import { EndingWriter } from './ending-writer.js';
+import { Mutex } from './mutex.js';
+import { retryBackoffMs, sleep } from './retry-backoff.js';
+import { TaskRegistry } from './task-registry.js';
+import { TaskRun } from './task-run.js';
+
+/**
+ * The worker: claims due tasks and runs them, WORKER_CONCURRENCY at a time, in every process with
+ * APP_ROLE `all` or `worker`.
+ *
+ * - Claims take up to min(free slots, BatchSize) tasks in one statement, one round at a time (a mutex),
+ *   each round under a fresh lease owner `<worker id>#<round>` that fences every later write.
+ * - It wakes on an enqueue in this process, on a PostgreSQL NOTIFY from another one, when a slot frees up
+ *   while work is waiting, and every PollingDelay regardless.
+ * - Running tasks renew their leases; a task whose lease was lost is aborted and writes nothing more.
+ * - Expired leases (a crashed worker) are returned to the queue once per PollingDelay, by any worker.
+ * - A database error never stops the loop: it is logged and retried with backoff.
+ * - On shutdown it stops claiming, aborts running handlers' signals, waits up to SHUTDOWN_GRACE_PERIOD and
+ *   puts whatever is unfinished back to `enqueued`.
+ */
+@Injectable()
+export class QueuedHostedService implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly logger = new Logger(QueuedHostedService.name);
+  readonly workerId = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
+  private claimRound = 0;
+  /** Runs whose lease this worker holds, until their ending is stored; keyed by task id. */
+  private readonly runs = new Map<string, TaskRun>();
+  /** Runs whose handler has not returned yet: these occupy the concurrency slots. */
+  private activeRuns = 0;
+  private readonly claimMutex = new Mutex();
+  private readonly leaseWrites = new Mutex();
+  private readonly endings: EndingWriter;
+  private loop: Promise<void> | undefined;
+  private stopping = false;
+  private lastClaimWasFull = false;
+  private lastRecoveryAt = 0;
+  private heartbeatTimer: NodeJS.Timeout | undefined;
+  private renewing: Promise<void> | undefined;
+  private notifications: TaskNotificationSubscription | undefined;
+  private runsSettled: (() => void) | undefined;
+  /** When the last claim round finished (health reporting). */
+  lastClaimRoundAt: Date | undefined;
+
+  constructor(
+    private readonly store: TaskStore,
+    private readonly registry: TaskRegistry,
+    private readonly config: BackgroundTasksConfig,
+    private readonly wakeSignal: QueueWakeSignal,
+  ) {
+    this.endings = new EndingWriter(store, this.leaseWrites, this.logger);
+  }
+
+  get isRunning(): boolean {
+    return this.loop !== undefined && !this.stopping;
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    if (this.config.runsWorker) await this.start();
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.stop();
+  }
+
+  async start(): Promise<void> {
+    if (this.loop) return;
+    const names = this.registry.names();
+    if (names.length === 0) {
+      this.logger.warn('No @BackgroundTask providers are registered: the worker has nothing to run');
+    }
+    this.notifications = await this.store.subscribeToNewTasks(() => this.wakeSignal.notify());
+    this.heartbeatTimer = setInterval(() => this.renewLeases(), this.config.heartbeatIntervalMs);
+    this.loop = this.runLoop(names);
+    this.logger.log(
+      `Worker ${this.workerId} started: concurrency ${this.config.concurrency}, batch ${this.config.batchSize}, ` +
+        `polling every ${this.config.pollingDelayMs} ms, lease ${this.config.leaseDurationMs} ms, ` +
+        `tasks: ${names.join(', ') || 'none'}`,
+    );
+  }
+
+  private async runLoop(names: string[]): Promise<void> {
+    let failures = 0;
+    while (!this.stopping) {
+      const free = this.config.concurrency - this.activeRuns;
+      if (free > 0 && names.length > 0) {
+        let claimed: ClaimedTask[];
+        const limit = Math.min(free, this.config.batchSize);
+        try {
+          await this.recoverExpiredLeasesWhenDue();
+          claimed = await this.claimMutex.run(() => this.claim(names, limit));
+          failures = 0;
+        } catch (error) {
+          failures++;
+          const delay = retryBackoffMs(failures);
+          this.logger.error(`Claim round failed (${String(error)}); retrying in ${delay} ms`);
+          await sleep(delay);
+          continue;
+        }
+        for (const task of claimed) this.startRun(task);
+        this.lastClaimWasFull = claimed.length === limit;
+        if (this.lastClaimWasFull) continue;
+      }
+      await this.wakeSignal.wait(this.config.pollingDelayMs);
+    }
+  }
+
+  private async claim(names: string[], limit: number): Promise<ClaimedTask[]> {
+    const claimed = await this.store.claim({
+      leaseOwner: `${this.workerId}#${++this.claimRound}`,
+      limit,
+      leaseDurationMs: this.config.leaseDurationMs,
+      names,
+    });
+    this.lastClaimRoundAt = new Date();
+    return claimed;
+  }
+
+  private async recoverExpiredLeasesWhenDue(): Promise<void> {
+    if (Date.now() - this.lastRecoveryAt < this.config.pollingDelayMs) return;
+    this.lastRecoveryAt = Date.now();
+    const recovered = await this.store.recoverExpiredLeases();
+    if (recovered > 0) this.logger.warn(`Returned ${recovered} task(s) with expired leases to the queue`);
+  }
+
+  private startRun(task: ClaimedTask): void {
+    const run = new TaskRun(task, { registry: this.registry, store: this.store, logger: this.logger });
+    this.runs.set(task.id, run);
+    this.activeRuns++;
+    void run
+      .execute()
+      .then((finished) => {
+        this.activeRuns--;
+        // A slot is free: claim again at once if the last round suggested more work is waiting.
+        if (this.lastClaimWasFull) this.wakeSignal.notify();
+        return finished && this.endings.submit(finished);
+      })
+      .then((held) => {
+        if (held === false) {
+          this.logger.warn(
+            `Task ${task.id} (${task.name}): ending rejected, the lease had moved to another worker`,
+          );
+        }
+      })
+      .catch((error: unknown) => this.logger.error(`Task ${task.id} (${task.name}): ${String(error)}`))
+      .finally(() => {
+        this.runs.delete(task.id);
+        if (this.runs.size === 0) this.runsSettled?.();
+      });
+  }
+
+  /**
+   * Extends the leases of every run whose ending is not stored yet. A run missing from the answer lost its
+   * lease (it expired while the database was unreachable, or this process stalled) and is aborted.
+   */
+  private renewLeases(): void {
+    if (this.renewing || this.runs.size === 0) return;
+    const runs = [...this.runs.values()];
+    const owners = [...new Set(runs.map((run) => run.task.leaseOwner))];
+    this.renewing = this.leaseWrites
+      .run(() => this.store.renewLeases(owners, this.config.leaseDurationMs))
+      .then((renewals) => {
+        const held = new Set(renewals.map((renewal) => renewal.id));
+        for (const run of runs) {
+          // A run removed meanwhile had its ending stored, which also ends its lease.
+          if (!held.has(run.task.id) && this.runs.get(run.task.id) === run) run.abort('lease-lost');
+        }
+      })
+      .catch((error: unknown) => this.logger.warn(`Lease renewal failed: ${String(error)}`))
+      .finally(() => (this.renewing = undefined));
+  }
+
+  async stop(): Promise<void> {
+    if (!this.loop || this.stopping) return;
+    this.stopping = true;
+    this.wakeSignal.notify();
+    await this.loop;
+    await this.notifications?.unsubscribe();
+    const interrupted = this.runs.size;
+    for (const run of this.runs.values()) run.abort('shutdown');
+    if (interrupted > 0) {
+      this.logger.log(
+        `Stopping: waiting up to ${this.config.shutdownGracePeriodMs} ms for ${interrupted} running task(s)`,
+      );
+      await this.waitForRuns(this.config.shutdownGracePeriodMs);
+    }
+    await this.releaseUnfinishedRuns();
+    clearInterval(this.heartbeatTimer);
+    await this.renewing;
+    await this.endings.stop();
+    this.logger.log(`Worker ${this.workerId} stopped`);
+  }
+
+  private waitForRuns(timeoutMs: number): Promise<void> {
+    if (this.runs.size === 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, timeoutMs);
+      this.runsSettled = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+  }
+
+  /** Handlers that ignored their signal past the grace period: their tasks go back to the queue now. */
+  private async releaseUnfinishedRuns(): Promise<void> {
+    // Only runs whose handler is still going: a run that returned already has its ending queued.
+    const stragglers = [...this.runs.values()].filter((run) => run.isExecuting);
+    if (stragglers.length === 0) return;
+    this.logger.warn(
+      `${stragglers.length} task(s) did not stop within the grace period; returning them to the queue`,
+    );
+    await Promise.all(
+      stragglers.map((run) =>
+        this.endings.submit({
+          id: run.task.id,
+          leaseOwner: run.task.leaseOwner,
+          ending: { kind: 'released' },
+          progress: run.progress.current,
+        }),
+      ),
+    );
+  }
+}

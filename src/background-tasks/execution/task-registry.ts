@@ -1,0 +1,78 @@
+import { Injectable, type OnModuleInit, type Type } from '@nestjs/common';
+import { ContextIdFactory, DiscoveryService, ModuleRef } from '@nestjs/core';
+import { BACKGROUND_TASK_METADATA, getTaskDefinition } from '../contract/background-task.decorator.js';
+import type { BackgroundTaskExecutor } from '../contract/background-task-executor.js';
+
+export type AnyExecutor = BackgroundTaskExecutor<unknown, unknown, unknown, unknown>;
+
+export interface RegisteredTask {
+  readonly name: string;
+  readonly executorClass: Type<AnyExecutor>;
+  /** True when the executor and all its dependencies are singletons, so one instance serves every run. */
+  readonly isStatic: boolean;
+}
+
+/** What request-scoped providers receive as REQUEST while a task runs. */
+export interface BackgroundTaskRunRequest {
+  readonly backgroundTask: { readonly id: string; readonly name: string; readonly createdBy: string | null };
+}
+
+/**
+ * Every `@BackgroundTask` provider of the application, found once at boot. Two classes claiming one name,
+ * or a decorated class without `execute`, stop the boot with a message naming them.
+ */
+@Injectable()
+export class TaskRegistry implements OnModuleInit {
+  private readonly byName = new Map<string, RegisteredTask>();
+  private readonly byClass = new Map<Type<AnyExecutor>, RegisteredTask>();
+
+  constructor(
+    private readonly discovery: DiscoveryService,
+    private readonly moduleRef: ModuleRef,
+  ) {}
+
+  onModuleInit(): void {
+    for (const wrapper of this.discovery.getProviders({ metadataKey: BACKGROUND_TASK_METADATA })) {
+      const executorClass = wrapper.metatype as Type<AnyExecutor> | null;
+      if (!executorClass || this.byClass.has(executorClass)) continue;
+      const { name } = getTaskDefinition(executorClass)!;
+      const taken = this.byName.get(name);
+      if (taken) {
+        throw new Error(
+          `Background task name "${name}" is used by both ${taken.executorClass.name} and ${executorClass.name}`,
+        );
+      }
+      if (typeof (executorClass.prototype as Partial<AnyExecutor>).execute !== 'function') {
+        throw new Error(
+          `${executorClass.name} is marked @BackgroundTask('${name}') but has no execute() method`,
+        );
+      }
+      const registered = { name, executorClass, isStatic: wrapper.isDependencyTreeStatic() };
+      this.byName.set(name, registered);
+      this.byClass.set(executorClass, registered);
+    }
+  }
+
+  forClass(executorClass: Type<unknown>): RegisteredTask | undefined {
+    return this.byClass.get(executorClass as Type<AnyExecutor>);
+  }
+
+  forName(name: string): RegisteredTask | undefined {
+    return this.byName.get(name);
+  }
+
+  names(): string[] {
+    return [...this.byName.keys()];
+  }
+
+  /**
+   * The executor for one run. Singletons come straight from the container; an executor with request-scoped
+   * dependencies gets a fresh DI sub-tree per run, with the task as its REQUEST.
+   */
+  async resolveExecutor(task: RegisteredTask, request: BackgroundTaskRunRequest): Promise<AnyExecutor> {
+    if (task.isStatic) return this.moduleRef.get(task.executorClass, { strict: false });
+    const contextId = ContextIdFactory.create();
+    this.moduleRef.registerRequestByContextId(request, contextId);
+    return this.moduleRef.resolve(task.executorClass, contextId, { strict: false });
+  }
+}

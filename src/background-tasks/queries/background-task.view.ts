@@ -1,0 +1,56 @@
+import { isAdmin, type ApiUser } from '../../auth/api-user.js';
+import type { BackgroundTaskRecord } from '../storage/task-records.js';
+import type { TaskStatus } from '../task-status.js';
+
+/** A task as the API shows it. */
+export class BackgroundTaskView {
+  declare readonly id: string;
+  declare readonly name: string;
+  declare readonly status: TaskStatus;
+  declare readonly taskStep: number | null;
+  declare readonly statusInfo: string | null;
+  declare readonly percentComplete: number;
+  declare readonly attempts: number;
+  declare readonly maxAttempts: number;
+  declare readonly priority: number;
+  declare readonly createdBy: string | null;
+  declare readonly runAfter: string;
+  declare readonly createdAt: string;
+  declare readonly updatedAt: string;
+  declare readonly startedAt: string | null;
+  declare readonly completedAt: string | null;
+  declare readonly result: unknown;
+  declare readonly error: unknown;
+  /** The task's input; only its creator sees it, never another user, admins included. */
+  declare readonly metadata?: unknown;
+}
+
+/** Admins see every task; anybody else only the tasks they created. */
+export function canSeeTask(record: Pick<BackgroundTaskRecord, 'createdBy'>, viewer: ApiUser): boolean {
+  return isAdmin(viewer) || (record.createdBy !== null && record.createdBy === viewer.name);
+}
+
+const isoOrNull = (date: Date | null) => (date ? date.toISOString() : null);
+
+export function toBackgroundTaskView(record: BackgroundTaskRecord, viewer: ApiUser): BackgroundTaskView {
+  return {
+    id: record.id,
+    name: record.name,
+    status: record.status,
+    taskStep: record.progress.step,
+    statusInfo: record.progress.info,
+    percentComplete: record.progress.percent,
+    attempts: record.attempts,
+    maxAttempts: record.maxAttempts,
+    priority: record.priority,
+    createdBy: record.createdBy,
+    runAfter: record.runAfter.toISOString(),
+    createdAt: record.createdAt.toISOString(),
+    updatedAt: record.updatedAt.toISOString(),
+    startedAt: isoOrNull(record.startedAt),
+    completedAt: isoOrNull(record.completedAt),
+    result: record.result,
+    error: record.error,
+    ...(record.createdBy === viewer.name ? { metadata: record.metadata } : {}),
+  };
+}

@@ -1,0 +1,12 @@
+import { Query } from '@nestjs/cqrs';
+import type { ApiUser } from '../../../auth/api-user.js';
+import type { BackgroundTaskView } from '../background-task.view.js';
+
+export class GetBackgroundTaskByIdQuery extends Query<BackgroundTaskView> {
+  constructor(
+    readonly id: string,
+    readonly viewer: ApiUser,
+  ) {
+    super();
+  }
+}

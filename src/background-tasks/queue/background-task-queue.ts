@@ -1,0 +1,99 @@
+import { Injectable, type Type } from '@nestjs/common';
+import { v7 as uuidv7 } from 'uuid';
+import { BackgroundTasksConfig } from '../background-tasks.config.js';
+import { getTaskDefinition } from '../contract/background-task.decorator.js';
+import type { MetadataOf } from '../contract/background-task-executor.js';
+import { TaskRegistry, type AnyExecutor } from '../execution/task-registry.js';
+import { TaskStore } from '../storage/task-store.js';
+import { AfterCommitHooks } from './after-commit-hooks.js';
+import { EnqueueError } from './enqueue-errors.js';
+import type { EnqueueOptions } from './enqueue-options.js';
+import { QueueWakeSignal } from './queue-wake-signal.js';
+
+const MAX_KEY_LENGTH = 200;
+
+function checkOptions(options: EnqueueOptions): void {
+  const { priority, maxAttempts, idempotencyKey, runAt, createdBy } = options;
+  if (priority !== undefined && (!Number.isInteger(priority) || Math.abs(priority) > 1_000_000)) {
+    throw new EnqueueError('priority must be an integer between -1000000 and 1000000');
+  }
+  if (
+    maxAttempts !== undefined &&
+    (!Number.isInteger(maxAttempts) || maxAttempts < 1 || maxAttempts > 1000)
+  ) {
+    throw new EnqueueError('maxAttempts must be an integer between 1 and 1000');
+  }
+  if (
+    idempotencyKey !== undefined &&
+    (idempotencyKey.length === 0 || idempotencyKey.length > MAX_KEY_LENGTH)
+  ) {
+    throw new EnqueueError(`idempotencyKey must be 1 to ${MAX_KEY_LENGTH} characters`);
+  }
+  if (createdBy !== undefined && (createdBy.length === 0 || createdBy.length > MAX_KEY_LENGTH)) {
+    throw new EnqueueError(`createdBy must be 1 to ${MAX_KEY_LENGTH} characters`);
+  }
+  if (runAt !== undefined && !(runAt instanceof Date && Number.isFinite(runAt.getTime()))) {
+    throw new EnqueueError('runAt must be a valid Date');
+  }
+}
+
+function checkJson(metadata: unknown): void {
+  try {
+    JSON.stringify(metadata);
+  } catch (error) {
+    throw new EnqueueError(`metadata must be JSON-serialisable: ${(error as Error).message}`);
+  }
+}
+
+/**
+ * Puts tasks in the queue. `enqueue` inserts one row and returns its id; a worker (this process or
+ * another) runs it. Inject it into any command handler:
+ *
+ *   const taskId = await this.queue.enqueue(ExportContentItemsTask, { contentType: 'articles' }, { createdBy });
+ */
+@Injectable()
+export class BackgroundTaskQueue {
+  constructor(
+    private readonly store: TaskStore,
+    private readonly registry: TaskRegistry,
+    private readonly config: BackgroundTasksConfig,
+    private readonly wakeSignal: QueueWakeSignal,
+    private readonly afterCommit: AfterCommitHooks,
+  ) {}
+
+  async enqueue<TExecutor extends AnyExecutor>(
+    task: Type<TExecutor>,
+    metadata: MetadataOf<TExecutor>,
+    options: EnqueueOptions = {},
+  ): Promise<string> {
+    const registered = this.registry.forClass(task);
+    if (!registered) {
+      const declared = getTaskDefinition(task);
+      throw new EnqueueError(
+        declared
+          ? `${task.name} ('${declared.name}') is not provided by any module: add it to a module's providers`
+          : `${task.name} is not a background task: mark it with @BackgroundTask('name') and provide it`,
+      );
+    }
+    checkOptions(options);
+    checkJson(metadata);
+    const { id } = await this.store.enqueue(
+      {
+        id: uuidv7(),
+        name: registered.name,
+        metadata,
+        executionMetadata: undefined,
+        priority: options.priority ?? 0,
+        runAfter: options.runAt ?? null,
+        maxAttempts: options.maxAttempts ?? this.config.maxRetryCount + 1,
+        createdBy: options.createdBy ?? null,
+        idempotencyKey: options.idempotencyKey ?? null,
+      },
+      options.manager,
+    );
+    const wake = () => this.wakeSignal.notify();
+    if (options.manager) this.afterCommit.runAfterCommit(options.manager, wake);
+    else wake();
+    return id;
+  }
+}

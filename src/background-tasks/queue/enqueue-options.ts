@@ -1,0 +1,19 @@
+import type { EntityManager } from 'typeorm';
+
+export interface EnqueueOptions {
+  /** Do not start before this time. Default: now. */
+  readonly runAt?: Date;
+  /** Higher runs first; integer, default 0. */
+  readonly priority?: number;
+  /** Most runs of the task, retries included. Default: MaxRetryCount + 1. */
+  readonly maxAttempts?: number;
+  /**
+   * Enqueueing twice with one key creates one task: the second call returns the first task's id, also when
+   * the two calls race. Keys are kept until retention deletes the task.
+   */
+  readonly idempotencyKey?: string;
+  /** The user on whose behalf the task runs; they may see it and download what it produces. */
+  readonly createdBy?: string;
+  /** Insert within this manager's transaction: the task exists if and only if the caller's work commits. */
+  readonly manager?: EntityManager;
+}

@@ -1,0 +1,126 @@
+import type { Pool } from 'pg';
+import type { EntityManager } from 'typeorm';
+import { toEndingRow, toJson } from '../ending-row.js';
+import type {
+  BackgroundTaskRecord,
+  ClaimedTask,
+  ClaimRequest,
+  EnqueueResult,
+  FinishedRun,
+  LeaseRenewal,
+  NewTaskRow,
+  TaskProgress,
+} from '../task-records.js';
+import { LEASE_EXPIRED_ERROR, toClaimedTask, toTaskRecord, type ColumnReaders } from '../task-row-mapper.js';
+import { TaskStore, type TaskNotificationSubscription } from '../task-store.js';
+import { PostgresTaskNotifications } from './postgres-task-notifications.js';
+import { postgresStatements } from './postgres-statements.js';
+
+type Row = Record<string, unknown>;
+
+/** pg parses jsonb and timestamptz itself. */
+const readers: ColumnReaders = { json: (value) => (value === undefined ? null : value) };
+
+/**
+ * PostgreSQL, through the pg pool that TypeORM opened. The hot statements are named, so each pooled
+ * connection parses and plans them once and afterwards only binds parameters.
+ */
+export class PostgresTaskStore extends TaskStore {
+  readonly engine = 'postgres' as const;
+  private readonly sql: ReturnType<typeof postgresStatements>;
+
+  constructor(
+    private readonly pool: Pool,
+    private readonly schema: string,
+    /** For the LISTEN connection, which must not be a pooled one. */
+    private readonly connectionString: string,
+  ) {
+    super();
+    this.sql = postgresStatements(schema);
+  }
+
+  private async run(name: keyof ReturnType<typeof postgresStatements>, values: unknown[]) {
+    return this.pool.query<Row>({ name: `${this.schema}.${name}`, text: this.sql[name], values });
+  }
+
+  async enqueue(task: NewTaskRow, manager?: EntityManager): Promise<EnqueueResult> {
+    const values = [
+      task.id,
+      task.name,
+      task.priority,
+      task.runAfter,
+      task.maxAttempts,
+      task.createdBy,
+      task.idempotencyKey,
+      toJson(task.metadata),
+      task.executionMetadata === undefined ? null : toJson(task.executionMetadata),
+    ];
+    // With a manager the insert runs on the caller's transaction connection; NOTIFY from the insert trigger
+    // is then delivered when (and only if) that transaction commits.
+    const query = async (sql: string, params: unknown[]): Promise<Row[]> =>
+      manager ? await manager.query<Row[]>(sql, params) : (await this.pool.query<Row>(sql, params)).rows;
+    const inserted = manager ? await query(this.sql.insert, values) : (await this.run('insert', values)).rows;
+    if (inserted.length > 0) return { id: task.id, created: true };
+    const existing = await query(this.sql.idByIdempotencyKey, [task.idempotencyKey]);
+    if (existing.length === 0) {
+      // Only under REPEATABLE READ or SERIALIZABLE, where PostgreSQL normally raises a serialization failure first.
+      throw new Error(
+        `The task holding idempotency key ${task.idempotencyKey} is not visible to this transaction`,
+      );
+    }
+    return { id: String(existing[0].id), created: false };
+  }
+
+  async claim(request: ClaimRequest): Promise<ClaimedTask[]> {
+    const { rows } = await this.run('claim', [
+      request.leaseOwner,
+      request.leaseDurationMs,
+      request.limit,
+      request.names,
+    ]);
+    return rows.map((row) => toClaimedTask(row, readers));
+  }
+
+  async renewLeases(leaseOwners: readonly string[], leaseDurationMs: number): Promise<LeaseRenewal[]> {
+    const { rows } = await this.run('renewLeases', [leaseOwners, leaseDurationMs]);
+    return rows.map((row) => ({ id: String(row.id), cancelRequested: Boolean(row.cancel_requested) }));
+  }
+
+  async recoverExpiredLeases(): Promise<number> {
+    const result = await this.run('recoverExpiredLeases', [toJson(LEASE_EXPIRED_ERROR)]);
+    return result.rowCount ?? 0;
+  }
+
+  async saveProgress(id: string, leaseOwner: string, progress: TaskProgress): Promise<boolean> {
+    const result = await this.run('saveProgress', [
+      id,
+      leaseOwner,
+      progress.step,
+      progress.info,
+      progress.percent,
+    ]);
+    return result.rowCount === 1;
+  }
+
+  async finish(runs: readonly FinishedRun[]): Promise<Set<string>> {
+    if (runs.length === 0) return new Set();
+    const { rows } = await this.run('finish', [JSON.stringify(runs.map(toEndingRow))]);
+    return new Set(rows.map((row) => String(row.id)));
+  }
+
+  async findById(id: string): Promise<BackgroundTaskRecord | undefined> {
+    const { rows } = await this.run('findById', [id]);
+    return rows[0] ? toTaskRecord(rows[0], readers) : undefined;
+  }
+
+  override async subscribeToNewTasks(onNewTasks: () => void): Promise<TaskNotificationSubscription> {
+    const listener = new PostgresTaskNotifications(this.connectionString, this.schema, onNewTasks);
+    await listener.start();
+    return { unsubscribe: () => listener.stop() };
+  }
+
+  /** The pool belongs to TypeORM, which closes it. */
+  close(): Promise<void> {
+    return Promise.resolve();
+  }
+}

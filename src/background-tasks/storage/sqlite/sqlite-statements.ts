@@ -1,0 +1,69 @@
+import { ALL_COLUMNS, CLAIMED_COLUMNS } from '../task-row-mapper.js';
+
+/**
+ * The queue's SQL on SQLite. SQLite has one writer for the whole file: each statement below runs under that
+ * write lock from start to end, so a statement that reads and then updates rows is atomic on its own.
+ * Timestamps are bound by the store as ISO 8601 UTC text, which sorts like time.
+ */
+export function sqliteStatements() {
+  return {
+    insert: `
+      INSERT INTO background_tasks (id, name, status, priority, run_after, attempts, max_attempts, created_by,
+        idempotency_key, metadata, execution_metadata, created_at, updated_at)
+      VALUES (?, ?, 'enqueued', ?, ?, 0, ?, ?, ?, ?, ?, ?, ?)
+      ON CONFLICT (idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
+      RETURNING id`,
+
+    idByIdempotencyKey: 'SELECT id FROM background_tasks WHERE idempotency_key = ?',
+
+    // The sub-select and the update are one statement under the write lock: no other connection can claim
+    // the same rows in between. The partial index on enqueued rows yields them in (priority DESC, run_after,
+    // id) order, so LIMIT stops the index scan early however many finished rows the table holds.
+    claim: `
+      UPDATE background_tasks
+      SET status = 'processing', lease_owner = @owner, lease_expires_at = @expires,
+          attempts = attempts + 1, started_at = @now, updated_at = @now
+      WHERE id IN (
+        SELECT id FROM background_tasks
+        WHERE status = 'enqueued' AND run_after <= @now
+          AND name IN (SELECT value FROM json_each(@names))
+        ORDER BY priority DESC, run_after, id
+        LIMIT @limit)
+      RETURNING ${CLAIMED_COLUMNS}`,
+
+    // Extends only rows still held by one of our claim rounds: a lease that moved on is never taken back.
+    // The partial index on processing rows keeps this a scan of running tasks only.
+    renewLeases: `
+      UPDATE background_tasks SET lease_expires_at = @expires
+      WHERE status = 'processing' AND lease_owner IN (SELECT value FROM json_each(@owners))
+      RETURNING id, cancel_requested_at IS NOT NULL AS cancel_requested`,
+
+    // A crashed worker's tasks go back to the queue. The attempt it started counts, so a task that kills its
+    // worker every time ends `failed` after max_attempts instead of looping forever.
+    recoverExpiredLeases: `
+      UPDATE background_tasks
+      SET status = CASE WHEN attempts >= max_attempts THEN 'failed' ELSE 'enqueued' END,
+          error = CASE WHEN attempts >= max_attempts THEN @error ELSE error END,
+          completed_at = CASE WHEN attempts >= max_attempts THEN @now ELSE NULL END,
+          run_after = @now, lease_owner = NULL, lease_expires_at = NULL, updated_at = @now
+      WHERE status = 'processing' AND lease_expires_at < @now`,
+
+    // Fenced on the lease owner: a worker that lost its lease writes nothing.
+    saveProgress: `
+      UPDATE background_tasks SET task_step = ?, status_info = ?, percent_complete = ?, updated_at = ?
+      WHERE id = ? AND lease_owner = ? AND status = 'processing'`,
+
+    // One run's ending, fenced on the lease owner; the store runs a batch of these in one transaction.
+    finish: `
+      UPDATE background_tasks
+      SET status = @status, result = COALESCE(@resultJson, result),
+          error = CASE WHEN @keepError THEN error ELSE @errorJson END,
+          attempts = attempts + @attemptsDelta, run_after = COALESCE(@runAfter, run_after),
+          completed_at = CASE WHEN @final THEN @now ELSE NULL END,
+          task_step = @step, status_info = @info, percent_complete = @percent,
+          lease_owner = NULL, lease_expires_at = NULL, updated_at = @now
+      WHERE id = @id AND lease_owner = @leaseOwner AND status = 'processing'`,
+
+    findById: `SELECT ${ALL_COLUMNS} FROM background_tasks WHERE id = ?`,
+  };
+}

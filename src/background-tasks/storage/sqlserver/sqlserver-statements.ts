@@ -1,0 +1,94 @@
+import { ALL_COLUMNS, CLAIMED_COLUMNS } from '../task-row-mapper.js';
+
+const inserted = (columns: string) =>
+  columns
+    .split(',')
+    .map((column) => `inserted.${column.trim()}`)
+    .join(', ');
+
+/** Columns of one run's ending, as `finish` reads them from a JSON array (see ending-row.ts). */
+const ENDING_RECORD = `
+  id uniqueidentifier '$.id', leaseOwner nvarchar(200) '$.leaseOwner', status varchar(16) '$.status',
+  resultJson nvarchar(max) '$.resultJson', errorJson nvarchar(max) '$.errorJson', keepError bit '$.keepError',
+  attemptsDelta int '$.attemptsDelta', runAfter datetime2(3) '$.runAfter', final bit '$.final',
+  step int '$.step', info nvarchar(1000) '$.info', [percent] smallint '$.percent'`;
+
+/**
+ * The queue's SQL on SQL Server, with TypeORM's positional parameters (@0, @1, …). Times come from the
+ * database clock (SYSUTCDATETIME), so workers on several machines agree on lease expiry. Lists (task names,
+ * lease owners, endings) travel as one JSON parameter read with OPENJSON, which keeps every statement's
+ * text, and so its cached plan, the same whatever the list's length. `schema` is a validated identifier.
+ */
+export function sqlserverStatements(schema: string) {
+  const t = `[${schema}].[background_tasks]`;
+  return {
+    // UPDLOCK + HOLDLOCK take a key-range lock on the idempotency key: a concurrent enqueue with the same key
+    // waits here, then sees the committed row and inserts nothing.
+    insert: `
+      INSERT INTO ${t} (id, name, priority, run_after, max_attempts, created_by, idempotency_key, metadata,
+        execution_metadata)
+      OUTPUT inserted.id
+      SELECT @0, @1, @2, COALESCE(@3, SYSUTCDATETIME()), @4, @5, @6, @7, @8
+      WHERE @6 IS NULL
+         OR NOT EXISTS (SELECT 1 FROM ${t} WITH (UPDLOCK, HOLDLOCK) WHERE idempotency_key = @6)`,
+
+    idByIdempotencyKey: `SELECT id FROM ${t} WHERE idempotency_key = @0`,
+
+    // The ordered CTE picks the next rows; UPDLOCK locks them for this statement, READPAST skips rows other
+    // workers hold locked (instead of waiting for them), ROWLOCK keeps SQL Server from escalating to page
+    // locks that would make concurrent claimers skip each other's unlocked rows. UPDATE TOP over the CTE
+    // takes exactly those rows, and OUTPUT returns them without a second read. The filtered index on
+    // enqueued rows serves the WHERE and ORDER BY, however many finished rows the table holds.
+    claim: `
+      WITH next AS (
+        SELECT TOP (@0) *
+        FROM ${t} WITH (UPDLOCK, READPAST, ROWLOCK)
+        WHERE status = 'enqueued' AND run_after <= SYSUTCDATETIME()
+          AND name IN (SELECT value FROM OPENJSON(@1))
+        ORDER BY priority DESC, run_after, id
+      )
+      UPDATE TOP (@0) next
+      SET status = 'processing', lease_owner = @2, lease_expires_at = DATEADD(millisecond, @3, SYSUTCDATETIME()),
+          attempts = attempts + 1, started_at = SYSUTCDATETIME(), updated_at = SYSUTCDATETIME()
+      OUTPUT ${inserted(CLAIMED_COLUMNS)}`,
+
+    // Extends only rows still held by one of our claim rounds: a lease that moved on is never taken back.
+    renewLeases: `
+      UPDATE ${t} SET lease_expires_at = DATEADD(millisecond, @1, SYSUTCDATETIME())
+      OUTPUT inserted.id, CASE WHEN inserted.cancel_requested_at IS NULL THEN 0 ELSE 1 END AS cancel_requested
+      WHERE status = 'processing' AND lease_owner IN (SELECT value FROM OPENJSON(@0))`,
+
+    // A crashed worker's tasks go back to the queue. The attempt it started counts, so a task that kills its
+    // worker every time ends 'failed' after max_attempts instead of looping forever. READPAST leaves rows a
+    // live worker is writing right now to the next sweep.
+    recoverExpiredLeases: `
+      UPDATE ${t} WITH (READPAST, ROWLOCK)
+      SET status = CASE WHEN attempts >= max_attempts THEN 'failed' ELSE 'enqueued' END,
+          error = CASE WHEN attempts >= max_attempts THEN @0 ELSE error END,
+          completed_at = CASE WHEN attempts >= max_attempts THEN SYSUTCDATETIME() ELSE NULL END,
+          run_after = SYSUTCDATETIME(), lease_owner = NULL, lease_expires_at = NULL, updated_at = SYSUTCDATETIME()
+      WHERE status = 'processing' AND lease_expires_at < SYSUTCDATETIME()`,
+
+    // Fenced on the lease owner: a worker that lost its lease writes nothing.
+    saveProgress: `
+      UPDATE ${t} SET task_step = @2, status_info = @3, percent_complete = @4, updated_at = SYSUTCDATETIME()
+      WHERE id = @0 AND lease_owner = @1 AND status = 'processing'`,
+
+    // The endings of many runs in one statement, each row fenced on its own lease owner; OUTPUT tells which
+    // were still held.
+    finish: `
+      UPDATE t
+      SET status = v.status, result = COALESCE(v.resultJson, t.result),
+          error = CASE WHEN v.keepError = 1 THEN t.error ELSE v.errorJson END,
+          attempts = t.attempts + v.attemptsDelta, run_after = COALESCE(v.runAfter, t.run_after),
+          completed_at = CASE WHEN v.final = 1 THEN SYSUTCDATETIME() ELSE NULL END,
+          task_step = v.step, status_info = v.info, percent_complete = v.[percent],
+          lease_owner = NULL, lease_expires_at = NULL, updated_at = SYSUTCDATETIME()
+      OUTPUT inserted.id
+      FROM ${t} AS t
+      JOIN OPENJSON(@0) WITH (${ENDING_RECORD}) AS v ON t.id = v.id AND t.lease_owner = v.leaseOwner
+      WHERE t.status = 'processing'`,
+
+    findById: `SELECT ${ALL_COLUMNS} FROM ${t} WHERE id = @0`,
+  };
+}

@@ -1,0 +1,86 @@
+import type { TaskStatus } from '../task-status.js';
+import type { BackgroundTaskRecord, ClaimedTask } from './task-records.js';
+
+/** How one engine's driver hands back JSON columns: parsed (pg) or as text (better-sqlite3, mssql). */
+export interface ColumnReaders {
+  json(value: unknown): unknown;
+}
+
+/** pg and mssql return Date objects; SQLite stores ISO 8601 text. */
+export function readDate(value: unknown): Date | null {
+  if (value instanceof Date) return value;
+  return typeof value === 'string' || typeof value === 'number' ? new Date(value) : null;
+}
+
+type Row = Record<string, unknown>;
+
+const num = (value: unknown) => Number(value);
+const str = (value: unknown) => (typeof value === 'string' ? value : null);
+
+export function toClaimedTask(row: Row, read: ColumnReaders): ClaimedTask {
+  return {
+    id: String(row.id).toLowerCase(),
+    name: String(row.name),
+    metadata: read.json(row.metadata),
+    executionMetadata: read.json(row.execution_metadata),
+    attempts: num(row.attempts),
+    maxAttempts: num(row.max_attempts),
+    createdBy: str(row.created_by),
+    leaseOwner: String(row.lease_owner),
+    progress: {
+      step: row.task_step === null ? null : num(row.task_step),
+      info: str(row.status_info),
+      percent: num(row.percent_complete),
+    },
+  };
+}
+
+export function toTaskRecord(row: Row, read: ColumnReaders): BackgroundTaskRecord {
+  return {
+    id: String(row.id).toLowerCase(),
+    name: String(row.name),
+    status: row.status as TaskStatus,
+    priority: num(row.priority),
+    runAfter: readDate(row.run_after) as Date,
+    attempts: num(row.attempts),
+    maxAttempts: num(row.max_attempts),
+    leaseOwner: str(row.lease_owner),
+    leaseExpiresAt: readDate(row.lease_expires_at),
+    cancelRequestedAt: readDate(row.cancel_requested_at),
+    createdBy: str(row.created_by),
+    idempotencyKey: str(row.idempotency_key),
+    metadata: read.json(row.metadata),
+    executionMetadata: read.json(row.execution_metadata),
+    result: read.json(row.result),
+    error: read.json(row.error),
+    progress: {
+      step: row.task_step === null ? null : num(row.task_step),
+      info: str(row.status_info),
+      percent: num(row.percent_complete),
+    },
+    createdAt: readDate(row.created_at) as Date,
+    updatedAt: readDate(row.updated_at) as Date,
+    startedAt: readDate(row.started_at),
+    completedAt: readDate(row.completed_at),
+  };
+}
+
+/** Drivers that return JSON as text (better-sqlite3, mssql). */
+export const parseJsonText = (value: unknown): unknown =>
+  typeof value === 'string' ? JSON.parse(value) : null;
+
+/** Columns a claim returns: what a run needs, nothing more (results and errors stay in the table). */
+export const CLAIMED_COLUMNS =
+  'id, name, metadata, execution_metadata, attempts, max_attempts, created_by, lease_owner, task_step, status_info, percent_complete';
+
+export const ALL_COLUMNS =
+  'id, name, status, priority, run_after, attempts, max_attempts, lease_owner, lease_expires_at, cancel_requested_at, ' +
+  'created_by, idempotency_key, metadata, execution_metadata, result, error, task_step, status_info, ' +
+  'percent_complete, created_at, updated_at, started_at, completed_at';
+
+/** The error stored on a task whose worker vanished during its last allowed attempt. */
+export const LEASE_EXPIRED_ERROR = {
+  code: 'LEASE_EXPIRED',
+  message:
+    'The worker running this task stopped renewing its lease (it crashed or stalled) on its last attempt',
+};

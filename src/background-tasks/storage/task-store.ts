@@ -1,0 +1,70 @@
+import type { OnApplicationShutdown } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
+import type { DatabaseEngine } from '../../database/database-url.js';
+import type {
+  BackgroundTaskRecord,
+  ClaimedTask,
+  ClaimRequest,
+  EnqueueResult,
+  FinishedRun,
+  LeaseRenewal,
+  NewTaskRow,
+  TaskProgress,
+} from './task-records.js';
+
+export interface TaskNotificationSubscription {
+  unsubscribe(): Promise<void>;
+}
+
+/**
+ * Every statement the queue issues, one implementation per engine. Each implementation keeps its SQL in one
+ * file, with the reason each statement is safe under concurrency written beside it.
+ *
+ * Writes about a running task take its lease owner and match on it (`WHERE id = … AND lease_owner = …`):
+ * they return false, or leave the id out of their result, when the lease has moved on.
+ */
+export abstract class TaskStore implements OnApplicationShutdown {
+  abstract readonly engine: DatabaseEngine;
+
+  /**
+   * Inserts a task, or returns the id of the task that already holds its idempotency key. With a manager,
+   * the insert joins the manager's transaction and commits or rolls back with it.
+   */
+  abstract enqueue(task: NewTaskRow, manager?: EntityManager): Promise<EnqueueResult>;
+
+  /** Takes up to `limit` due tasks, in priority then run-after order, and leases them to `leaseOwner`. */
+  abstract claim(request: ClaimRequest): Promise<ClaimedTask[]>;
+
+  /** Extends the leases of the given owners' running tasks; returns the tasks still held. */
+  abstract renewLeases(leaseOwners: readonly string[], leaseDurationMs: number): Promise<LeaseRenewal[]>;
+
+  /**
+   * Returns tasks whose lease expired (their worker crashed or stalled) to the queue, or fails them when that
+   * was their last attempt. Returns how many rows changed.
+   */
+  abstract recoverExpiredLeases(): Promise<number>;
+
+  /** Records progress of a running task; false when the lease is no longer held. */
+  abstract saveProgress(id: string, leaseOwner: string, progress: TaskProgress): Promise<boolean>;
+
+  /** Applies the endings of several runs in one round trip; returns the ids whose lease was still held. */
+  abstract finish(runs: readonly FinishedRun[]): Promise<Set<string>>;
+
+  abstract findById(id: string): Promise<BackgroundTaskRecord | undefined>;
+
+  /**
+   * Calls `onNewTasks` when another process enqueues tasks. Only PostgreSQL can push (LISTEN/NOTIFY);
+   * elsewhere this does nothing and workers find other processes' tasks by polling.
+   */
+  subscribeToNewTasks(_onNewTasks: () => void): Promise<TaskNotificationSubscription> {
+    return Promise.resolve({ unsubscribe: () => Promise.resolve() });
+  }
+
+  /** Releases connections the store opened itself. */
+  abstract close(): Promise<void>;
+
+  /** After every module's shutdown work (the worker puts its tasks back first). */
+  onApplicationShutdown(): Promise<void> {
+    return this.close();
+  }
+}
