@@ -1,0 +1,32 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { CqrsModule } from '@nestjs/cqrs';
+import { AuthModule } from './auth/auth.module.js';
+import { BackgroundTasksHttpModule } from './background-tasks/background-tasks-http.module.js';
+import { BackgroundTasksModule } from './background-tasks/background-tasks.module.js';
+import type { AppConfig } from './config/app-config.js';
+import { AppConfigModule } from './config/config.module.js';
+import { DatabaseModule } from './database/database.module.js';
+import { DemoHttpModule } from './demo/demo-http.module.js';
+import { DemoModule } from './demo/demo.module.js';
+
+/**
+ * The application, built from a validated configuration. Feature modules hold use cases and tasks; their
+ * `…HttpModule` twins hold the controllers, which a process with APP_ROLE=worker leaves out.
+ */
+@Module({})
+export class AppModule {
+  static forRoot(config: AppConfig): DynamicModule {
+    const httpModules = config.http.servesApi ? [AuthModule, BackgroundTasksHttpModule, DemoHttpModule] : [];
+    return {
+      module: AppModule,
+      imports: [
+        AppConfigModule.forRoot(config),
+        DatabaseModule,
+        CqrsModule.forRoot(),
+        BackgroundTasksModule,
+        DemoModule,
+        ...httpModules,
+      ],
+    };
+  }
+}

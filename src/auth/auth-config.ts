@@ -1,0 +1,61 @@
+import { ConfigurationError } from '../config/environment.js';
+import { USER_ROLES, type ApiUser, type UserRole } from './api-user.js';
+
+export const DEV_ADMIN_TOKEN = 'dev-admin-token';
+const MIN_TOKEN_LENGTH = 12;
+
+export interface ApiCredential {
+  readonly user: ApiUser;
+  readonly token: string;
+}
+
+export class AuthConfig {
+  constructor(
+    readonly credentials: readonly ApiCredential[],
+    /** True when no ADMIN_TOKENS were given outside production and the dev token is in use. */
+    readonly usesDevToken: boolean,
+  ) {}
+}
+
+/**
+ * Parses ADMIN_TOKENS (`name:token[:role],…`, role `admin` or `editor`, default `editor`).
+ * Outside production an empty value gives the single user `admin` with the token `dev-admin-token`;
+ * in production it is an error, because an API nobody can call, or anybody can, is never intended.
+ */
+export function parseAdminTokens(value: string | undefined, nodeEnv: string): AuthConfig {
+  if (!value) {
+    if (nodeEnv === 'production') {
+      throw new ConfigurationError('ADMIN_TOKENS must be set in production (name:token[:role],…)');
+    }
+    return new AuthConfig([{ user: { name: 'admin', role: 'admin' }, token: DEV_ADMIN_TOKEN }], true);
+  }
+  const credentials = value.split(',').map((entry, index): ApiCredential => {
+    const parts = entry.trim().split(':');
+    const [name, token, role = 'editor'] = parts;
+    const position = `ADMIN_TOKENS entry ${index + 1}`;
+    if (parts.length < 2 || parts.length > 3 || !name || !token) {
+      throw new ConfigurationError(`${position} must look like name:token or name:token:role`);
+    }
+    if (!/^[A-Za-z0-9_.@-]{1,100}$/.test(name)) {
+      throw new ConfigurationError(
+        `${position} has a user name with characters other than letters, digits, _ . @ -`,
+      );
+    }
+    if (token.length < MIN_TOKEN_LENGTH) {
+      throw new ConfigurationError(`${position} has a token shorter than ${MIN_TOKEN_LENGTH} characters`);
+    }
+    if (!(USER_ROLES as readonly string[]).includes(role)) {
+      throw new ConfigurationError(`${position} has role "${role}"; roles are ${USER_ROLES.join(', ')}`);
+    }
+    return { user: { name, role: role as UserRole }, token };
+  });
+  const names = new Set<string>();
+  const tokens = new Set<string>();
+  for (const { user, token } of credentials) {
+    if (names.has(user.name)) throw new ConfigurationError(`ADMIN_TOKENS names user "${user.name}" twice`);
+    if (tokens.has(token)) throw new ConfigurationError('ADMIN_TOKENS gives the same token to two users');
+    names.add(user.name);
+    tokens.add(token);
+  }
+  return new AuthConfig(credentials, false);
+}

@@ -1,0 +1,27 @@
+import { Body, Controller, HttpCode, HttpStatus, Post, Res } from '@nestjs/common';
+import { CommandBus } from '@nestjs/cqrs';
+import type { Response } from 'express';
+import type { ApiUser } from '../../../auth/api-user.js';
+import { CurrentUser } from '../../../auth/current-user.decorator.js';
+import { StartDemoTaskCommand } from './start-demo-task.command.js';
+import { StartDemoTaskRequestDto } from './start-demo-task.request.dto.js';
+
+@Controller('api/demo-tasks')
+export class StartDemoTaskHttpController {
+  constructor(private readonly commandBus: CommandBus) {}
+
+  /** Starts a demo task; poll the Location to watch its progress. */
+  @Post()
+  @HttpCode(HttpStatus.ACCEPTED)
+  async start(
+    @Body() body: StartDemoTaskRequestDto,
+    @CurrentUser() user: ApiUser,
+    @Res({ passthrough: true }) response: Response,
+  ): Promise<{ taskId: string }> {
+    const { taskId } = await this.commandBus.execute(
+      new StartDemoTaskCommand(body.steps, body.stepMs, user.name),
+    );
+    response.location(`/api/background-tasks/${taskId}`);
+    return { taskId };
+  }
+}

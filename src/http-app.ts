@@ -1,0 +1,19 @@
+import { ValidationPipe, type INestApplication } from '@nestjs/common';
+import { ApplicationErrorFilter } from './shared/http/application-error.filter.js';
+
+/**
+ * HTTP settings shared by `main.ts` and the end-to-end tests, so that tests exercise the same pipes,
+ * filters and limits as production.
+ */
+export function configureHttpApp(app: INestApplication): INestApplication {
+  app.useGlobalPipes(
+    new ValidationPipe({
+      whitelist: true,
+      forbidNonWhitelisted: true,
+      transform: true,
+      stopAtFirstError: false,
+    }),
+  );
+  app.useGlobalFilters(new ApplicationErrorFilter());
+  return app;
+}
