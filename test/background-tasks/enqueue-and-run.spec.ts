@@ -1,0 +1,157 @@
+import type { INestApplication } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { BackgroundTaskQueue } from '../../src/background-tasks/queue/background-task-queue.js';
+import { EnqueueError } from '../../src/background-tasks/queue/enqueue-errors.js';
+import { TaskStore } from '../../src/background-tasks/storage/task-store.js';
+import { CountdownTask } from '../../src/demo/countdown.task.js';
+import { createTestApp, eventually } from '../support/test-app.js';
+import { TEST_ENGINES, TestDatabase } from '../support/test-database.js';
+import { FailingTask, RequestScopedTask, SleepTask } from '../support/test-tasks.js';
+
+class NotATask {
+  execute() {
+    return Promise.resolve({ kind: 'success' as const, result: undefined });
+  }
+}
+
+describe.each(TEST_ENGINES)('enqueue and run [%s]', (engine) => {
+  let db: TestDatabase;
+  let app: INestApplication;
+  let queue: BackgroundTaskQueue;
+  let store: TaskStore;
+
+  beforeAll(async () => {
+    db = await TestDatabase.create(engine);
+    app = await createTestApp(db);
+    queue = app.get(BackgroundTaskQueue);
+    store = app.get(TaskStore);
+  });
+
+  afterAll(async () => {
+    await app?.close();
+    await db?.dispose();
+  });
+
+  const finished = (id: string) =>
+    eventually(async () => {
+      const task = await store.findById(id);
+      return task && ['completed', 'failed', 'cancelled'].includes(task.status) ? task : undefined;
+    });
+
+  it('runs an enqueued task to completion and stores its result and progress', async () => {
+    const id = await queue.enqueue(CountdownTask, { steps: 3, stepMs: 5 }, { createdBy: 'alice' });
+    expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    const task = await finished(id);
+    expect(task).toMatchObject({
+      status: 'completed',
+      name: 'demo.countdown',
+      attempts: 1,
+      createdBy: 'alice',
+      result: { steps: 3 },
+      error: null,
+      progress: { step: 3, info: 'Finished 3 steps', percent: 100 },
+      leaseOwner: null,
+      leaseExpiresAt: null,
+    });
+    expect(task.completedAt!.getTime()).toBeGreaterThanOrEqual(task.startedAt!.getTime());
+  });
+
+  it('stores the message of an error thrown by the handler and marks the task failed', async () => {
+    const id = await queue.enqueue(
+      FailingTask,
+      { mode: 'throw', message: 'feed unreachable' },
+      { maxAttempts: 1 },
+    );
+    const task = await finished(id);
+    expect(task.status).toBe('failed');
+    expect(task.error).toEqual({ name: 'Error', message: 'feed unreachable' });
+  });
+
+  it('stores the typed error of a failure outcome', async () => {
+    const id = await queue.enqueue(
+      FailingTask,
+      { mode: 'outcome', message: 'bad row 7' },
+      { maxAttempts: 1 },
+    );
+    const task = await finished(id);
+    expect(task).toMatchObject({ status: 'failed', error: { message: 'bad row 7' } });
+  });
+
+  it('resolves an executor with request-scoped dependencies afresh for every run', async () => {
+    const first = await queue.enqueue(RequestScopedTask, undefined);
+    const second = await queue.enqueue(RequestScopedTask, undefined);
+    const [a, b] = await Promise.all([finished(first), finished(second)]);
+    expect(a.result).toMatchObject({ taskIdFromRequest: first });
+    expect(b.result).toMatchObject({ taskIdFromRequest: second });
+    expect((a.result as { instanceNumber: number }).instanceNumber).not.toBe(
+      (b.result as { instanceNumber: number }).instanceNumber,
+    );
+  });
+
+  it('rejects a class that is not a registered background task', async () => {
+    await expect(queue.enqueue(NotATask as never, undefined as never)).rejects.toThrow(EnqueueError);
+    await expect(queue.enqueue(NotATask as never, undefined as never)).rejects.toThrow(
+      /not a background task/,
+    );
+  });
+
+  it('rejects metadata that cannot be stored as JSON and bad options, writing nothing', async () => {
+    const before = await db.count();
+    await expect(queue.enqueue(SleepTask, { ms: 1n } as never)).rejects.toThrow(/JSON/);
+    await expect(queue.enqueue(SleepTask, { ms: 1 }, { maxAttempts: 0 })).rejects.toThrow(/maxAttempts/);
+    await expect(queue.enqueue(SleepTask, { ms: 1 }, { priority: 1.5 })).rejects.toThrow(/priority/);
+    await expect(queue.enqueue(SleepTask, { ms: 1 }, { runAt: new Date('nope') })).rejects.toThrow(/runAt/);
+    expect(await db.count()).toBe(before);
+  });
+
+  it('returns the first task id for a repeated idempotency key, also under concurrent enqueues', async () => {
+    const key = `report-${engine}-${Date.now()}`;
+    const first = await queue.enqueue(SleepTask, { ms: 1 }, { idempotencyKey: key });
+    expect(await queue.enqueue(SleepTask, { ms: 1 }, { idempotencyKey: key })).toBe(first);
+
+    const raceKey = `${key}-race`;
+    const ids = await Promise.all(
+      Array.from({ length: 20 }, () => queue.enqueue(SleepTask, { ms: 1 }, { idempotencyKey: raceKey })),
+    );
+    expect(new Set(ids).size).toBe(1);
+    expect(await db.count('idempotency_key = ?', [raceKey])).toBe(1);
+  });
+
+  it('does not start a task before its runAt time', async () => {
+    const runAt = new Date(Date.now() + 1_000);
+    const id = await queue.enqueue(SleepTask, { ms: 1 }, { runAt });
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect((await store.findById(id))?.status).toBe('enqueued');
+    const task = await finished(id);
+    expect(task.status).toBe('completed');
+    expect(task.startedAt!.getTime()).toBeGreaterThanOrEqual(runAt.getTime() - 50);
+  });
+
+  it('inserts with the caller transaction: nothing on rollback, a task that runs on commit', async () => {
+    const dataSource = app.get(DataSource);
+    const before = await db.count();
+    let rolledBackId: string | undefined;
+    await expect(
+      dataSource.transaction(async (manager) => {
+        rolledBackId = await queue.enqueue(SleepTask, { ms: 1 }, { manager });
+        throw new Error('the command failed after enqueueing');
+      }),
+    ).rejects.toThrow('the command failed');
+    expect(rolledBackId).toBeDefined();
+    expect(await store.findById(rolledBackId!)).toBeUndefined();
+    expect(await db.count()).toBe(before);
+
+    let concurrentEnqueue: Promise<string> | undefined;
+    const committedId = await dataSource.transaction(async (manager) => {
+      await manager.query(`SELECT COUNT(*) FROM ${db.table('background_tasks')}`);
+      // Another connection writes while this transaction is open. On SQLite a deferred transaction that
+      // has read would now fail to write (SQLITE_BUSY_SNAPSHOT); TypeORM's transactions are made IMMEDIATE,
+      // so that write waits for this commit instead.
+      concurrentEnqueue = queue.enqueue(SleepTask, { ms: 1 });
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      return queue.enqueue(SleepTask, { ms: 1 }, { manager });
+    });
+    expect((await finished(await concurrentEnqueue!)).status).toBe('completed');
+    expect((await finished(committedId)).status).toBe('completed');
+  });
+});

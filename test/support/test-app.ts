@@ -1,0 +1,65 @@
+import type { INestApplication, LoggerService, ModuleMetadata } from '@nestjs/common';
+import { Test } from '@nestjs/testing';
+import { AppModule } from '../../src/app.module.js';
+import { configureHttpApp } from '../../src/http-app.js';
+import type { TestDatabase } from './test-database.js';
+import { TestTasksModule } from './test-tasks.js';
+
+export interface TestAppOptions {
+  /** Environment variables on top of the test database's. */
+  readonly env?: Record<string, string>;
+  readonly imports?: ModuleMetadata['imports'];
+  /** Logs are off unless TEST_LOGS=1 or a logger is given (to assert on what was logged). */
+  readonly logger?: LoggerService;
+}
+
+/** The real application on the test database, with the test tasks registered. Close it with `app.close()`. */
+export async function createTestApp(
+  db: TestDatabase,
+  options: TestAppOptions = {},
+): Promise<INestApplication> {
+  const config = db.config({ PollingDelay: '200ms', ...options.env });
+  const moduleRef = await Test.createTestingModule({
+    imports: [AppModule.forRoot(config), TestTasksModule, ...(options.imports ?? [])],
+  }).compile();
+  const app = moduleRef.createNestApplication({
+    logger: options.logger ?? (process.env.TEST_LOGS ? undefined : false),
+  });
+  configureHttpApp(app);
+  await app.init();
+  return app;
+}
+
+/** A logger that keeps what it is told, for assertions. */
+export class RecordingLogger implements LoggerService {
+  readonly lines: { level: string; message: string }[] = [];
+  log(message: unknown) {
+    this.lines.push({ level: 'log', message: String(message) });
+  }
+  warn(message: unknown) {
+    this.lines.push({ level: 'warn', message: String(message) });
+  }
+  error(message: unknown) {
+    this.lines.push({ level: 'error', message: String(message) });
+  }
+  debug() {}
+  verbose() {}
+  has(level: string, pattern: RegExp): boolean {
+    return this.lines.some((line) => line.level === level && pattern.test(line.message));
+  }
+}
+
+/** Polls `check` until it returns a truthy value or the time runs out. */
+export async function eventually<T>(
+  check: () => Promise<T> | T,
+  timeoutMs = 10_000,
+  intervalMs = 25,
+): Promise<NonNullable<T>> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`Condition not met within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+  }
+}

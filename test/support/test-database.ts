@@ -1,0 +1,112 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { DataSource } from 'typeorm';
+import { loadAppConfig, type AppConfig } from '../../src/config/app-config.js';
+import { buildDataSourceOptions } from '../../src/database/data-source-options.js';
+import { runMigrations } from '../../src/database/migrator.js';
+
+export type EngineName = 'sqlite' | 'postgres' | 'sqlserver';
+
+/** SQLite always; PostgreSQL and SQL Server when TEST_POSTGRES_URL / TEST_MSSQL_URL point at a server. */
+export const TEST_ENGINES: EngineName[] = [
+  'sqlite',
+  ...(process.env.TEST_POSTGRES_URL ? (['postgres'] as const) : []),
+  ...(process.env.TEST_MSSQL_URL ? (['sqlserver'] as const) : []),
+];
+
+/**
+ * A database of its own for one test file: a fresh SQLite file, or a fresh schema on the shared PostgreSQL
+ * or SQL Server, migrated to the latest version. Set KEEP_TEST_DATA=1 to keep it for a look afterwards.
+ */
+export class TestDatabase {
+  private helper: DataSource | undefined;
+
+  private constructor(
+    readonly engine: EngineName,
+    /** DATABASE_URL and SchemaName for an app or a child process using this database. */
+    readonly env: Record<string, string>,
+    private readonly removeData: () => Promise<void>,
+  ) {}
+
+  static async create(engine: EngineName): Promise<TestDatabase> {
+    const name = `t_${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;
+    let database: TestDatabase;
+    if (engine === 'sqlite') {
+      const dir = mkdtempSync(join(tmpdir(), 'bt-test-'));
+      database = new TestDatabase(engine, { DATABASE_URL: `sqlite:${join(dir, 'app.db')}` }, () => {
+        rmSync(dir, { recursive: true, force: true });
+        return Promise.resolve();
+      });
+    } else {
+      const url = engine === 'postgres' ? process.env.TEST_POSTGRES_URL! : process.env.TEST_MSSQL_URL!;
+      database = new TestDatabase(engine, { DATABASE_URL: url, SchemaName: name }, () =>
+        database.dropSchema(name),
+      );
+    }
+    await runMigrations(database.config().database);
+    return database;
+  }
+
+  /** The application configuration for this database, with optional overrides of other variables. */
+  config(overrides: Record<string, string> = {}): AppConfig {
+    return loadAppConfig({ NODE_ENV: 'test', ...this.env, ...overrides });
+  }
+
+  /** A table name qualified with the test schema, for raw SQL in assertions. */
+  table(name: string): string {
+    const schema = this.env.SchemaName;
+    if (this.engine === 'sqlite') return `"${name}"`;
+    return this.engine === 'postgres' ? `"${schema}"."${name}"` : `[${schema}].[${name}]`;
+  }
+
+  /** Runs SQL written with `?` placeholders on a connection of the test's own (not the app's). */
+  async sql<T = Record<string, unknown>>(text: string, params: unknown[] = []): Promise<T[]> {
+    if (!this.helper) {
+      this.helper = new DataSource(buildDataSourceOptions(this.config().database));
+      await this.helper.initialize();
+    }
+    let index = 0;
+    const translated =
+      this.engine === 'sqlite'
+        ? text
+        : text.replace(/\?/g, () => (this.engine === 'postgres' ? `$${++index}` : `@${index++}`));
+    const result: unknown = await this.helper.query(translated, params);
+    // TypeORM returns [rows, count] for UPDATE/DELETE on PostgreSQL; tests only read rows.
+    return (Array.isArray(result) && Array.isArray(result[0]) ? result[0] : result) as T[];
+  }
+
+  async count(where = '1 = 1', params: unknown[] = []): Promise<number> {
+    const [row] = await this.sql<{ n: number | string }>(
+      `SELECT COUNT(*) AS n FROM ${this.table('background_tasks')} WHERE ${where}`,
+      params,
+    );
+    return Number(row.n);
+  }
+
+  async dispose(): Promise<void> {
+    await this.helper?.destroy();
+    this.helper = undefined;
+    if (!process.env.KEEP_TEST_DATA) await this.removeData();
+  }
+
+  private async dropSchema(schema: string): Promise<void> {
+    const admin = new DataSource(buildDataSourceOptions(this.config().database));
+    await admin.initialize();
+    try {
+      if (this.engine === 'postgres') {
+        await admin.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+      } else {
+        const tables = await admin.query<{ name: string }[]>(
+          `SELECT name FROM sys.tables WHERE schema_id = SCHEMA_ID(@0)`,
+          [schema],
+        );
+        for (const { name } of tables) await admin.query(`DROP TABLE [${schema}].[${name}]`);
+        await admin.query(`DROP SCHEMA [${schema}]`);
+      }
+    } finally {
+      await admin.destroy();
+    }
+  }
+}
