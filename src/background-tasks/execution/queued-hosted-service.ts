@@ -222,14 +222,15 @@ export class QueuedHostedService implements OnApplicationBootstrap, BeforeApplic
       `${stragglers.length} task(s) did not stop within the grace period; returning them to the queue`,
     );
     await Promise.all(
-      stragglers.map((run) =>
-        this.endings.submit({
+      stragglers.map((run) => {
+        run.abandon();
+        return this.endings.submit({
           id: run.task.id,
           leaseOwner: run.task.leaseOwner,
           ending: { kind: 'released' },
           progress: run.progress.current,
-        }),
-      ),
+        });
+      }),
     );
   }
 }

@@ -50,6 +50,7 @@ export class TaskRun {
   private readonly controller = new AbortController();
   private abortCause: AbortCause | undefined;
   private executing = true;
+  private abandoned = false;
   readonly progress: ProgressReporter;
 
   constructor(
@@ -75,6 +76,15 @@ export class TaskRun {
     if (cause === 'lease-lost')
       this.log('warn', 'lease lost: another worker may run this task; stopping this run');
     this.controller.abort(new TaskAbortedError(cause));
+  }
+
+  /**
+   * Gives up on a handler that outlived the shutdown grace period: its task has gone back to the queue, so
+   * nothing it reports or returns from now on is written.
+   */
+  abandon(): void {
+    this.abandoned = true;
+    void this.progress.close();
   }
 
   /** Runs the executor; resolves with the ending to store, or undefined when this worker no longer owns the task. */
@@ -124,7 +134,7 @@ export class TaskRun {
   }
 
   private toEnding(settled: Settled): RunEnding | undefined {
-    if (this.abortCause === 'lease-lost') return undefined;
+    if (this.abortCause === 'lease-lost' || this.abandoned) return undefined;
     const succeeded = settled.kind === 'outcome' && settled.outcome.kind === 'success';
     // Shutdown is not a failure: whatever the handler did on its way out, the task goes back to the queue.
     if (this.abortCause === 'shutdown' && !succeeded) return { kind: 'released' };
