@@ -57,8 +57,11 @@ export class SqliteTaskStore extends TaskStore {
 
   constructor(file: string) {
     super();
-    this.db = new Database(file, { timeout: 0 });
+    // Setting the pragmas may have to wait for another process's lock; after that, waits happen in
+    // retryWhileBusy, off the event loop.
+    this.db = new Database(file, { timeout: 5_000 });
     SQLITE_PRAGMAS.forEach((pragma) => this.db.pragma(pragma));
+    this.db.pragma('busy_timeout = 0');
     const sql = sqliteStatements();
     const prepare = (text: string) => this.db.prepare(text);
     this.statements = {
