@@ -1,4 +1,5 @@
-import { plainToInstance, Transform, Type } from 'class-transformer';
+import 'reflect-metadata';
+import { plainToInstance, Type } from 'class-transformer';
 import {
   IsIn,
   IsInt,
@@ -29,21 +30,15 @@ function IsDuration(): PropertyDecorator {
     });
 }
 
-/** Empty strings in the environment mean "not set", so that `FOO= npm start` falls back to the default. */
-const emptyToUndefined = () =>
-  Transform(({ value }: { value: unknown }) => (value === '' ? undefined : value), { toClassOnly: true });
-
 /**
  * Every environment variable the application reads, with its default. This class is the only place that
  * knows about `process.env`; the rest of the code receives the typed namespaces built in `app-config.ts`.
  * Names follow the brief: the queue's scheduling settings keep the Itmo.Dev.Platform names.
  */
 export class EnvironmentVariables {
-  @emptyToUndefined()
   @IsIn(['development', 'production', 'test'])
   NODE_ENV: 'development' | 'production' | 'test' = 'development';
 
-  @emptyToUndefined()
   @IsString()
   @Matches(/^(sqlite:|postgres(ql)?:\/\/|mssql:\/\/|sqlserver:\/\/)/, {
     message: 'DATABASE_URL must start with sqlite:, postgres://, postgresql://, mssql:// or sqlserver://',
@@ -51,7 +46,6 @@ export class EnvironmentVariables {
   DATABASE_URL = 'sqlite:./data/app.db';
 
   /** SQL Server / PostgreSQL schema of every table; it is spliced into SQL, hence the strict pattern. */
-  @emptyToUndefined()
   @IsOptional()
   @Matches(SQL_IDENTIFIER, {
     message: 'SchemaName must be a SQL identifier: a letter or _, then letters, digits or _',
@@ -59,7 +53,6 @@ export class EnvironmentVariables {
   SchemaName?: string = undefined;
 
   /** Most tasks one claim round may take. */
-  @emptyToUndefined()
   @Type(() => Number)
   @IsInt({ message: 'BatchSize must be an integer' })
   @Min(1)
@@ -67,12 +60,10 @@ export class EnvironmentVariables {
   BatchSize = 50;
 
   /** How often an idle worker looks for due tasks when no wake-up arrives. */
-  @emptyToUndefined()
   @IsDuration()
   PollingDelay = '1s';
 
   /** How many times a failed task is tried again (so it runs at most MaxRetryCount + 1 times). */
-  @emptyToUndefined()
   @Type(() => Number)
   @IsInt({ message: 'MaxRetryCount must be an integer' })
   @Min(0)
@@ -80,7 +71,6 @@ export class EnvironmentVariables {
   MaxRetryCount = 3;
 
   /** Tasks one worker process runs at the same time. */
-  @emptyToUndefined()
   @Type(() => Number)
   @IsInt({ message: 'WORKER_CONCURRENCY must be an integer' })
   @Min(1)
@@ -88,20 +78,16 @@ export class EnvironmentVariables {
   WORKER_CONCURRENCY = 4;
 
   /** How long a claim stays valid without renewal; a crashed worker's tasks run again after this. */
-  @emptyToUndefined()
   @IsDuration()
   LEASE_DURATION = '30s';
 
   /** How long a stopping worker waits for its running tasks before it puts them back in the queue. */
-  @emptyToUndefined()
   @IsDuration()
   SHUTDOWN_GRACE_PERIOD = '10s';
 
-  @emptyToUndefined()
   @IsIn(['all', 'api', 'worker'])
   APP_ROLE: 'all' | 'api' | 'worker' = 'all';
 
-  @emptyToUndefined()
   @Type(() => Number)
   @IsInt({ message: 'PORT must be an integer' })
   @Min(0)
@@ -109,7 +95,6 @@ export class EnvironmentVariables {
   PORT = 3000;
 
   /** `name:token[:role],…`; parsed and checked further in `auth-config.ts`. */
-  @emptyToUndefined()
   @IsOptional()
   @IsString()
   ADMIN_TOKENS?: string = undefined;
@@ -131,7 +116,10 @@ function describe(errors: ValidationError[], source: Record<string, unknown>): s
 export function validateEnvironment(env: Record<string, string | undefined>): EnvironmentVariables {
   // Every field has an initializer, so the keys of a fresh instance are exactly the variables we read.
   const known = new Set(Object.keys(new EnvironmentVariables()));
-  const relevant = Object.fromEntries(Object.entries(env).filter(([key]) => known.has(key)));
+  // Empty strings mean "not set", so that `FOO= npm start` falls back to the default.
+  const relevant = Object.fromEntries(
+    Object.entries(env).filter(([key, value]) => known.has(key) && value !== ''),
+  );
   const variables = plainToInstance(EnvironmentVariables, relevant, { exposeDefaultValues: true });
   const errors = validateSync(variables, { forbidUnknownValues: false });
   if (errors.length > 0) {

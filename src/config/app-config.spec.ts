@@ -1,0 +1,107 @@
+import { loadAppConfig } from './app-config.js';
+import { ConfigurationError } from './environment.js';
+
+describe('loadAppConfig', () => {
+  it('gives a working embedded default with no environment at all', () => {
+    const config = loadAppConfig({});
+    expect(config.database.target).toEqual({ engine: 'sqlite', file: './data/app.db' });
+    expect(config.database.schema).toBeUndefined();
+    expect(config.role).toBe('all');
+    expect(config.http).toMatchObject({ port: 3000, servesApi: true });
+    expect(config.backgroundTasks).toMatchObject({
+      runsWorker: true,
+      concurrency: 4,
+      batchSize: 50,
+      pollingDelayMs: 1_000,
+      maxRetryCount: 3,
+      leaseDurationMs: 30_000,
+      shutdownGracePeriodMs: 10_000,
+    });
+    expect(config.auth.usesDevToken).toBe(true);
+    expect(config.auth.credentials).toEqual([
+      { user: { name: 'admin', role: 'admin' }, token: 'dev-admin-token' },
+    ]);
+  });
+
+  it('reads durations with units, numbers, roles and the engine default schema', () => {
+    const config = loadAppConfig({
+      DATABASE_URL: 'postgres://u:p@db:5432/cms',
+      PollingDelay: '250ms',
+      LEASE_DURATION: '2m',
+      SHUTDOWN_GRACE_PERIOD: '1500',
+      WORKER_CONCURRENCY: '16',
+      APP_ROLE: 'worker',
+      BatchSize: '',
+    });
+    expect(config.database.schema).toBe('public');
+    expect(config.backgroundTasks).toMatchObject({
+      pollingDelayMs: 250,
+      leaseDurationMs: 120_000,
+      shutdownGracePeriodMs: 1_500,
+      concurrency: 16,
+      batchSize: 50,
+      runsWorker: true,
+    });
+    expect(config.http.servesApi).toBe(false);
+    expect(loadAppConfig({ APP_ROLE: 'api' }).backgroundTasks.runsWorker).toBe(false);
+    expect(loadAppConfig({ DATABASE_URL: 'mssql://sa:x@h/db' }).database.schema).toBe('dbo');
+    expect(loadAppConfig({ DATABASE_URL: 'mssql://sa:x@h/db', SchemaName: 'cms' }).database.schema).toBe(
+      'cms',
+    );
+  });
+
+  it('derives a heartbeat that renews leases well before they expire and at least twice a second', () => {
+    expect(loadAppConfig({ LEASE_DURATION: '30s' }).backgroundTasks.heartbeatIntervalMs).toBe(500);
+    expect(loadAppConfig({ LEASE_DURATION: '600ms' }).backgroundTasks.heartbeatIntervalMs).toBe(200);
+  });
+
+  it.each([
+    [{ BatchSize: '0' }, /BatchSize must not be less than 1 \(got "0"\)/],
+    [{ BatchSize: 'many' }, /BatchSize must be an integer/],
+    [{ WORKER_CONCURRENCY: '2.5' }, /WORKER_CONCURRENCY must be an integer/],
+    [{ PollingDelay: 'soon' }, /PollingDelay must be a duration/],
+    [{ LEASE_DURATION: '5 minutes' }, /LEASE_DURATION must be a duration/],
+    [{ APP_ROLE: 'both' }, /APP_ROLE must be one of the following values: all, api, worker/],
+    [{ PORT: '70000' }, /PORT must not be greater than 65535/],
+    [{ SchemaName: 'cms; DROP TABLE x' }, /SchemaName must be a SQL identifier/],
+    [{ DATABASE_URL: 'mysql://localhost/db' }, /DATABASE_URL must start with/],
+    [{ DATABASE_URL: 'sqlite::memory:' }, /DATABASE_URL must name a SQLite file/],
+    [{ NODE_ENV: 'staging' }, /NODE_ENV must be one of/],
+  ])('stops on %j with a message naming the variable', (env, message) => {
+    expect(() => loadAppConfig(env)).toThrow(ConfigurationError);
+    expect(() => loadAppConfig(env)).toThrow(message);
+  });
+
+  it('lists every bad variable at once', () => {
+    expect(() => loadAppConfig({ BatchSize: '0', PollingDelay: 'x' })).toThrow(
+      /BatchSize[\s\S]*PollingDelay/,
+    );
+  });
+
+  it('parses ADMIN_TOKENS with roles, defaulting to editor', () => {
+    const { auth } = loadAppConfig({ ADMIN_TOKENS: 'root:root-token-123456:admin, ed:ed-token-1234567' });
+    expect(auth.usesDevToken).toBe(false);
+    expect(auth.credentials).toEqual([
+      { user: { name: 'root', role: 'admin' }, token: 'root-token-123456' },
+      { user: { name: 'ed', role: 'editor' }, token: 'ed-token-1234567' },
+    ]);
+  });
+
+  it.each([
+    ['root', /entry 1 must look like name:token/],
+    ['root:short', /shorter than 12 characters/],
+    ['root:long-enough-token:owner', /role "owner"/],
+    ['a:long-enough-token,a:another-long-token', /names user "a" twice/],
+    ['a:long-enough-token,b:long-enough-token', /same token to two users/],
+    ['bad name:long-enough-token', /user name/],
+  ])('rejects ADMIN_TOKENS=%s', (value, message) => {
+    expect(() => loadAppConfig({ ADMIN_TOKENS: value })).toThrow(message);
+  });
+
+  it('refuses to run in production without ADMIN_TOKENS', () => {
+    expect(() => loadAppConfig({ NODE_ENV: 'production' })).toThrow(/ADMIN_TOKENS must be set in production/);
+    expect(
+      loadAppConfig({ NODE_ENV: 'production', ADMIN_TOKENS: 'ops:ops-token-123456:admin' }).auth.usesDevToken,
+    ).toBe(false);
+  });
+});
