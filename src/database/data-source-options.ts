@@ -62,7 +62,8 @@ export function buildDataSourceOptions(config: DatabaseConfig): DataSourceOption
         type: 'postgres',
         url: target.url,
         schema: config.schema,
-        applicationName: 'nest-cms-background-tasks',
+        // Names the schema, so that pg_stat_activity tells which application each connection serves.
+        applicationName: `app:${config.schema}`,
         extra: { max: 20 },
       };
     case 'sqlserver':

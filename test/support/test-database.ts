@@ -64,7 +64,11 @@ export class TestDatabase {
   /** Runs SQL written with `?` placeholders on a connection of the test's own (not the app's). */
   async sql<T = Record<string, unknown>>(text: string, params: unknown[] = []): Promise<T[]> {
     if (!this.helper) {
-      this.helper = new DataSource(buildDataSourceOptions(this.config().database));
+      const options = buildDataSourceOptions(this.config().database);
+      // A name of its own, so that tests killing the application's connections do not kill this one.
+      this.helper = new DataSource(
+        options.type === 'postgres' ? { ...options, applicationName: 'test-helper' } : options,
+      );
       await this.helper.initialize();
     }
     let index = 0;

@@ -31,7 +31,7 @@ export class PostgresTaskNotifications {
     if (this.stopped) return;
     const client = new pg.Client({
       connectionString: this.connectionString,
-      application_name: 'background-task-listener',
+      application_name: `listener:${this.schema}`,
     });
     client.on('notification', () => this.onNotified());
     client.on('error', (error) => this.lost(client, error));
