@@ -1,0 +1,64 @@
+import { postgresStatements } from './postgres/postgres-statements.js';
+import { sqliteStatements } from './sqlite/sqlite-statements.js';
+import { sqlserverStatements } from './sqlserver/sqlserver-statements.js';
+
+/** Collapses whitespace so that assertions read like the SQL, whatever its indentation. */
+const flat = (sql: string) => sql.replace(/\s+/g, ' ').trim();
+
+describe('claim statements', () => {
+  it('SQL Server: an ordered CTE read WITH (UPDLOCK, READPAST, ROWLOCK), updated with UPDATE TOP and OUTPUT', () => {
+    const claim = flat(sqlserverStatements('cms').claim);
+    expect(claim).toMatch(
+      /^WITH next AS \( SELECT TOP \(@0\) \* FROM \[cms\]\.\[background_tasks\] WITH \(UPDLOCK, READPAST, ROWLOCK\) /,
+    );
+    expect(claim).toContain("WHERE status = 'enqueued' AND run_after <= SYSUTCDATETIME()");
+    expect(claim).toContain('AND name IN (SELECT value FROM OPENJSON(@1))');
+    expect(claim).toContain('ORDER BY priority DESC, run_after, id )');
+    expect(claim).toContain('UPDATE TOP (@0) next SET');
+    expect(claim).toContain(
+      "status = 'processing', lease_owner = @2, lease_expires_at = DATEADD(millisecond, @3, SYSUTCDATETIME())",
+    );
+    expect(claim).toContain('attempts = attempts + 1');
+    expect(claim).toMatch(/OUTPUT inserted\.id, inserted\.name, inserted\.metadata, .*inserted\.lease_owner/);
+  });
+
+  it('PostgreSQL: UPDATE … WHERE id IN (SELECT … ORDER BY … LIMIT $n FOR UPDATE SKIP LOCKED) RETURNING', () => {
+    const claim = flat(postgresStatements('cms').claim);
+    expect(claim).toMatch(
+      /^UPDATE "cms"\."background_tasks" AS t SET status = 'processing', lease_owner = \$1, /,
+    );
+    expect(claim).toContain("lease_expires_at = now() + $2 * interval '1 millisecond'");
+    expect(claim).toContain(
+      'WHERE t.id IN ( SELECT id FROM "cms"."background_tasks" WHERE status = \'enqueued\' AND run_after <= now() ' +
+        'AND name = ANY($4::text[]) ORDER BY priority DESC, run_after, id LIMIT $3 FOR UPDATE SKIP LOCKED)',
+    );
+    expect(claim).toMatch(/RETURNING id, name, metadata, .*lease_owner/);
+  });
+
+  it('SQLite: UPDATE … WHERE id IN (SELECT … ORDER BY … LIMIT ?) RETURNING, under the write lock', () => {
+    const claim = flat(sqliteStatements().claim);
+    expect(claim).toMatch(/^UPDATE background_tasks SET status = 'processing', lease_owner = @owner, /);
+    expect(claim).toContain(
+      "WHERE id IN ( SELECT id FROM background_tasks WHERE status = 'enqueued' AND run_after <= @now " +
+        'AND name IN (SELECT value FROM json_each(@names)) ORDER BY priority DESC, run_after, id LIMIT @limit)',
+    );
+    expect(claim).toMatch(/RETURNING id, name, metadata, /);
+  });
+
+  it.each([
+    ['sqlite', sqliteStatements()],
+    ['postgres', postgresStatements('cms')],
+    ['sqlserver', sqlserverStatements('cms')],
+  ])('%s: every write about a running task is fenced on its lease owner', (_engine, sql) => {
+    expect(flat(sql.saveProgress)).toMatch(/WHERE id = \S+ AND lease_owner = \S+ AND status = 'processing'$/);
+    expect(flat(sql.finish)).toMatch(/t?\.?lease_owner = v?\.?"?@?leaseOwner"?/i);
+    expect(flat(sql.finish)).toMatch(/status = 'processing'/);
+    expect(flat(sql.renewLeases)).toMatch(/WHERE status = 'processing' AND lease_owner /);
+    expect(flat(sql.recoverExpiredLeases)).toMatch(/WHERE status = 'processing' AND lease_expires_at < /);
+  });
+
+  it('quotes the schema as an identifier and never takes it from elsewhere than configuration', () => {
+    expect(postgresStatements('Tenant_1').claim).toContain('"Tenant_1"."background_tasks"');
+    expect(sqlserverStatements('Tenant_1').claim).toContain('[Tenant_1].[background_tasks]');
+  });
+});

@@ -1,0 +1,137 @@
+import type { DataSource } from 'typeorm';
+import { SqlServerTaskStore } from './sqlserver-task-store.js';
+
+interface IssuedQuery {
+  sql: string;
+  params: unknown[];
+}
+
+/**
+ * No SQL Server runs on this project's machines, so these tests check the statements the store issues and
+ * the parameters it binds to them, through a DataSource that records instead of sending. The statements
+ * themselves run for real when TEST_MSSQL_URL points the integration suites at a server.
+ */
+function recordingDataSource(
+  answers: Partial<Record<string, { records?: unknown[]; affected?: number }>> = {},
+) {
+  const issued: IssuedQuery[] = [];
+  let released = 0;
+  const dataSource = {
+    createQueryRunner: () => ({
+      query: (sql: string, params: unknown[]) => {
+        issued.push({ sql, params });
+        const key = Object.keys(answers).find((fragment) => sql.includes(fragment));
+        return Promise.resolve({ records: [], affected: 0, ...(key ? answers[key] : {}) });
+      },
+      release: () => {
+        released++;
+        return Promise.resolve();
+      },
+    }),
+  } as unknown as DataSource;
+  return { dataSource, issued, released: () => released };
+}
+
+/** The highest @N placeholder of a statement, plus one: how many parameters it expects. */
+const placeholders = (sql: string) =>
+  Math.max(-1, ...[...sql.matchAll(/@(\d+)/g)].map((m) => Number(m[1]))) + 1;
+
+describe('SqlServerTaskStore', () => {
+  it('claims with the UPDLOCK/READPAST statement, binding limit, names (JSON), owner and lease', async () => {
+    const { dataSource, issued, released } = recordingDataSource({
+      'UPDATE TOP': {
+        records: [
+          {
+            id: 'A1B2C3D4-0000-7000-8000-000000000001',
+            name: 'demo.countdown',
+            metadata: '{"steps":3}',
+            execution_metadata: null,
+            attempts: 1,
+            max_attempts: 4,
+            created_by: 'alice',
+            lease_owner: 'w#1',
+            task_step: null,
+            status_info: null,
+            percent_complete: 0,
+          },
+        ],
+      },
+    });
+    const store = new SqlServerTaskStore(dataSource, 'cms');
+    const claimed = await store.claim({
+      leaseOwner: 'w#1',
+      limit: 5,
+      leaseDurationMs: 30_000,
+      names: ['demo.countdown'],
+    });
+    expect(issued).toHaveLength(1);
+    expect(issued[0].sql).toContain('WITH (UPDLOCK, READPAST, ROWLOCK)');
+    expect(issued[0].params).toEqual([5, '["demo.countdown"]', 'w#1', 30_000]);
+    expect(placeholders(issued[0].sql)).toBe(issued[0].params.length);
+    expect(released()).toBe(1);
+    // uniqueidentifier comes back upper-case from SQL Server; ids are lower-case everywhere else.
+    expect(claimed).toEqual([
+      expect.objectContaining({
+        id: 'a1b2c3d4-0000-7000-8000-000000000001',
+        metadata: { steps: 3 },
+        attempts: 1,
+      }),
+    ]);
+  });
+
+  it('binds as many parameters as every statement expects', async () => {
+    const { dataSource, issued } = recordingDataSource({
+      'OUTPUT inserted.id\n      SELECT': { records: [{ id: 'x' }] },
+    });
+    const store = new SqlServerTaskStore(dataSource, 'cms');
+    await store.enqueue({
+      id: '01a20953-0000-7000-8000-000000000001',
+      name: 'demo.countdown',
+      metadata: { steps: 1 },
+      executionMetadata: undefined,
+      priority: 0,
+      runAfter: null,
+      maxAttempts: 4,
+      createdBy: null,
+      idempotencyKey: 'k',
+    });
+    await store.renewLeases(['w#1', 'w#2'], 30_000);
+    await store.recoverExpiredLeases();
+    await store.saveProgress('01a20953-0000-7000-8000-000000000001', 'w#1', {
+      step: 1,
+      info: 'x',
+      percent: 5,
+    });
+    await store.findById('01a20953-0000-7000-8000-000000000001');
+    for (const query of issued) expect(placeholders(query.sql)).toBe(query.params.length);
+    expect(issued[1].params).toEqual(['["w#1","w#2"]', 30_000]);
+  });
+
+  it('sends run endings as one OPENJSON document, with datetime2-friendly times', async () => {
+    const { dataSource, issued } = recordingDataSource({
+      OPENJSON: { records: [{ id: '01A20953-0000-7000-8000-000000000001' }] },
+    });
+    const store = new SqlServerTaskStore(dataSource, 'cms');
+    const held = await store.finish([
+      {
+        id: '01a20953-0000-7000-8000-000000000001',
+        leaseOwner: 'w#1',
+        ending: { kind: 'completed', result: { rows: 3 } },
+        progress: { step: 2, info: 'done', percent: 90 },
+      },
+      {
+        id: '01a20953-0000-7000-8000-000000000002',
+        leaseOwner: 'w#1',
+        ending: { kind: 'released' },
+        progress: { step: null, info: null, percent: 0 },
+      },
+    ]);
+    expect(issued).toHaveLength(1);
+    const [document] = issued[0].params as [string];
+    expect(JSON.parse(document)).toEqual([
+      expect.objectContaining({ status: 'completed', resultJson: '{"rows":3}', final: true, percent: 100 }),
+      expect.objectContaining({ status: 'enqueued', keepError: true, attemptsDelta: -1, final: false }),
+    ]);
+    expect(held).toEqual(new Set(['01a20953-0000-7000-8000-000000000001']));
+  });
+});
