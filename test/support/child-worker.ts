@@ -1,0 +1,52 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+const WORKER_SCRIPT = fileURLToPath(new URL('./worker-process.ts', import.meta.url));
+
+export interface ExitStatus {
+  readonly code: number | null;
+  readonly signal: NodeJS.Signals | null;
+}
+
+/** A worker process (see worker-process.ts), compiled on the fly by SWC like the tests themselves. */
+export class ChildWorker {
+  private exited: Promise<ExitStatus>;
+  output = '';
+
+  private constructor(readonly process: ChildProcess) {
+    this.exited = new Promise((resolve) => process.once('exit', (code, signal) => resolve({ code, signal })));
+    process.stderr?.on('data', (chunk: Buffer) => (this.output += chunk.toString()));
+  }
+
+  static async start(env: Record<string, string>): Promise<ChildWorker> {
+    const child = spawn(process.execPath, ['--import', '@swc-node/register/esm-register', WORKER_SCRIPT], {
+      env: { ...process.env, NODE_ENV: 'test', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const worker = new ChildWorker(child);
+    await new Promise<void>((resolve, reject) => {
+      let stdout = '';
+      child.stdout?.on('data', (chunk: Buffer) => {
+        stdout += chunk.toString();
+        if (stdout.includes('ready')) resolve();
+      });
+      void worker.exited.then(({ code }) =>
+        reject(new Error(`worker exited with ${code}: ${worker.output}`)),
+      );
+    });
+    return worker;
+  }
+
+  get pid(): number {
+    return this.process.pid!;
+  }
+
+  /**
+   * Sends a signal and waits for the process to exit. After a graceful shutdown Nest re-raises SIGTERM, so
+   * a clean stop reads { code: null, signal: 'SIGTERM' }; a crash reads a non-zero code.
+   */
+  async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<ExitStatus> {
+    if (this.process.exitCode === null && this.process.signalCode === null) this.process.kill(signal);
+    return this.exited;
+  }
+}
