@@ -15,6 +15,10 @@ export class BackgroundTasksConfig {
   declare readonly leaseDurationMs: number;
   /** Wait for running handlers on shutdown before their tasks go back to the queue (SHUTDOWN_GRACE_PERIOD). */
   declare readonly shutdownGracePeriodMs: number;
+  /** Delays before the 1st, 2nd, … retry (SchedulerRetryDelays); undefined for exponential backoff. */
+  declare readonly retryDelaysMs: readonly number[] | undefined;
+  /** Age after which finished tasks are deleted (TASK_RETENTION); 0 keeps them. */
+  declare readonly retentionMs: number;
 
   constructor(settings: Settings) {
     Object.assign(this, settings);

@@ -2,10 +2,15 @@ import { parseAdminTokens, type AuthConfig } from '../auth/auth-config.js';
 import { BackgroundTasksConfig } from '../background-tasks/background-tasks.config.js';
 import { DatabaseConfig } from '../database/database-config.js';
 import { parseDatabaseUrl } from '../database/database-url.js';
-import { parseDuration } from './duration.js';
+import { parseDuration, parseDurationList } from './duration.js';
 import { validateEnvironment } from './environment.js';
 
 export type AppRole = 'all' | 'api' | 'worker';
+
+/** Where the application keeps files: task outputs, uploads (DATA_DIR). */
+export class FilesConfig {
+  constructor(readonly dataDir: string) {}
+}
 
 export class HttpConfig {
   constructor(
@@ -23,6 +28,7 @@ export interface AppConfig {
   readonly database: DatabaseConfig;
   readonly backgroundTasks: BackgroundTasksConfig;
   readonly auth: AuthConfig;
+  readonly files: FilesConfig;
 }
 
 /** Builds the configuration from environment variables; throws a ConfigurationError naming what is wrong. */
@@ -47,7 +53,11 @@ export function loadAppConfig(env: Record<string, string | undefined>): AppConfi
       maxRetryCount: vars.MaxRetryCount,
       leaseDurationMs: ms(vars.LEASE_DURATION),
       shutdownGracePeriodMs: ms(vars.SHUTDOWN_GRACE_PERIOD),
+      retryDelaysMs:
+        vars.SchedulerRetryDelays === undefined ? undefined : parseDurationList(vars.SchedulerRetryDelays),
+      retentionMs: ms(vars.TASK_RETENTION),
     }),
     auth: parseAdminTokens(vars.ADMIN_TOKENS, vars.NODE_ENV),
+    files: new FilesConfig(vars.DATA_DIR),
   };
 }

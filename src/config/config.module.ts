@@ -2,7 +2,7 @@ import { Global, Module, type DynamicModule } from '@nestjs/common';
 import { AuthConfig } from '../auth/auth-config.js';
 import { BackgroundTasksConfig } from '../background-tasks/background-tasks.config.js';
 import { DatabaseConfig } from '../database/database-config.js';
-import { HttpConfig, type AppConfig } from './app-config.js';
+import { FilesConfig, HttpConfig, type AppConfig } from './app-config.js';
 
 export const APP_CONFIG = Symbol('APP_CONFIG');
 
@@ -20,6 +20,7 @@ export class AppConfigModule {
       { provide: DatabaseConfig, useValue: config.database },
       { provide: BackgroundTasksConfig, useValue: config.backgroundTasks },
       { provide: AuthConfig, useValue: config.auth },
+      { provide: FilesConfig, useValue: config.files },
     ];
     return { module: AppConfigModule, providers, exports: providers.map((p) => p.provide) };
   }

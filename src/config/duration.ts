@@ -1,8 +1,8 @@
-const UNIT_MS = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 } as const;
-const DURATION = /^(\d+)(ms|s|m|h)?$/;
+const UNIT_MS = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
+const DURATION = /^(\d+)(ms|s|m|h|d)?$/;
 
 /**
- * Parses a duration such as `250ms`, `5s`, `2m`, `1h` or a bare number of milliseconds.
+ * Parses a duration such as `250ms`, `5s`, `2m`, `1h`, `7d` or a bare number of milliseconds.
  * Returns undefined for anything else, so that the caller can name the offending variable.
  */
 export function parseDuration(text: string): number | undefined {
@@ -14,4 +14,10 @@ export function parseDuration(text: string): number | undefined {
 
 export function isDuration(text: unknown): boolean {
   return typeof text === 'string' && parseDuration(text) !== undefined;
+}
+
+/** Parses a comma-separated list of durations (`1s,10s,1m`); undefined if any item is not one. */
+export function parseDurationList(text: string): number[] | undefined {
+  const items = text.split(',').map((item) => parseDuration(item));
+  return items.every((item) => item !== undefined) ? items : undefined;
 }

@@ -12,10 +12,24 @@ import {
   validateSync,
   type ValidationError,
 } from 'class-validator';
-import { isDuration } from './duration.js';
+import { isDuration, parseDurationList } from './duration.js';
 
 /** An identifier that is safe to splice into SQL as a schema name on PostgreSQL and SQL Server. */
 export const SQL_IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
+
+function IsDurationList(): PropertyDecorator {
+  return (target, propertyName) =>
+    registerDecorator({
+      name: 'isDurationList',
+      target: target.constructor,
+      propertyName: propertyName as string,
+      validator: {
+        validate: (value) => typeof value === 'string' && parseDurationList(value) !== undefined,
+        defaultMessage: (args) =>
+          `${args?.property} must be a comma-separated list of durations, e.g. 1s,10s,1m`,
+      },
+    });
+}
 
 function IsDuration(): PropertyDecorator {
   return (target, propertyName) =>
@@ -69,6 +83,22 @@ export class EnvironmentVariables {
   @Min(0)
   @Max(100)
   MaxRetryCount = 3;
+
+  /**
+   * Delay before each retry of a failed task: the n-th retry waits the n-th value (the last one repeats).
+   * Unset: exponential, 1 s doubling up to 1 h, with ±20 % jitter.
+   */
+  @IsOptional()
+  @IsDurationList()
+  SchedulerRetryDelays?: string = undefined;
+
+  /** How long finished tasks (and the files they produced) are kept; 0 keeps them forever. */
+  @IsDuration()
+  TASK_RETENTION = '7d';
+
+  /** Where tasks write their files (CSV exports, uploads, error reports). */
+  @IsString()
+  DATA_DIR = './data';
 
   /** Tasks one worker process runs at the same time. */
   @Type(() => Number)

@@ -70,6 +70,8 @@ export async function migrationStatus(
       executor.getExecutedMigrations(),
       executor.getPendingMigrations(),
     ]);
-    return { applied: applied.map((m) => m.name), pending: pending.map((m) => m.name) };
+    // TypeORM lists executed migrations newest first; oldest first reads like the history it is.
+    const inOrder = [...applied].sort((a, b) => a.timestamp - b.timestamp);
+    return { applied: inOrder.map((m) => m.name), pending: pending.map((m) => m.name) };
   });
 }
