@@ -1,5 +1,6 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { CqrsModule } from '@nestjs/cqrs';
+import { ScheduleModule } from '@nestjs/schedule';
 import { AuthModule } from './auth/auth.module.js';
 import { BackgroundTasksHttpModule } from './background-tasks/background-tasks-http.module.js';
 import { BackgroundTasksModule } from './background-tasks/background-tasks.module.js';
@@ -23,6 +24,7 @@ export class AppModule {
         AppConfigModule.forRoot(config),
         DatabaseModule,
         CqrsModule.forRoot(),
+        ScheduleModule.forRoot(),
         BackgroundTasksModule,
         DemoModule,
         ...httpModules,

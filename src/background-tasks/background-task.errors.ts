@@ -1,4 +1,5 @@
 import { ApplicationError } from '../shared/application-error.js';
+import type { TaskStatus } from './task-status.js';
 
 /** Also what a caller gets for a task they may not see: its existence is not disclosed. */
 export class BackgroundTaskNotFoundError extends ApplicationError {
@@ -6,5 +7,47 @@ export class BackgroundTaskNotFoundError extends ApplicationError {
   readonly kind = 'not-found';
   constructor(id: string) {
     super(`Background task ${id} was not found`);
+  }
+}
+
+/** The task is not in a state the requested action applies to. */
+export class BackgroundTaskStateError extends ApplicationError {
+  readonly code = 'BACKGROUND_TASK.WRONG_STATE';
+  readonly kind = 'conflict';
+  constructor(id: string, status: TaskStatus, action: string, allowed: readonly TaskStatus[]) {
+    super(`Background task ${id} is ${status}; only ${allowed.join(' or ')} tasks can be ${action}`);
+  }
+}
+
+/** The task kept changing state while a request tried to act on it; trying again will settle it. */
+export class BackgroundTaskBusyError extends ApplicationError {
+  readonly code = 'BACKGROUND_TASK.CHANGED_CONCURRENTLY';
+  readonly kind = 'conflict';
+  constructor(id: string) {
+    super(`Background task ${id} changed state while this request was applied; try again`);
+  }
+}
+
+export class InvalidExecutionMetadataError extends ApplicationError {
+  readonly code = 'BACKGROUND_TASK.INVALID_EXECUTION_METADATA';
+  readonly kind = 'invalid';
+  constructor(readonly problems: string[]) {
+    super(`The execution metadata is not valid: ${problems.join('; ')}`);
+  }
+}
+
+export class InvalidCursorError extends ApplicationError {
+  readonly code = 'BACKGROUND_TASK.INVALID_CURSOR';
+  readonly kind = 'invalid';
+  constructor() {
+    super('cursor is not valid: pass the nextCursor of a previous page unchanged');
+  }
+}
+
+export class TaskListForbiddenError extends ApplicationError {
+  readonly code = 'BACKGROUND_TASK.LIST_FORBIDDEN';
+  readonly kind = 'forbidden';
+  constructor() {
+    super("Only admins may list other users' tasks");
   }
 }

@@ -1,7 +1,17 @@
 import { Module } from '@nestjs/common';
+import { CancelBackgroundTaskHttpController } from './commands/cancel-background-task/cancel-background-task.http.controller.js';
+import { ResumeBackgroundTaskHttpController } from './commands/resume-background-task/resume-background-task.http.controller.js';
+import { RetryBackgroundTaskHttpController } from './commands/retry-background-task/retry-background-task.http.controller.js';
 import { GetBackgroundTaskByIdHttpController } from './queries/get-background-task-by-id/get-background-task-by-id.http.controller.js';
+import { ListBackgroundTasksHttpController } from './queries/list-background-tasks/list-background-tasks.http.controller.js';
 
-const controllers = [GetBackgroundTaskByIdHttpController];
+const controllers = [
+  ListBackgroundTasksHttpController,
+  GetBackgroundTaskByIdHttpController,
+  CancelBackgroundTaskHttpController,
+  ResumeBackgroundTaskHttpController,
+  RetryBackgroundTaskHttpController,
+];
 
 /** The /api/background-tasks routes; left out of processes with APP_ROLE=worker. */
 @Module({ controllers })

@@ -16,7 +16,7 @@ export interface CountdownResult {
 
 /** A task to watch: it walks through `steps` steps of `stepMs` each, reporting progress as it goes. */
 @BackgroundTask('demo.countdown')
-export class CountdownTask implements BackgroundTaskExecutor<CountdownMetadata, never, CountdownResult> {
+export class CountdownTask implements BackgroundTaskExecutor<CountdownMetadata, void, CountdownResult> {
   async execute({ metadata, progress, signal }: BackgroundTaskContext<CountdownMetadata>) {
     const startedAt = Date.now();
     const { steps, stepMs } = metadata;

@@ -9,20 +9,32 @@ export interface TaskProgressUpdate {
 }
 
 /** What an executor receives for one run of a task. */
-// eslint-disable-next-line @typescript-eslint/no-unused-vars -- the checkpoint API that uses TExecutionMetadata arrives with the typed task contract
-export interface BackgroundTaskContext<TMetadata, TExecutionMetadata = never> {
+export interface BackgroundTaskContext<TMetadata, TExecutionMetadata = void> {
   readonly taskId: string;
   readonly taskName: string;
   /** The input given to `enqueue`, after a JSON round trip (dates arrive as strings). */
   readonly metadata: TMetadata;
+  /**
+   * The last checkpoint: what `checkpoint()` persisted in this or an earlier run, else the value given at
+   * enqueue, else the executor's `initialExecutionMetadata(metadata)`, else undefined.
+   */
+  readonly executionMetadata: TExecutionMetadata | undefined;
+  /**
+   * Persists the checkpoint (with the current progress) in one write, fenced on this worker's lease.
+   * A run interrupted by a shutdown, a crash or a lost lease starts again from the last checkpoint, so
+   * checkpoint only after the work it records is durable (committed, written and flushed). Rejects with a
+   * TaskAbortedError when the lease is gone; the signal fires then too.
+   */
+  readonly checkpoint: (next: TExecutionMetadata) => Promise<void>;
   /** 1 on the first run, 2 on the first retry, … */
   readonly attempt: number;
   readonly maxAttempts: number;
   /** The user who enqueued the task, if any. */
   readonly createdBy: string | null;
   /**
-   * Fires when the run must stop: the task was cancelled, the process is shutting down, or this worker
-   * lost its lease. Pass it to anything that accepts a signal (fetch, streams, timers) or check `aborted`.
+   * Fires when the run must stop: the task was cancelled or timed out, the process is shutting down, or
+   * this worker lost its lease. Pass it to anything that accepts a signal (fetch, streams, timers) or check
+   * `aborted`. Its `reason` is a TaskAbortedError naming the cause.
    */
   readonly signal: AbortSignal;
   /**

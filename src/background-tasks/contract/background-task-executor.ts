@@ -9,17 +9,36 @@ import type { TaskOutcome } from './task-outcome.js';
  */
 export interface BackgroundTaskExecutor<
   TMetadata = void,
-  TExecutionMetadata = never,
+  TExecutionMetadata = void,
   TResult = void,
   TError = never,
 > {
   execute(
     context: BackgroundTaskContext<TMetadata, TExecutionMetadata>,
   ): Promise<TaskOutcome<TResult, TError>>;
+
+  /** The checkpoint of a first run, when `enqueue` gave none. */
+  initialExecutionMetadata?(metadata: TMetadata): TExecutionMetadata;
 }
 
-/** The metadata type an executor class accepts, for type-checking `enqueue`. */
-export type MetadataOf<TExecutor> =
-  TExecutor extends BackgroundTaskExecutor<infer TMetadata, infer _E, infer _R, infer _Err>
-    ? TMetadata
+type ContractOf<TExecutor> =
+  TExecutor extends BackgroundTaskExecutor<
+    infer TMetadata,
+    infer TExecutionMetadata,
+    infer TResult,
+    infer TError
+  >
+    ? { metadata: TMetadata; executionMetadata: TExecutionMetadata; result: TResult; error: TError }
     : never;
+
+/** The metadata type an executor class accepts, for type-checking `enqueue`. */
+export type MetadataOf<TExecutor> = ContractOf<TExecutor>['metadata'];
+
+/** The execution metadata (checkpoint) type of an executor class. */
+export type ExecutionMetadataOf<TExecutor> = ContractOf<TExecutor>['executionMetadata'];
+
+/** What an executor's task stores as its result. */
+export type ResultOf<TExecutor> = ContractOf<TExecutor>['result'];
+
+/** What an executor's task stores as its error. */
+export type ErrorOf<TExecutor> = ContractOf<TExecutor>['error'];

@@ -1,9 +1,32 @@
+import type { Type } from '@nestjs/common';
 import { DiscoveryService } from '@nestjs/core';
+import { parseDuration } from '../../config/duration.js';
 
-/** How a task is declared. */
-export interface BackgroundTaskDefinition {
+/** How a task is declared; every option but the name is optional. */
+export interface BackgroundTaskOptions {
+  /**
+   * Retries after a failure for this task, instead of MaxRetryCount. An enqueue's `maxAttempts` overrides
+   * both.
+   */
+  readonly maxRetryCount?: number;
+  /** Aborts a run that takes longer (`30s`, `5m`, or milliseconds) and records a retryable failure. */
+  readonly timeout?: string | number;
+  /**
+   * A class-validator class for the execution metadata: a resume request's patch is checked against it, so
+   * that an operator cannot resume a task into a state it does not understand.
+   */
+  readonly executionMetadataType?: Type<object>;
+  /**
+   * Enqueue the task on this cron schedule (six fields with seconds, or five), with this metadata. With
+   * several instances it is still enqueued once per slot.
+   */
+  readonly schedule?: { readonly cron: string; readonly metadata?: unknown; readonly timeZone?: string };
+}
+
+export interface BackgroundTaskDefinition extends Omit<BackgroundTaskOptions, 'timeout'> {
   /** Stable name stored in each row: renaming it orphans the tasks already enqueued under the old name. */
   readonly name: string;
+  readonly timeoutMs?: number;
 }
 
 const TASK_NAME = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,199}$/;
@@ -14,14 +37,26 @@ const TaskDefinitionMetadata = DiscoveryService.createDecorator<BackgroundTaskDe
  * Marks a provider as the executor of the named task. Add the class to a module's providers; it is found
  * at boot and resolved from the container for every run.
  *
- *   @BackgroundTask('demo.countdown')
- *   export class CountdownTask implements BackgroundTaskExecutor<CountdownMetadata> { … }
+ *   @BackgroundTask('cms.export-content-items', { timeout: '30m', maxRetryCount: 2 })
+ *   export class ExportContentItemsTask implements BackgroundTaskExecutor<ExportMetadata, ExportCheckpoint> { … }
  */
-export function BackgroundTask(name: string): ClassDecorator {
+export function BackgroundTask(name: string, options: BackgroundTaskOptions = {}): ClassDecorator {
   if (!TASK_NAME.test(name)) {
     throw new Error(`Background task name "${name}" must be 1-200 letters, digits, or . _ : - (not first)`);
   }
-  return TaskDefinitionMetadata({ name });
+  const { timeout, ...rest } = options;
+  const timeoutMs =
+    timeout === undefined ? undefined : typeof timeout === 'number' ? timeout : parseDuration(timeout);
+  if (timeout !== undefined && (timeoutMs === undefined || timeoutMs <= 0)) {
+    throw new Error(`Background task "${name}" has an invalid timeout ${JSON.stringify(timeout)}`);
+  }
+  if (
+    rest.maxRetryCount !== undefined &&
+    !(Number.isInteger(rest.maxRetryCount) && rest.maxRetryCount >= 0)
+  ) {
+    throw new Error(`Background task "${name}" needs a maxRetryCount that is an integer >= 0`);
+  }
+  return TaskDefinitionMetadata({ name, timeoutMs, ...rest });
 }
 
 export const BACKGROUND_TASK_METADATA = TaskDefinitionMetadata.KEY;

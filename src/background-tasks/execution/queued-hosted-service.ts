@@ -13,6 +13,7 @@ import { TaskStore, type TaskNotificationSubscription } from '../storage/task-st
 import { EndingWriter } from './ending-writer.js';
 import { Mutex } from './mutex.js';
 import { retryBackoffMs, sleep } from './retry-backoff.js';
+import { RetryPolicy } from './retry-policy.js';
 import { TaskRegistry } from './task-registry.js';
 import { TaskRun } from './task-run.js';
 
@@ -42,10 +43,11 @@ export class QueuedHostedService implements OnApplicationBootstrap, BeforeApplic
   private readonly claimMutex = new Mutex();
   private readonly leaseWrites = new Mutex();
   private readonly endings: EndingWriter;
+  private readonly retryPolicy: RetryPolicy;
   private loop: Promise<void> | undefined;
   private stopping = false;
   private lastClaimWasFull = false;
-  private lastRecoveryAt = 0;
+  private lastMaintenanceAt = 0;
   private heartbeatTimer: NodeJS.Timeout | undefined;
   private renewing: Promise<void> | undefined;
   private notifications: TaskNotificationSubscription | undefined;
@@ -60,6 +62,7 @@ export class QueuedHostedService implements OnApplicationBootstrap, BeforeApplic
     private readonly wakeSignal: QueueWakeSignal,
   ) {
     this.endings = new EndingWriter(store, this.leaseWrites, this.logger);
+    this.retryPolicy = new RetryPolicy(config.retryDelaysMs);
   }
 
   get isRunning(): boolean {
@@ -98,7 +101,7 @@ export class QueuedHostedService implements OnApplicationBootstrap, BeforeApplic
         let claimed: ClaimedTask[];
         const limit = Math.min(free, this.config.batchSize);
         try {
-          await this.recoverExpiredLeasesWhenDue();
+          await this.maintainWhenDue();
           claimed = await this.claimMutex.run(() => this.claim(names, limit));
           failures = 0;
         } catch (error) {
@@ -127,15 +130,22 @@ export class QueuedHostedService implements OnApplicationBootstrap, BeforeApplic
     return claimed;
   }
 
-  private async recoverExpiredLeasesWhenDue(): Promise<void> {
-    if (Date.now() - this.lastRecoveryAt < this.config.pollingDelayMs) return;
-    this.lastRecoveryAt = Date.now();
+  /**
+   * Once per PollingDelay, before claiming: tasks whose worker vanished (expired lease) and suspended tasks
+   * whose time has come go back to the queue, so that this very round can claim them.
+   */
+  private async maintainWhenDue(): Promise<void> {
+    if (Date.now() - this.lastMaintenanceAt < this.config.pollingDelayMs) return;
+    this.lastMaintenanceAt = Date.now();
     const recovered = await this.store.recoverExpiredLeases();
     if (recovered > 0) this.logger.warn(`Returned ${recovered} task(s) with expired leases to the queue`);
+    const resumed = await this.store.resumeDueTasks();
+    if (resumed > 0) this.logger.log(`Resumed ${resumed} suspended task(s) whose time had come`);
   }
 
   private startRun(task: ClaimedTask): void {
-    const run = new TaskRun(task, { registry: this.registry, store: this.store, logger: this.logger });
+    const { registry, store, retryPolicy, logger } = this;
+    const run = new TaskRun(task, { registry, store, retryPolicy, logger });
     this.runs.set(task.id, run);
     this.activeRuns++;
     void run
@@ -162,7 +172,9 @@ export class QueuedHostedService implements OnApplicationBootstrap, BeforeApplic
 
   /**
    * Extends the leases of every run whose ending is not stored yet. A run missing from the answer lost its
-   * lease (it expired while the database was unreachable, or this process stalled) and is aborted.
+   * lease (it expired while the database was unreachable, or this process stalled) and is aborted; a run
+   * whose task someone asked to cancel is aborted too, which is how a cancellation reaches a running
+   * handler within one heartbeat.
    */
   private renewLeases(): void {
     if (this.renewing || this.runs.size === 0) return;
@@ -171,10 +183,12 @@ export class QueuedHostedService implements OnApplicationBootstrap, BeforeApplic
     this.renewing = this.leaseWrites
       .run(() => this.store.renewLeases(owners, this.config.leaseDurationMs))
       .then((renewals) => {
-        const held = new Set(renewals.map((renewal) => renewal.id));
+        const held = new Map(renewals.map((renewal) => [renewal.id, renewal]));
         for (const run of runs) {
+          const renewal = held.get(run.task.id);
           // A run removed meanwhile had its ending stored, which also ends its lease.
-          if (!held.has(run.task.id) && this.runs.get(run.task.id) === run) run.abort('lease-lost');
+          if (!renewal && this.runs.get(run.task.id) === run) run.abort('lease-lost');
+          else if (renewal?.cancelRequested) run.abort('cancelled');
         }
       })
       .catch((error: unknown) => this.logger.warn(`Lease renewal failed: ${String(error)}`))

@@ -1,12 +1,22 @@
 import { Injectable, type OnModuleInit, type Type } from '@nestjs/common';
 import { ContextIdFactory, DiscoveryService, ModuleRef } from '@nestjs/core';
-import { BACKGROUND_TASK_METADATA, getTaskDefinition } from '../contract/background-task.decorator.js';
+import {
+  BACKGROUND_TASK_METADATA,
+  getTaskDefinition,
+  type BackgroundTaskDefinition,
+} from '../contract/background-task.decorator.js';
 import type { BackgroundTaskExecutor } from '../contract/background-task-executor.js';
 
-export type AnyExecutor = BackgroundTaskExecutor<unknown, unknown, unknown, unknown>;
+/**
+ * Any executor, whatever its contract. `unknown` would not do: the context's `checkpoint` takes the
+ * execution metadata as a parameter, so an executor of a specific type is not assignable to one of unknown.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnyExecutor = BackgroundTaskExecutor<any, any, any, any>;
 
 export interface RegisteredTask {
   readonly name: string;
+  readonly definition: BackgroundTaskDefinition;
   readonly executorClass: Type<AnyExecutor>;
   /** True when the executor and all its dependencies are singletons, so one instance serves every run. */
   readonly isStatic: boolean;
@@ -35,7 +45,8 @@ export class TaskRegistry implements OnModuleInit {
     for (const wrapper of this.discovery.getProviders({ metadataKey: BACKGROUND_TASK_METADATA })) {
       const executorClass = wrapper.metatype as Type<AnyExecutor> | null;
       if (!executorClass || this.byClass.has(executorClass)) continue;
-      const { name } = getTaskDefinition(executorClass)!;
+      const definition = getTaskDefinition(executorClass)!;
+      const name = definition.name;
       const taken = this.byName.get(name);
       if (taken) {
         throw new Error(
@@ -47,7 +58,7 @@ export class TaskRegistry implements OnModuleInit {
           `${executorClass.name} is marked @BackgroundTask('${name}') but has no execute() method`,
         );
       }
-      const registered = { name, executorClass, isStatic: wrapper.isDependencyTreeStatic() };
+      const registered = { name, definition, executorClass, isStatic: wrapper.isDependencyTreeStatic() };
       this.byName.set(name, registered);
       this.byClass.set(executorClass, registered);
     }
@@ -63,6 +74,10 @@ export class TaskRegistry implements OnModuleInit {
 
   names(): string[] {
     return [...this.byName.keys()];
+  }
+
+  all(): RegisteredTask[] {
+    return [...this.byName.values()];
   }
 
   /**

@@ -1,20 +1,29 @@
 import type { Logger } from '@nestjs/common';
-import type { BackgroundTaskContext } from '../contract/background-task-context.js';
-import type { TaskOutcome } from '../contract/task-outcome.js';
+import type { BackgroundTaskContext, TaskProgressUpdate } from '../contract/background-task-context.js';
+import { isTaskOutcome, type TaskOutcome } from '../contract/task-outcome.js';
+import { UnrecoverableTaskError } from '../contract/unrecoverable-task.error.js';
+import { CANCELLED_WHILE_RUNNING } from '../storage/ending-row.js';
 import type { ClaimedTask, FinishedRun, RunEnding } from '../storage/task-records.js';
 import type { TaskStore } from '../storage/task-store.js';
 import { ProgressReporter } from './progress-reporter.js';
-import type { TaskRegistry } from './task-registry.js';
+import type { RetryPolicy } from './retry-policy.js';
+import type { AnyExecutor, RegisteredTask, TaskRegistry } from './task-registry.js';
 
 /** Why a run's signal fired. */
-export type AbortCause = 'shutdown' | 'lease-lost';
+export type AbortCause = 'shutdown' | 'lease-lost' | 'cancelled' | 'timeout';
 
+const ABORT_MESSAGES: Record<AbortCause, string> = {
+  shutdown: 'The worker is shutting down',
+  'lease-lost': 'This worker lost the lease on the task',
+  cancelled: 'The task was cancelled',
+  timeout: 'The task ran out of time',
+};
+
+/** The reason of a run's AbortSignal. */
 export class TaskAbortedError extends Error {
   override readonly name = 'TaskAbortedError';
   constructor(readonly abortCause: AbortCause) {
-    super(
-      abortCause === 'shutdown' ? 'The worker is shutting down' : 'This worker lost the lease on the task',
-    );
+    super(ABORT_MESSAGES[abortCause]);
   }
 }
 
@@ -31,14 +40,10 @@ type Settled =
   | { readonly kind: 'outcome'; readonly outcome: TaskOutcome<unknown, unknown> }
   | { readonly kind: 'thrown'; readonly error: unknown };
 
-function isOutcome(value: unknown): value is TaskOutcome<unknown, unknown> {
-  const kind = (value as { kind?: unknown } | null)?.kind;
-  return kind === 'success' || kind === 'failure';
-}
-
 export interface TaskRunDependencies {
   readonly registry: TaskRegistry;
   readonly store: TaskStore;
+  readonly retryPolicy: RetryPolicy;
   readonly logger: Logger;
 }
 
@@ -51,12 +56,15 @@ export class TaskRun {
   private abortCause: AbortCause | undefined;
   private executing = true;
   private abandoned = false;
+  private executionMetadata: unknown;
+  private timeoutTimer: NodeJS.Timeout | undefined;
   readonly progress: ProgressReporter;
 
   constructor(
     readonly task: ClaimedTask,
     private readonly deps: TaskRunDependencies,
   ) {
+    this.executionMetadata = task.executionMetadata ?? undefined;
     this.progress = new ProgressReporter(
       task.progress,
       (progress) => deps.store.saveProgress(task.id, task.leaseOwner, progress),
@@ -91,6 +99,7 @@ export class TaskRun {
   async execute(): Promise<FinishedRun | undefined> {
     const settled = await this.invokeExecutor();
     this.executing = false;
+    clearTimeout(this.timeoutTimer);
     await this.progress.close();
     const ending = this.toEnding(settled);
     return (
@@ -111,33 +120,81 @@ export class TaskRun {
       const executor = await deps.registry.resolveExecutor(registered, {
         backgroundTask: { id: task.id, name: task.name, createdBy: task.createdBy },
       });
-      const context: BackgroundTaskContext<unknown, unknown> = {
-        taskId: task.id,
-        taskName: task.name,
-        metadata: task.metadata,
-        attempt: task.attempts,
-        maxAttempts: task.maxAttempts,
-        createdBy: task.createdBy,
-        signal: this.controller.signal,
-        progress: (update) => this.progress.report(update),
-      };
-      const outcome: unknown = await executor.execute(context);
-      if (!isOutcome(outcome)) {
-        throw new TypeError(
-          `${registered.executorClass.name}.execute() must return TaskOutcome.success(…) or TaskOutcome.failure(…)`,
-        );
+      if (this.executionMetadata === undefined && executor.initialExecutionMetadata) {
+        this.executionMetadata = executor.initialExecutionMetadata(task.metadata);
       }
+      this.startTimeout(registered);
+      const outcome: unknown = await executor.execute(this.context());
+      if (!isTaskOutcome(outcome)) throw new TypeError(this.notAnOutcome(registered, executor));
       return { kind: 'outcome', outcome };
     } catch (error) {
       return { kind: 'thrown', error };
     }
   }
 
+  private context(): BackgroundTaskContext<unknown, unknown> {
+    const { task } = this;
+    const context = {
+      taskId: task.id,
+      taskName: task.name,
+      metadata: task.metadata,
+      executionMetadata: undefined as unknown,
+      checkpoint: (next: unknown) => this.checkpoint(next),
+      attempt: task.attempts,
+      maxAttempts: task.maxAttempts,
+      createdBy: task.createdBy,
+      signal: this.controller.signal,
+      progress: (update: TaskProgressUpdate) => this.progress.report(update),
+    };
+    // Always the last checkpoint, also after checkpoint() replaced it.
+    Object.defineProperty(context, 'executionMetadata', {
+      get: () => this.executionMetadata,
+      enumerable: true,
+    });
+    return context;
+  }
+
+  private async checkpoint(next: unknown): Promise<void> {
+    if (this.abortCause === 'lease-lost' || this.abandoned) throw new TaskAbortedError('lease-lost');
+    const held = await this.deps.store.checkpoint(
+      this.task.id,
+      this.task.leaseOwner,
+      next,
+      this.progress.current,
+    );
+    if (!held) {
+      this.abort('lease-lost');
+      throw new TaskAbortedError('lease-lost');
+    }
+    this.executionMetadata = next;
+  }
+
+  private startTimeout(registered: RegisteredTask): void {
+    const timeoutMs = registered.definition.timeoutMs;
+    if (timeoutMs !== undefined) this.timeoutTimer = setTimeout(() => this.abort('timeout'), timeoutMs);
+  }
+
+  private notAnOutcome(registered: RegisteredTask, executor: AnyExecutor): string {
+    const name = registered.executorClass.name || executor.constructor.name;
+    return `${name}.execute() must return a TaskOutcome (success, suspended, failure or cancellation)`;
+  }
+
+  /** Maps how the run ended to what is stored; every outcome kind is handled (the switch is exhaustive). */
   private toEnding(settled: Settled): RunEnding | undefined {
     if (this.abortCause === 'lease-lost' || this.abandoned) return undefined;
     const succeeded = settled.kind === 'outcome' && settled.outcome.kind === 'success';
-    // Shutdown is not a failure: whatever the handler did on its way out, the task goes back to the queue.
-    if (this.abortCause === 'shutdown' && !succeeded) return { kind: 'released' };
+    // Work that completed counts; otherwise, whatever a handler returns on its way out after its signal
+    // fired, the cause of the abort decides.
+    if (!succeeded) {
+      switch (this.abortCause) {
+        case 'shutdown':
+          return { kind: 'released' };
+        case 'cancelled':
+          return { kind: 'cancelled', error: CANCELLED_WHILE_RUNNING };
+        case 'timeout':
+          return this.failure({ code: 'TIMEOUT', message: 'The task ran out of time and was aborted' }, true);
+      }
+    }
     if (settled.kind === 'thrown') {
       const error = settled.error;
       this.log(
@@ -145,16 +202,35 @@ export class TaskRun {
         `failed: ${describeError(error).message}`,
         error instanceof Error ? error.stack : undefined,
       );
-      return { kind: 'failed', error: describeError(error) };
+      return this.failure(describeError(error), !(error instanceof UnrecoverableTaskError));
     }
     const outcome = settled.outcome;
     switch (outcome.kind) {
       case 'success':
         return { kind: 'completed', result: outcome.result };
+      case 'suspended':
+        return { kind: 'suspended', until: outcome.until ?? null };
       case 'failure':
         this.log('warn', 'ended with a failure outcome');
-        return { kind: 'failed', error: outcome.error };
+        return this.failure(outcome.error, outcome.retry);
+      case 'cancellation':
+        return { kind: 'cancelled', error: outcome.error };
+      default: {
+        const unhandled: never = outcome;
+        throw new Error(`Unhandled task outcome ${JSON.stringify(unhandled)}`);
+      }
     }
+  }
+
+  /** A failure is retried after a delay while attempts remain, unless it says it is not worth it. */
+  private failure(error: unknown, retryable: boolean): RunEnding {
+    const { attempts, maxAttempts } = this.task;
+    const attemptError = { attempt: attempts, at: new Date().toISOString(), error };
+    if (retryable && attempts < maxAttempts) {
+      const runAfter = new Date(Date.now() + this.deps.retryPolicy.delayAfter(attempts));
+      return { kind: 'retrying', error, attemptError, runAfter };
+    }
+    return { kind: 'failed', error, attemptError };
   }
 
   private log(level: 'warn' | 'error', message: string, stack?: string): void {

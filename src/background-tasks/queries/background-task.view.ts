@@ -1,5 +1,5 @@
-import { isAdmin, type ApiUser } from '../../auth/api-user.js';
-import type { BackgroundTaskRecord } from '../storage/task-records.js';
+import type { ApiUser } from '../../auth/api-user.js';
+import type { AttemptError, BackgroundTaskRecord } from '../storage/task-records.js';
 import type { TaskStatus } from '../task-status.js';
 
 /** A task as the API shows it. */
@@ -15,19 +15,19 @@ export class BackgroundTaskView {
   declare readonly priority: number;
   declare readonly createdBy: string | null;
   declare readonly runAfter: string;
+  /** When a suspended task resumes by itself; null while it waits for a resume request. */
+  declare readonly resumeAt: string | null;
   declare readonly createdAt: string;
   declare readonly updatedAt: string;
   declare readonly startedAt: string | null;
   declare readonly completedAt: string | null;
   declare readonly result: unknown;
   declare readonly error: unknown;
-  /** The task's input; only its creator sees it, never another user, admins included. */
+  /** The error and time of every failed attempt. */
+  declare readonly attemptErrors: readonly AttemptError[];
+  /** The task's input and checkpoint: only its creator sees them, never another user, admins included. */
   declare readonly metadata?: unknown;
-}
-
-/** Admins see every task; anybody else only the tasks they created. */
-export function canSeeTask(record: Pick<BackgroundTaskRecord, 'createdBy'>, viewer: ApiUser): boolean {
-  return isAdmin(viewer) || (record.createdBy !== null && record.createdBy === viewer.name);
+  declare readonly executionMetadata?: unknown;
 }
 
 const isoOrNull = (date: Date | null) => (date ? date.toISOString() : null);
@@ -45,12 +45,16 @@ export function toBackgroundTaskView(record: BackgroundTaskRecord, viewer: ApiUs
     priority: record.priority,
     createdBy: record.createdBy,
     runAfter: record.runAfter.toISOString(),
+    resumeAt: isoOrNull(record.resumeAt),
     createdAt: record.createdAt.toISOString(),
     updatedAt: record.updatedAt.toISOString(),
     startedAt: isoOrNull(record.startedAt),
     completedAt: isoOrNull(record.completedAt),
     result: record.result,
     error: record.error,
-    ...(record.createdBy === viewer.name ? { metadata: record.metadata } : {}),
+    attemptErrors: record.attemptErrors,
+    ...(record.createdBy === viewer.name
+      ? { metadata: record.metadata, executionMetadata: record.executionMetadata }
+      : {}),
   };
 }

@@ -2,7 +2,7 @@ import { Injectable, type Type } from '@nestjs/common';
 import { v7 as uuidv7 } from 'uuid';
 import { BackgroundTasksConfig } from '../background-tasks.config.js';
 import { getTaskDefinition } from '../contract/background-task.decorator.js';
-import type { MetadataOf } from '../contract/background-task-executor.js';
+import type { ExecutionMetadataOf, MetadataOf } from '../contract/background-task-executor.js';
 import { TaskRegistry, type AnyExecutor } from '../execution/task-registry.js';
 import { TaskStore } from '../storage/task-store.js';
 import { AfterCommitHooks } from './after-commit-hooks.js';
@@ -37,11 +37,11 @@ function checkOptions(options: EnqueueOptions): void {
   }
 }
 
-function checkJson(metadata: unknown): void {
+function checkJson(value: unknown, what: string): void {
   try {
-    JSON.stringify(metadata);
+    JSON.stringify(value);
   } catch (error) {
-    throw new EnqueueError(`metadata must be JSON-serialisable: ${(error as Error).message}`);
+    throw new EnqueueError(`${what} must be JSON-serialisable: ${(error as Error).message}`);
   }
 }
 
@@ -63,8 +63,10 @@ export class BackgroundTaskQueue {
 
   async enqueue<TExecutor extends AnyExecutor>(
     task: Type<TExecutor>,
-    metadata: MetadataOf<TExecutor>,
-    options: EnqueueOptions = {},
+    // NoInfer: the executor class alone decides the types, so an object literal with a field too many is
+    // an error here rather than a wider inferred type.
+    metadata: NoInfer<MetadataOf<TExecutor>>,
+    options: EnqueueOptions<NoInfer<ExecutionMetadataOf<TExecutor>>> = {},
   ): Promise<string> {
     const registered = this.registry.forClass(task);
     if (!registered) {
@@ -76,16 +78,18 @@ export class BackgroundTaskQueue {
       );
     }
     checkOptions(options);
-    checkJson(metadata);
+    checkJson(metadata, 'metadata');
+    checkJson(options.executionMetadata, 'executionMetadata');
+    const maxRetryCount = registered.definition.maxRetryCount ?? this.config.maxRetryCount;
     const { id } = await this.store.enqueue(
       {
         id: uuidv7(),
         name: registered.name,
         metadata,
-        executionMetadata: undefined,
+        executionMetadata: options.executionMetadata,
         priority: options.priority ?? 0,
         runAfter: options.runAt ?? null,
-        maxAttempts: options.maxAttempts ?? this.config.maxRetryCount + 1,
+        maxAttempts: options.maxAttempts ?? maxRetryCount + 1,
         createdBy: options.createdBy ?? null,
         idempotencyKey: options.idempotencyKey ?? null,
       },

@@ -1,11 +1,13 @@
 import type { EntityManager } from 'typeorm';
 
-export interface EnqueueOptions {
+export interface EnqueueOptions<TExecutionMetadata = unknown> {
+  /** The first checkpoint, which the first run sees as `executionMetadata`. */
+  readonly executionMetadata?: TExecutionMetadata;
   /** Do not start before this time. Default: now. */
   readonly runAt?: Date;
   /** Higher runs first; integer, default 0. */
   readonly priority?: number;
-  /** Most runs of the task, retries included. Default: MaxRetryCount + 1. */
+  /** Most runs of the task, retries included. Default: the task's maxRetryCount (or MaxRetryCount) + 1. */
   readonly maxAttempts?: number;
   /**
    * Enqueueing twice with one key creates one task: the second call returns the first task's id, also when

@@ -58,10 +58,29 @@ export interface LeaseRenewal {
   readonly cancelRequested: boolean;
 }
 
+/** One entry of a task's attempt history. */
+export interface AttemptError {
+  readonly attempt: number;
+  /** ISO 8601 time of the failure. */
+  readonly at: string;
+  readonly error: unknown;
+}
+
 /** How a run ends, as stored. The execution layer maps handler outcomes onto these. */
 export type RunEnding =
   | { readonly kind: 'completed'; readonly result: unknown }
-  | { readonly kind: 'failed'; readonly error: unknown }
+  /** Failed for good: no attempt left, or not worth retrying. */
+  | { readonly kind: 'failed'; readonly error: unknown; readonly attemptError: AttemptError }
+  /** Failed, to be tried again after a delay. */
+  | {
+      readonly kind: 'retrying';
+      readonly error: unknown;
+      readonly attemptError: AttemptError;
+      readonly runAfter: Date;
+    }
+  /** Waits until `until`, or for a resume request when null; the attempt is not counted. */
+  | { readonly kind: 'suspended'; readonly until: Date | null }
+  | { readonly kind: 'cancelled'; readonly error: unknown }
   /** Interrupted by shutdown: back to `enqueued` now, and the interrupted attempt is not counted. */
   | { readonly kind: 'released' };
 
@@ -92,8 +111,21 @@ export interface BackgroundTaskRecord {
   readonly result: unknown;
   readonly error: unknown;
   readonly progress: TaskProgress;
+  /** When a suspended task resumes by itself; null while it waits for a resume request. */
+  readonly resumeAt: Date | null;
+  readonly attemptErrors: readonly AttemptError[];
   readonly createdAt: Date;
   readonly updatedAt: Date;
   readonly startedAt: Date | null;
   readonly completedAt: Date | null;
+}
+
+/** A page of the task list, newest first. */
+export interface TaskListQuery {
+  readonly status?: TaskStatus;
+  readonly name?: string;
+  readonly createdBy?: string;
+  /** The last task of the previous page: the page starts after it. */
+  readonly after?: { readonly createdAt: Date; readonly id: string };
+  readonly limit: number;
 }

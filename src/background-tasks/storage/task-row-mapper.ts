@@ -1,5 +1,5 @@
 import type { TaskStatus } from '../task-status.js';
-import type { BackgroundTaskRecord, ClaimedTask } from './task-records.js';
+import type { AttemptError, BackgroundTaskRecord, ClaimedTask, TaskProgress } from './task-records.js';
 
 /** How one engine's driver hands back JSON columns: parsed (pg) or as text (better-sqlite3, mssql). */
 export interface ColumnReaders {
@@ -17,6 +17,14 @@ type Row = Record<string, unknown>;
 const num = (value: unknown) => Number(value);
 const str = (value: unknown) => (typeof value === 'string' ? value : null);
 
+function readProgress(row: Row): TaskProgress {
+  return {
+    step: row.task_step === null ? null : num(row.task_step),
+    info: str(row.status_info),
+    percent: num(row.percent_complete),
+  };
+}
+
 export function toClaimedTask(row: Row, read: ColumnReaders): ClaimedTask {
   return {
     id: String(row.id).toLowerCase(),
@@ -27,11 +35,7 @@ export function toClaimedTask(row: Row, read: ColumnReaders): ClaimedTask {
     maxAttempts: num(row.max_attempts),
     createdBy: str(row.created_by),
     leaseOwner: String(row.lease_owner),
-    progress: {
-      step: row.task_step === null ? null : num(row.task_step),
-      info: str(row.status_info),
-      percent: num(row.percent_complete),
-    },
+    progress: readProgress(row),
   };
 }
 
@@ -53,11 +57,9 @@ export function toTaskRecord(row: Row, read: ColumnReaders): BackgroundTaskRecor
     executionMetadata: read.json(row.execution_metadata),
     result: read.json(row.result),
     error: read.json(row.error),
-    progress: {
-      step: row.task_step === null ? null : num(row.task_step),
-      info: str(row.status_info),
-      percent: num(row.percent_complete),
-    },
+    progress: readProgress(row),
+    resumeAt: readDate(row.resume_at),
+    attemptErrors: (read.json(row.attempt_errors) ?? []) as AttemptError[],
     createdAt: readDate(row.created_at) as Date,
     updatedAt: readDate(row.updated_at) as Date,
     startedAt: readDate(row.started_at),
@@ -76,7 +78,7 @@ export const CLAIMED_COLUMNS =
 export const ALL_COLUMNS =
   'id, name, status, priority, run_after, attempts, max_attempts, lease_owner, lease_expires_at, cancel_requested_at, ' +
   'created_by, idempotency_key, metadata, execution_metadata, result, error, task_step, status_info, ' +
-  'percent_complete, created_at, updated_at, started_at, completed_at';
+  'percent_complete, resume_at, attempt_errors, created_at, updated_at, started_at, completed_at';
 
 /** The error stored on a task whose worker vanished during its last allowed attempt. */
 export const LEASE_EXPIRED_ERROR = {

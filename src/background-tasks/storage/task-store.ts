@@ -9,6 +9,7 @@ import type {
   FinishedRun,
   LeaseRenewal,
   NewTaskRow,
+  TaskListQuery,
   TaskProgress,
 } from './task-records.js';
 
@@ -44,13 +45,45 @@ export abstract class TaskStore implements OnApplicationShutdown {
    */
   abstract recoverExpiredLeases(): Promise<number>;
 
+  /** Returns suspended tasks whose resume time has come to the queue. Returns how many. */
+  abstract resumeDueTasks(): Promise<number>;
+
   /** Records progress of a running task; false when the lease is no longer held. */
   abstract saveProgress(id: string, leaseOwner: string, progress: TaskProgress): Promise<boolean>;
+
+  /** Persists a running task's execution metadata with its progress; false when the lease is no longer held. */
+  abstract checkpoint(
+    id: string,
+    leaseOwner: string,
+    executionMetadata: unknown,
+    progress: TaskProgress,
+  ): Promise<boolean>;
 
   /** Applies the endings of several runs in one round trip; returns the ids whose lease was still held. */
   abstract finish(runs: readonly FinishedRun[]): Promise<Set<string>>;
 
+  /** Cancels an enqueued or suspended task; false when it is in any other state. */
+  abstract cancelWaiting(id: string, error: unknown): Promise<boolean>;
+
+  /** Asks the worker running a task to cancel it; false when the task is not processing. */
+  abstract requestCancellation(id: string): Promise<boolean>;
+
+  /**
+   * Returns a suspended task to the queue, replacing its execution metadata unless undefined; false when it
+   * is not suspended.
+   */
+  abstract resume(id: string, executionMetadata: unknown): Promise<boolean>;
+
+  /** Returns a failed or cancelled task to the queue with a fresh budget of attempts; false in any other state. */
+  abstract retry(id: string): Promise<boolean>;
+
   abstract findById(id: string): Promise<BackgroundTaskRecord | undefined>;
+
+  /** A page of tasks, newest first. */
+  abstract list(query: TaskListQuery): Promise<BackgroundTaskRecord[]>;
+
+  /** Deletes up to `limit` finished tasks completed before the given time, oldest first; returns their ids. */
+  abstract deleteFinished(completedBefore: Date, limit: number): Promise<string[]>;
 
   /**
    * Calls `onNewTasks` when another process enqueues tasks. Only PostgreSQL can push (LISTEN/NOTIFY);

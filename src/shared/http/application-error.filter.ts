@@ -5,6 +5,7 @@ import { ApplicationError, type ApplicationErrorKind } from '../application-erro
 
 const STATUS: Record<ApplicationErrorKind, HttpStatus> = {
   invalid: HttpStatus.BAD_REQUEST,
+  forbidden: HttpStatus.FORBIDDEN,
   'not-found': HttpStatus.NOT_FOUND,
   conflict: HttpStatus.CONFLICT,
   'too-large': HttpStatus.PAYLOAD_TOO_LARGE,

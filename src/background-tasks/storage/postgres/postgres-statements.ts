@@ -2,7 +2,8 @@ import { ALL_COLUMNS, CLAIMED_COLUMNS } from '../task-row-mapper.js';
 
 /** Columns of one run's ending, as `finish` reads them from a JSON array (see ending-row.ts). */
 const ENDING_RECORD = `v(id uuid, "leaseOwner" text, status text, "resultJson" text, "errorJson" text,
-  "keepError" boolean, "attemptsDelta" int, "runAfter" timestamptz, final boolean, step int, info text, percent int)`;
+  "keepError" boolean, "attemptErrorJson" text, "attemptsDelta" int, "runAfter" timestamptz,
+  "resumeAt" timestamptz, final boolean, step int, info text, percent int)`;
 
 /** The LISTEN/NOTIFY channel the insert trigger of the migration announces new tasks on. */
 export const notificationChannel = (schema: string) => `${schema}.background_tasks`;
@@ -13,6 +14,9 @@ export const notificationChannel = (schema: string) => `${schema}.background_tas
  */
 export function postgresStatements(schema: string) {
   const t = `"${schema}"."background_tasks"`;
+  // Statements that put a task back in the queue announce it, like the insert trigger does for new ones.
+  // pg_notify is transactional and de-duplicated per transaction, so this costs one notification at most.
+  const announce = `pg_notify('${notificationChannel(schema)}', '')`;
   return {
     insert: `
       INSERT INTO ${t} (id, name, priority, run_after, max_attempts, created_by, idempotency_key, metadata,
@@ -48,36 +52,95 @@ export function postgresStatements(schema: string) {
       WHERE status = 'processing' AND lease_owner = ANY($1::text[])
       RETURNING id, cancel_requested_at IS NOT NULL AS cancel_requested`,
 
-    // A crashed worker's tasks go back to the queue. The attempt it started counts, so a task that kills its
-    // worker every time ends `failed` after max_attempts instead of looping forever. The partial index on
-    // processing rows keeps the scan as small as the number of running tasks.
+    // A crashed worker's tasks go back to the queue. The attempt it started counts (and is recorded in the
+    // history), so a task that kills its worker every time ends `failed` after max_attempts instead of
+    // looping forever. The partial index on processing rows keeps the scan as small as the running set.
     recoverExpiredLeases: `
       UPDATE ${t}
       SET status = CASE WHEN attempts >= max_attempts THEN 'failed' ELSE 'enqueued' END,
           error = CASE WHEN attempts >= max_attempts THEN $1::jsonb ELSE error END,
+          attempt_errors = COALESCE(attempt_errors, '[]'::jsonb)
+            || jsonb_build_array(jsonb_build_object('attempt', attempts, 'at', now(), 'error', $1::jsonb)),
           completed_at = CASE WHEN attempts >= max_attempts THEN now() END,
           run_after = now(), lease_owner = NULL, lease_expires_at = NULL, updated_at = now()
       WHERE status = 'processing' AND lease_expires_at < now()`,
+
+    // Suspended tasks whose time has come; the partial index on suspended rows keeps this scan small.
+    resumeDueTasks: `
+      UPDATE ${t}
+      SET status = 'enqueued', run_after = now(), resume_at = NULL, updated_at = now()
+      WHERE status = 'suspended' AND resume_at <= now()`,
 
     // Fenced on the lease owner: a worker that lost its lease writes nothing.
     saveProgress: `
       UPDATE ${t} SET task_step = $3, status_info = $4, percent_complete = $5, updated_at = now()
       WHERE id = $1 AND lease_owner = $2 AND status = 'processing'`,
 
+    // The checkpoint and the progress it was taken at, in one fenced write.
+    checkpoint: `
+      UPDATE ${t}
+      SET execution_metadata = $3::jsonb, task_step = $4, status_info = $5, percent_complete = $6, updated_at = now()
+      WHERE id = $1 AND lease_owner = $2 AND status = 'processing'`,
+
     // The endings of many runs in one statement, each row fenced on its own lease owner; RETURNING tells
-    // which were still held. One round trip per batch is what lets one process finish tens of thousands of
-    // short tasks a second.
+    // which were still held. A run that ends without a final status while a cancellation was requested ends
+    // cancelled: decided here, under the row lock, so no request is lost between the check and the write.
     finish: `
       UPDATE ${t} AS t
-      SET status = v.status, result = COALESCE(v."resultJson"::jsonb, t.result),
-          error = CASE WHEN v."keepError" THEN t.error ELSE v."errorJson"::jsonb END,
+      SET status = CASE WHEN v.final OR t.cancel_requested_at IS NULL THEN v.status ELSE 'cancelled' END,
+          completed_at = CASE WHEN v.final OR t.cancel_requested_at IS NOT NULL THEN now() END,
+          error = CASE WHEN NOT v.final AND t.cancel_requested_at IS NOT NULL THEN $2::jsonb
+                       WHEN v."keepError" THEN t.error ELSE v."errorJson"::jsonb END,
+          result = COALESCE(v."resultJson"::jsonb, t.result),
+          attempt_errors = CASE WHEN v."attemptErrorJson" IS NULL THEN t.attempt_errors
+                                ELSE COALESCE(t.attempt_errors, '[]'::jsonb) || jsonb_build_array(v."attemptErrorJson"::jsonb) END,
           attempts = t.attempts + v."attemptsDelta", run_after = COALESCE(v."runAfter", t.run_after),
-          completed_at = CASE WHEN v.final THEN now() END,
-          task_step = v.step, status_info = v.info, percent_complete = v.percent,
+          resume_at = v."resumeAt", task_step = v.step, status_info = v.info, percent_complete = v.percent,
           lease_owner = NULL, lease_expires_at = NULL, updated_at = now()
       FROM jsonb_to_recordset($1::jsonb) AS ${ENDING_RECORD}
       WHERE t.id = v.id AND t.lease_owner = v."leaseOwner" AND t.status = 'processing'
       RETURNING t.id`,
+
+    cancelWaiting: `
+      UPDATE ${t}
+      SET status = 'cancelled', error = $2::jsonb, completed_at = now(), updated_at = now(), resume_at = NULL
+      WHERE id = $1 AND status IN ('enqueued', 'suspended')`,
+
+    requestCancellation: `
+      UPDATE ${t} SET cancel_requested_at = COALESCE(cancel_requested_at, now()), updated_at = now()
+      WHERE id = $1 AND status = 'processing'`,
+
+    resume: `
+      WITH resumed AS (
+        UPDATE ${t}
+        SET status = 'enqueued', run_after = now(), resume_at = NULL, updated_at = now(),
+            execution_metadata = COALESCE($2::jsonb, execution_metadata)
+        WHERE id = $1 AND status = 'suspended'
+        RETURNING id)
+      SELECT id, ${announce} FROM resumed`,
+
+    // A fresh budget of as many runs as the task had; attempts keep counting, so the attempt history
+    // stays unambiguous.
+    retry: `
+      WITH retried AS (
+        UPDATE ${t}
+        SET status = 'enqueued', max_attempts = attempts + max_attempts, run_after = now(), completed_at = NULL, cancel_requested_at = NULL,
+            result = NULL, updated_at = now()
+        WHERE id = $1 AND status IN ('failed', 'cancelled')
+        RETURNING id)
+      SELECT id, ${announce} FROM retried`,
+
+    // Bounded: one sweep step deletes at most $2 rows, oldest first, through the partial index on finished
+    // rows. SKIP LOCKED lets two workers sweep at once without waiting on each other.
+    deleteFinished: `
+      DELETE FROM ${t}
+      WHERE id IN (
+        SELECT id FROM ${t}
+        WHERE completed_at IS NOT NULL AND completed_at < $1
+        ORDER BY completed_at
+        LIMIT $2
+        FOR UPDATE SKIP LOCKED)
+      RETURNING id`,
 
     findById: `SELECT ${ALL_COLUMNS} FROM ${t} WHERE id = $1`,
   };

@@ -1,6 +1,8 @@
 import type { Pool } from 'pg';
 import type { EntityManager } from 'typeorm';
-import { toEndingRow, toJson } from '../ending-row.js';
+import { CANCELLED_WHILE_RUNNING, toEndingRow, toJson } from '../ending-row.js';
+import { insertParameters } from '../insert-parameters.js';
+import { buildListQuery } from '../task-list-sql.js';
 import type {
   BackgroundTaskRecord,
   ClaimedTask,
@@ -9,21 +11,23 @@ import type {
   FinishedRun,
   LeaseRenewal,
   NewTaskRow,
+  TaskListQuery,
   TaskProgress,
 } from '../task-records.js';
 import { LEASE_EXPIRED_ERROR, toClaimedTask, toTaskRecord, type ColumnReaders } from '../task-row-mapper.js';
 import { TaskStore, type TaskNotificationSubscription } from '../task-store.js';
-import { PostgresTaskNotifications } from './postgres-task-notifications.js';
 import { postgresStatements } from './postgres-statements.js';
+import { PostgresTaskNotifications } from './postgres-task-notifications.js';
 
 type Row = Record<string, unknown>;
+type StatementName = keyof ReturnType<typeof postgresStatements>;
 
-/** pg parses jsonb and timestamptz itself. */
+/** pg parses jsonb (and timestamptz) itself. */
 const readers: ColumnReaders = { json: (value) => (value === undefined ? null : value) };
 
 /**
- * PostgreSQL, through the pg pool that TypeORM opened. The hot statements are named, so each pooled
- * connection parses and plans them once and afterwards only binds parameters.
+ * PostgreSQL, through the pg pool that TypeORM opened. The statements are named, so each pooled connection
+ * parses and plans them once and afterwards only binds parameters.
  */
 export class PostgresTaskStore extends TaskStore {
   readonly engine = 'postgres' as const;
@@ -39,22 +43,16 @@ export class PostgresTaskStore extends TaskStore {
     this.sql = postgresStatements(schema);
   }
 
-  private async run(name: keyof ReturnType<typeof postgresStatements>, values: unknown[]) {
+  private async run(name: StatementName, values: unknown[]) {
     return this.pool.query<Row>({ name: `${this.schema}.${name}`, text: this.sql[name], values });
   }
 
+  private async changed(name: StatementName, values: unknown[]): Promise<number> {
+    return (await this.run(name, values)).rowCount ?? 0;
+  }
+
   async enqueue(task: NewTaskRow, manager?: EntityManager): Promise<EnqueueResult> {
-    const values = [
-      task.id,
-      task.name,
-      task.priority,
-      task.runAfter,
-      task.maxAttempts,
-      task.createdBy,
-      task.idempotencyKey,
-      toJson(task.metadata),
-      task.executionMetadata === undefined ? null : toJson(task.executionMetadata),
-    ];
+    const values = insertParameters(task);
     // With a manager the insert runs on the caller's transaction connection; NOTIFY from the insert trigger
     // is then delivered when (and only if) that transaction commits.
     const query = async (sql: string, params: unknown[]): Promise<Row[]> =>
@@ -72,12 +70,8 @@ export class PostgresTaskStore extends TaskStore {
   }
 
   async claim(request: ClaimRequest): Promise<ClaimedTask[]> {
-    const { rows } = await this.run('claim', [
-      request.leaseOwner,
-      request.leaseDurationMs,
-      request.limit,
-      request.names,
-    ]);
+    const { leaseOwner, leaseDurationMs, limit, names } = request;
+    const { rows } = await this.run('claim', [leaseOwner, leaseDurationMs, limit, names]);
     return rows.map((row) => toClaimedTask(row, readers));
   }
 
@@ -86,26 +80,74 @@ export class PostgresTaskStore extends TaskStore {
     return rows.map((row) => ({ id: String(row.id), cancelRequested: Boolean(row.cancel_requested) }));
   }
 
-  async recoverExpiredLeases(): Promise<number> {
-    const result = await this.run('recoverExpiredLeases', [toJson(LEASE_EXPIRED_ERROR)]);
-    return result.rowCount ?? 0;
+  recoverExpiredLeases(): Promise<number> {
+    return this.changed('recoverExpiredLeases', [toJson(LEASE_EXPIRED_ERROR)]);
+  }
+
+  resumeDueTasks(): Promise<number> {
+    return this.changed('resumeDueTasks', []);
   }
 
   async saveProgress(id: string, leaseOwner: string, progress: TaskProgress): Promise<boolean> {
-    const result = await this.run('saveProgress', [
-      id,
-      leaseOwner,
-      progress.step,
-      progress.info,
-      progress.percent,
-    ]);
-    return result.rowCount === 1;
+    return (
+      (await this.changed('saveProgress', [
+        id,
+        leaseOwner,
+        progress.step,
+        progress.info,
+        progress.percent,
+      ])) === 1
+    );
+  }
+
+  async checkpoint(id: string, leaseOwner: string, executionMetadata: unknown, progress: TaskProgress) {
+    const { step, info, percent } = progress;
+    return (
+      (await this.changed('checkpoint', [id, leaseOwner, toJson(executionMetadata), step, info, percent])) ===
+      1
+    );
   }
 
   async finish(runs: readonly FinishedRun[]): Promise<Set<string>> {
     if (runs.length === 0) return new Set();
-    const { rows } = await this.run('finish', [JSON.stringify(runs.map(toEndingRow))]);
+    const { rows } = await this.run('finish', [
+      JSON.stringify(runs.map(toEndingRow)),
+      toJson(CANCELLED_WHILE_RUNNING),
+    ]);
     return new Set(rows.map((row) => String(row.id)));
+  }
+
+  async cancelWaiting(id: string, error: unknown): Promise<boolean> {
+    return (await this.changed('cancelWaiting', [id, toJson(error)])) === 1;
+  }
+
+  async requestCancellation(id: string): Promise<boolean> {
+    return (await this.changed('requestCancellation', [id])) === 1;
+  }
+
+  async resume(id: string, executionMetadata: unknown): Promise<boolean> {
+    const json = executionMetadata === undefined ? null : toJson(executionMetadata);
+    return (await this.run('resume', [id, json])).rows.length === 1;
+  }
+
+  async retry(id: string): Promise<boolean> {
+    return (await this.run('retry', [id])).rows.length === 1;
+  }
+
+  async list(query: TaskListQuery): Promise<BackgroundTaskRecord[]> {
+    const { sql, params } = buildListQuery(query, {
+      table: `"${this.schema}"."background_tasks"`,
+      placeholder: (index) => `$${index + 1}`,
+      date: (value) => value,
+      sqlServer: false,
+    });
+    const { rows } = await this.pool.query<Row>(sql, params);
+    return rows.map((row) => toTaskRecord(row, readers));
+  }
+
+  async deleteFinished(completedBefore: Date, limit: number): Promise<string[]> {
+    const { rows } = await this.run('deleteFinished', [completedBefore, limit]);
+    return rows.map((row) => String(row.id));
   }
 
   async findById(id: string): Promise<BackgroundTaskRecord | undefined> {

@@ -38,31 +38,84 @@ export function sqliteStatements() {
       WHERE status = 'processing' AND lease_owner IN (SELECT value FROM json_each(@owners))
       RETURNING id, cancel_requested_at IS NOT NULL AS cancel_requested`,
 
-    // A crashed worker's tasks go back to the queue. The attempt it started counts, so a task that kills its
-    // worker every time ends `failed` after max_attempts instead of looping forever.
+    // A crashed worker's tasks go back to the queue. The attempt it started counts (and is recorded in the
+    // history), so a task that kills its worker every time ends `failed` after max_attempts instead of
+    // looping forever.
     recoverExpiredLeases: `
       UPDATE background_tasks
       SET status = CASE WHEN attempts >= max_attempts THEN 'failed' ELSE 'enqueued' END,
           error = CASE WHEN attempts >= max_attempts THEN @error ELSE error END,
+          attempt_errors = json_insert(COALESCE(attempt_errors, '[]'), '$[#]',
+            json_object('attempt', attempts, 'at', @now, 'error', json(@error))),
           completed_at = CASE WHEN attempts >= max_attempts THEN @now ELSE NULL END,
           run_after = @now, lease_owner = NULL, lease_expires_at = NULL, updated_at = @now
       WHERE status = 'processing' AND lease_expires_at < @now`,
+
+    // Suspended tasks whose time has come; the partial index on suspended rows keeps this scan small.
+    resumeDueTasks: `
+      UPDATE background_tasks
+      SET status = 'enqueued', run_after = @now, resume_at = NULL, updated_at = @now
+      WHERE status = 'suspended' AND resume_at <= @now`,
 
     // Fenced on the lease owner: a worker that lost its lease writes nothing.
     saveProgress: `
       UPDATE background_tasks SET task_step = ?, status_info = ?, percent_complete = ?, updated_at = ?
       WHERE id = ? AND lease_owner = ? AND status = 'processing'`,
 
+    // The checkpoint and the progress it was taken at, in one fenced write.
+    checkpoint: `
+      UPDATE background_tasks
+      SET execution_metadata = ?, task_step = ?, status_info = ?, percent_complete = ?, updated_at = ?
+      WHERE id = ? AND lease_owner = ? AND status = 'processing'`,
+
     // One run's ending, fenced on the lease owner; the store runs a batch of these in one transaction.
     finish: `
       UPDATE background_tasks
-      SET status = @status, result = COALESCE(@resultJson, result),
-          error = CASE WHEN @keepError THEN error ELSE @errorJson END,
-          attempts = attempts + @attemptsDelta, run_after = COALESCE(@runAfter, run_after),
-          completed_at = CASE WHEN @final THEN @now ELSE NULL END,
+      SET status = CASE WHEN @final OR cancel_requested_at IS NULL THEN @status ELSE 'cancelled' END,
+          completed_at = CASE WHEN @final OR cancel_requested_at IS NOT NULL THEN @now ELSE NULL END,
+          error = CASE WHEN NOT @final AND cancel_requested_at IS NOT NULL THEN @cancelledError
+                       WHEN @keepError THEN error ELSE @errorJson END,
+          result = COALESCE(@resultJson, result),
+          attempt_errors = CASE WHEN @attemptErrorJson IS NULL THEN attempt_errors
+                                ELSE json_insert(COALESCE(attempt_errors, '[]'), '$[#]', json(@attemptErrorJson)) END,
+          attempts = attempts + @attemptsDelta, run_after = COALESCE(@runAfter, run_after), resume_at = @resumeAt,
           task_step = @step, status_info = @info, percent_complete = @percent,
           lease_owner = NULL, lease_expires_at = NULL, updated_at = @now
       WHERE id = @id AND lease_owner = @leaseOwner AND status = 'processing'`,
+
+    cancelWaiting: `
+      UPDATE background_tasks
+      SET status = 'cancelled', error = ?, completed_at = ?, updated_at = ?, resume_at = NULL
+      WHERE id = ? AND status IN ('enqueued', 'suspended')`,
+
+    requestCancellation: `
+      UPDATE background_tasks SET cancel_requested_at = COALESCE(cancel_requested_at, ?), updated_at = ?
+      WHERE id = ? AND status = 'processing'`,
+
+    resume: `
+      UPDATE background_tasks
+      SET status = 'enqueued', run_after = ?, resume_at = NULL, updated_at = ?,
+          execution_metadata = COALESCE(?, execution_metadata)
+      WHERE id = ? AND status = 'suspended'`,
+
+    // A fresh budget of as many runs as the task had; attempts keep counting, so the attempt history
+    // stays unambiguous.
+    retry: `
+      UPDATE background_tasks
+      SET status = 'enqueued', max_attempts = attempts + max_attempts, run_after = ?, completed_at = NULL, cancel_requested_at = NULL,
+          result = NULL, updated_at = ?
+      WHERE id = ? AND status IN ('failed', 'cancelled')`,
+
+    // Bounded: one sweep step deletes at most `limit` rows, oldest first, through the partial index on
+    // finished rows, so the write lock is never held for long.
+    deleteFinished: `
+      DELETE FROM background_tasks
+      WHERE id IN (
+        SELECT id FROM background_tasks
+        WHERE completed_at IS NOT NULL AND completed_at < ?
+        ORDER BY completed_at
+        LIMIT ?)
+      RETURNING id`,
 
     findById: `SELECT ${ALL_COLUMNS} FROM background_tasks WHERE id = ?`,
   };

@@ -1,7 +1,8 @@
 import Database from 'better-sqlite3';
 import type { EntityManager } from 'typeorm';
 import { SQLITE_PRAGMAS } from '../../../database/data-source-options.js';
-import { toEndingRow, toJson } from '../ending-row.js';
+import { CANCELLED_WHILE_RUNNING, toEndingRow, toJson } from '../ending-row.js';
+import { buildListQuery } from '../task-list-sql.js';
 import type {
   BackgroundTaskRecord,
   ClaimedTask,
@@ -10,6 +11,7 @@ import type {
   FinishedRun,
   LeaseRenewal,
   NewTaskRow,
+  TaskListQuery,
   TaskProgress,
 } from '../task-records.js';
 import {
@@ -26,12 +28,14 @@ import { sqliteStatements } from './sqlite-statements.js';
 const readers: ColumnReaders = { json: parseJsonText };
 
 /** Timestamps are ISO 8601 UTC text with milliseconds: they sort as text in the same order as in time. */
-const iso = (ms: number) => new Date(ms).toISOString();
+const now = () => new Date().toISOString();
+const inMs = (ms: number) => new Date(Date.now() + ms).toISOString();
 
 type Row = Record<string, unknown>;
+type Statements = { [name in keyof ReturnType<typeof sqliteStatements>]: Database.Statement };
 
 /**
- * SQLite: one writer at a time for the whole file, so every statement below is atomic by construction.
+ * SQLite: one writer at a time for the whole file, so every statement is atomic by construction.
  *
  * The store opens its own connection to the file instead of sharing TypeORM's. TypeORM's better-sqlite3
  * driver runs every query runner on one connection, so a queue write made while a request's transaction
@@ -42,18 +46,10 @@ type Row = Record<string, unknown>;
 export class SqliteTaskStore extends TaskStore {
   readonly engine = 'sqlite' as const;
   private readonly db: Database.Database;
-
-  private readonly statements: {
-    insert: Database.Statement;
-    idByKey: Database.Statement;
-    claim: Database.Statement;
-    renew: Database.Statement;
-    recover: Database.Statement;
-    progress: Database.Statement;
-    finish: Database.Statement;
-    byId: Database.Statement;
-  };
+  private readonly statements: Statements;
   private readonly finishAll: (rows: Row[]) => string[];
+  /** List queries differ by their filters only: a handful of texts, each prepared once. */
+  private readonly listStatements = new Map<string, Database.Statement>();
 
   constructor(file: string) {
     super();
@@ -63,17 +59,9 @@ export class SqliteTaskStore extends TaskStore {
     SQLITE_PRAGMAS.forEach((pragma) => this.db.pragma(pragma));
     this.db.pragma('busy_timeout = 0');
     const sql = sqliteStatements();
-    const prepare = (text: string) => this.db.prepare(text);
-    this.statements = {
-      insert: prepare(sql.insert),
-      idByKey: prepare(sql.idByIdempotencyKey),
-      claim: prepare(sql.claim),
-      renew: prepare(sql.renewLeases),
-      recover: prepare(sql.recoverExpiredLeases),
-      progress: prepare(sql.saveProgress),
-      finish: prepare(sql.finish),
-      byId: prepare(sql.findById),
-    };
+    this.statements = Object.fromEntries(
+      Object.entries(sql).map(([name, text]) => [name, this.db.prepare(text)]),
+    ) as Statements;
     // One IMMEDIATE transaction for a batch of endings: one commit instead of one per task.
     const finishInTransaction = this.db.transaction((rows: Row[]) =>
       rows.filter((row) => this.statements.finish.run(row).changes === 1).map((row) => String(row.id)),
@@ -82,43 +70,41 @@ export class SqliteTaskStore extends TaskStore {
   }
 
   async enqueue(task: NewTaskRow, manager?: EntityManager): Promise<EnqueueResult> {
-    const now = iso(Date.now());
+    const createdAt = now();
     const params = [
       task.id,
       task.name,
       task.priority,
-      task.runAfter ? task.runAfter.toISOString() : now,
+      task.runAfter ? task.runAfter.toISOString() : createdAt,
       task.maxAttempts,
       task.createdBy,
       task.idempotencyKey,
       toJson(task.metadata),
       task.executionMetadata === undefined ? null : toJson(task.executionMetadata),
-      now,
-      now,
+      createdAt,
+      createdAt,
     ];
+    const sql = sqliteStatements();
     if (manager) {
       // Inside the caller's transaction, on TypeORM's connection.
-      const inserted = await manager.query<Row[]>(sqliteStatements().insert, params);
+      const inserted = await manager.query<Row[]>(sql.insert, params);
       if (inserted.length > 0) return { id: task.id, created: true };
-      const existing = await manager.query<Row[]>(sqliteStatements().idByIdempotencyKey, [
-        task.idempotencyKey,
-      ]);
+      const existing = await manager.query<Row[]>(sql.idByIdempotencyKey, [task.idempotencyKey]);
       return { id: String(existing[0].id), created: false };
     }
     const inserted = await retryWhileBusy(() => this.statements.insert.all(...params) as Row[]);
     if (inserted.length > 0) return { id: task.id, created: true };
-    const existing = this.statements.idByKey.get(task.idempotencyKey) as Row;
+    const existing = this.statements.idByIdempotencyKey.get(task.idempotencyKey) as Row;
     return { id: String(existing.id), created: false };
   }
 
   async claim(request: ClaimRequest): Promise<ClaimedTask[]> {
-    const now = Date.now();
     const rows = await retryWhileBusy(
       () =>
         this.statements.claim.all({
           owner: request.leaseOwner,
-          expires: iso(now + request.leaseDurationMs),
-          now: iso(now),
+          expires: inMs(request.leaseDurationMs),
+          now: now(),
           names: JSON.stringify(request.names),
           limit: request.limit,
         }) as Row[],
@@ -129,8 +115,8 @@ export class SqliteTaskStore extends TaskStore {
   async renewLeases(leaseOwners: readonly string[], leaseDurationMs: number): Promise<LeaseRenewal[]> {
     const rows = await retryWhileBusy(
       () =>
-        this.statements.renew.all({
-          expires: iso(Date.now() + leaseDurationMs),
+        this.statements.renewLeases.all({
+          expires: inMs(leaseDurationMs),
           owners: JSON.stringify(leaseOwners),
         }) as Row[],
     );
@@ -138,38 +124,86 @@ export class SqliteTaskStore extends TaskStore {
   }
 
   async recoverExpiredLeases(): Promise<number> {
-    const result = await retryWhileBusy(() =>
-      this.statements.recover.run({ now: iso(Date.now()), error: toJson(LEASE_EXPIRED_ERROR) }),
-    );
-    return result.changes;
+    const params = { now: now(), error: toJson(LEASE_EXPIRED_ERROR) };
+    return (await retryWhileBusy(() => this.statements.recoverExpiredLeases.run(params))).changes;
+  }
+
+  async resumeDueTasks(): Promise<number> {
+    return (await retryWhileBusy(() => this.statements.resumeDueTasks.run({ now: now() }))).changes;
   }
 
   async saveProgress(id: string, leaseOwner: string, progress: TaskProgress): Promise<boolean> {
+    const { step, info, percent } = progress;
     const result = await retryWhileBusy(() =>
-      this.statements.progress.run(
-        progress.step,
-        progress.info,
-        progress.percent,
-        iso(Date.now()),
-        id,
-        leaseOwner,
-      ),
+      this.statements.saveProgress.run(step, info, percent, now(), id, leaseOwner),
+    );
+    return result.changes === 1;
+  }
+
+  async checkpoint(id: string, leaseOwner: string, executionMetadata: unknown, progress: TaskProgress) {
+    const { step, info, percent } = progress;
+    const result = await retryWhileBusy(() =>
+      this.statements.checkpoint.run(toJson(executionMetadata), step, info, percent, now(), id, leaseOwner),
     );
     return result.changes === 1;
   }
 
   async finish(runs: readonly FinishedRun[]): Promise<Set<string>> {
     if (runs.length === 0) return new Set();
-    const now = iso(Date.now());
+    const shared = { now: now(), cancelledError: toJson(CANCELLED_WHILE_RUNNING) };
     const rows = runs.map((run) => {
       const row = toEndingRow(run);
-      return { ...row, keepError: row.keepError ? 1 : 0, final: row.final ? 1 : 0, now };
+      // better-sqlite3 binds no booleans.
+      return { ...row, keepError: Number(row.keepError), final: Number(row.final), ...shared };
     });
     return new Set(await retryWhileBusy(() => this.finishAll(rows)));
   }
 
+  async cancelWaiting(id: string, error: unknown): Promise<boolean> {
+    const at = now();
+    return (
+      (await retryWhileBusy(() => this.statements.cancelWaiting.run(toJson(error), at, at, id))).changes === 1
+    );
+  }
+
+  async requestCancellation(id: string): Promise<boolean> {
+    const at = now();
+    return (await retryWhileBusy(() => this.statements.requestCancellation.run(at, at, id))).changes === 1;
+  }
+
+  async resume(id: string, executionMetadata: unknown): Promise<boolean> {
+    const at = now();
+    const json = executionMetadata === undefined ? null : toJson(executionMetadata);
+    return (await retryWhileBusy(() => this.statements.resume.run(at, at, json, id))).changes === 1;
+  }
+
+  async retry(id: string): Promise<boolean> {
+    const at = now();
+    return (await retryWhileBusy(() => this.statements.retry.run(at, at, id))).changes === 1;
+  }
+
+  list(query: TaskListQuery): Promise<BackgroundTaskRecord[]> {
+    const { sql, params } = buildListQuery(query, {
+      table: 'background_tasks',
+      placeholder: () => '?',
+      date: (value) => value.toISOString(),
+      sqlServer: false,
+    });
+    let statement = this.listStatements.get(sql);
+    if (!statement) this.listStatements.set(sql, (statement = this.db.prepare(sql)));
+    const rows = statement.all(...params) as Row[];
+    return Promise.resolve(rows.map((row) => toTaskRecord(row, readers)));
+  }
+
+  async deleteFinished(completedBefore: Date, limit: number): Promise<string[]> {
+    const rows = await retryWhileBusy(
+      () => this.statements.deleteFinished.all(completedBefore.toISOString(), limit) as Row[],
+    );
+    return rows.map((row) => String(row.id));
+  }
+
   findById(id: string): Promise<BackgroundTaskRecord | undefined> {
-    const row = this.statements.byId.get(id) as Row | undefined;
+    const row = this.statements.findById.get(id) as Row | undefined;
     return Promise.resolve(row ? toTaskRecord(row, readers) : undefined);
   }
 

@@ -10,8 +10,13 @@ const inserted = (columns: string) =>
 const ENDING_RECORD = `
   id uniqueidentifier '$.id', leaseOwner nvarchar(200) '$.leaseOwner', status varchar(16) '$.status',
   resultJson nvarchar(max) '$.resultJson', errorJson nvarchar(max) '$.errorJson', keepError bit '$.keepError',
-  attemptsDelta int '$.attemptsDelta', runAfter datetime2(3) '$.runAfter', final bit '$.final',
+  attemptErrorJson nvarchar(max) '$.attemptErrorJson', attemptsDelta int '$.attemptsDelta',
+  runAfter datetime2(3) '$.runAfter', resumeAt datetime2(3) '$.resumeAt', final bit '$.final',
   step int '$.step', info nvarchar(1000) '$.info', [percent] smallint '$.percent'`;
+
+/** Appends a JSON value (text) to a JSON array column that may be NULL. */
+const appendJson = (column: string, value: string) =>
+  `JSON_MODIFY(COALESCE(${column}, '[]'), 'append $', JSON_QUERY(${value}))`;
 
 /**
  * The queue's SQL on SQL Server, with TypeORM's positional parameters (@0, @1, …). Times come from the
@@ -58,36 +63,90 @@ export function sqlserverStatements(schema: string) {
       OUTPUT inserted.id, CASE WHEN inserted.cancel_requested_at IS NULL THEN 0 ELSE 1 END AS cancel_requested
       WHERE status = 'processing' AND lease_owner IN (SELECT value FROM OPENJSON(@0))`,
 
-    // A crashed worker's tasks go back to the queue. The attempt it started counts, so a task that kills its
-    // worker every time ends 'failed' after max_attempts instead of looping forever. READPAST leaves rows a
-    // live worker is writing right now to the next sweep.
+    // A crashed worker's tasks go back to the queue. The attempt it started counts (and is recorded in the
+    // history), so a task that kills its worker every time ends 'failed' after max_attempts instead of
+    // looping forever. READPAST leaves rows a live worker is writing right now to the next sweep.
     recoverExpiredLeases: `
       UPDATE ${t} WITH (READPAST, ROWLOCK)
       SET status = CASE WHEN attempts >= max_attempts THEN 'failed' ELSE 'enqueued' END,
           error = CASE WHEN attempts >= max_attempts THEN @0 ELSE error END,
+          attempt_errors = ${appendJson(
+            'attempt_errors',
+            `CONCAT('{"attempt":', attempts, ',"at":"', CONVERT(varchar(23), SYSUTCDATETIME(), 126), 'Z","error":', @0, '}')`,
+          )},
           completed_at = CASE WHEN attempts >= max_attempts THEN SYSUTCDATETIME() ELSE NULL END,
           run_after = SYSUTCDATETIME(), lease_owner = NULL, lease_expires_at = NULL, updated_at = SYSUTCDATETIME()
       WHERE status = 'processing' AND lease_expires_at < SYSUTCDATETIME()`,
+
+    // Suspended tasks whose time has come; the filtered index on suspended rows keeps this scan small.
+    resumeDueTasks: `
+      UPDATE ${t} WITH (READPAST, ROWLOCK)
+      SET status = 'enqueued', run_after = SYSUTCDATETIME(), resume_at = NULL, updated_at = SYSUTCDATETIME()
+      WHERE status = 'suspended' AND resume_at <= SYSUTCDATETIME()`,
 
     // Fenced on the lease owner: a worker that lost its lease writes nothing.
     saveProgress: `
       UPDATE ${t} SET task_step = @2, status_info = @3, percent_complete = @4, updated_at = SYSUTCDATETIME()
       WHERE id = @0 AND lease_owner = @1 AND status = 'processing'`,
 
+    // The checkpoint and the progress it was taken at, in one fenced write.
+    checkpoint: `
+      UPDATE ${t}
+      SET execution_metadata = @2, task_step = @3, status_info = @4, percent_complete = @5,
+          updated_at = SYSUTCDATETIME()
+      WHERE id = @0 AND lease_owner = @1 AND status = 'processing'`,
+
     // The endings of many runs in one statement, each row fenced on its own lease owner; OUTPUT tells which
-    // were still held.
+    // were still held. A run that ends without a final status while a cancellation was requested ends
+    // cancelled, decided under the row lock.
     finish: `
       UPDATE t
-      SET status = v.status, result = COALESCE(v.resultJson, t.result),
-          error = CASE WHEN v.keepError = 1 THEN t.error ELSE v.errorJson END,
+      SET status = CASE WHEN v.final = 1 OR t.cancel_requested_at IS NULL THEN v.status ELSE 'cancelled' END,
+          completed_at = CASE WHEN v.final = 1 OR t.cancel_requested_at IS NOT NULL THEN SYSUTCDATETIME() ELSE NULL END,
+          error = CASE WHEN v.final = 0 AND t.cancel_requested_at IS NOT NULL THEN @1
+                       WHEN v.keepError = 1 THEN t.error ELSE v.errorJson END,
+          result = COALESCE(v.resultJson, t.result),
+          attempt_errors = CASE WHEN v.attemptErrorJson IS NULL THEN t.attempt_errors
+                                ELSE ${appendJson('t.attempt_errors', 'v.attemptErrorJson')} END,
           attempts = t.attempts + v.attemptsDelta, run_after = COALESCE(v.runAfter, t.run_after),
-          completed_at = CASE WHEN v.final = 1 THEN SYSUTCDATETIME() ELSE NULL END,
-          task_step = v.step, status_info = v.info, percent_complete = v.[percent],
+          resume_at = v.resumeAt, task_step = v.step, status_info = v.info, percent_complete = v.[percent],
           lease_owner = NULL, lease_expires_at = NULL, updated_at = SYSUTCDATETIME()
       OUTPUT inserted.id
       FROM ${t} AS t
       JOIN OPENJSON(@0) WITH (${ENDING_RECORD}) AS v ON t.id = v.id AND t.lease_owner = v.leaseOwner
       WHERE t.status = 'processing'`,
+
+    cancelWaiting: `
+      UPDATE ${t}
+      SET status = 'cancelled', error = @1, completed_at = SYSUTCDATETIME(), updated_at = SYSUTCDATETIME(),
+          resume_at = NULL
+      WHERE id = @0 AND status IN ('enqueued', 'suspended')`,
+
+    requestCancellation: `
+      UPDATE ${t} SET cancel_requested_at = COALESCE(cancel_requested_at, SYSUTCDATETIME()),
+          updated_at = SYSUTCDATETIME()
+      WHERE id = @0 AND status = 'processing'`,
+
+    resume: `
+      UPDATE ${t}
+      SET status = 'enqueued', run_after = SYSUTCDATETIME(), resume_at = NULL, updated_at = SYSUTCDATETIME(),
+          execution_metadata = COALESCE(@1, execution_metadata)
+      WHERE id = @0 AND status = 'suspended'`,
+
+    // A fresh budget of as many runs as the task had; attempts keep counting, so the attempt history
+    // stays unambiguous.
+    retry: `
+      UPDATE ${t}
+      SET status = 'enqueued', max_attempts = attempts + max_attempts, run_after = SYSUTCDATETIME(), completed_at = NULL,
+          cancel_requested_at = NULL, result = NULL, updated_at = SYSUTCDATETIME()
+      WHERE id = @0 AND status IN ('failed', 'cancelled')`,
+
+    // Bounded: one sweep step deletes at most @1 rows through the filtered index on finished rows; READPAST
+    // lets two workers sweep at once without waiting on each other.
+    deleteFinished: `
+      DELETE TOP (@1) FROM ${t} WITH (READPAST, ROWLOCK)
+      OUTPUT deleted.id
+      WHERE completed_at IS NOT NULL AND completed_at < @0`,
 
     findById: `SELECT ${ALL_COLUMNS} FROM ${t} WHERE id = @0`,
   };

@@ -1,5 +1,7 @@
 import type { DataSource, EntityManager } from 'typeorm';
-import { toEndingRow, toJson } from '../ending-row.js';
+import { CANCELLED_WHILE_RUNNING, toEndingRow, toJson } from '../ending-row.js';
+import { insertParameters } from '../insert-parameters.js';
+import { buildListQuery } from '../task-list-sql.js';
 import type {
   BackgroundTaskRecord,
   ClaimedTask,
@@ -8,6 +10,7 @@ import type {
   FinishedRun,
   LeaseRenewal,
   NewTaskRow,
+  TaskListQuery,
   TaskProgress,
 } from '../task-records.js';
 import {
@@ -22,18 +25,21 @@ import { sqlserverStatements } from './sqlserver-statements.js';
 
 type Row = Record<string, unknown>;
 
-/** mssql returns nvarchar(max) JSON as text and datetime2 as Date (read as UTC: tedious' useUTC default). */
+/** mssql returns nvarchar(max) JSON as text (and datetime2 as Date, read as UTC: tedious' useUTC default). */
 const readers: ColumnReaders = { json: parseJsonText };
 
 /** datetime2 takes ISO 8601 without the zone designator; every time here is UTC. */
 const utcDatetime2 = (isoText: string | null) => (isoText === null ? null : isoText.replace(/Z$/, ''));
+
+/** uniqueidentifier comes back upper-case; ids are lower-case everywhere else. */
+const idOf = (row: Row) => String(row.id).toLowerCase();
 
 const UNIQUE_VIOLATIONS = new Set([2601, 2627]);
 
 /**
  * SQL Server, through TypeORM's mssql pool. No server can run on this project's machines: the statements
  * are unit-tested as text, and the integration suites run here when TEST_MSSQL_URL points at a server
- * (`docker compose up -d mssql`).
+ * (`docker compose up -d mssql-init`).
  */
 export class SqlServerTaskStore extends TaskStore {
   readonly engine = 'sqlserver' as const;
@@ -41,7 +47,7 @@ export class SqlServerTaskStore extends TaskStore {
 
   constructor(
     private readonly dataSource: DataSource,
-    schema: string,
+    private readonly schema: string,
   ) {
     super();
     this.sql = sqlserverStatements(schema);
@@ -62,64 +68,119 @@ export class SqlServerTaskStore extends TaskStore {
     }
   }
 
+  private async changedOne(sql: string, params: unknown[]): Promise<boolean> {
+    return (await this.run(sql, params)).affected === 1;
+  }
+
   async enqueue(task: NewTaskRow, manager?: EntityManager): Promise<EnqueueResult> {
-    const params = [
-      task.id,
-      task.name,
-      task.priority,
-      task.runAfter,
-      task.maxAttempts,
-      task.createdBy,
-      task.idempotencyKey,
-      toJson(task.metadata),
-      task.executionMetadata === undefined ? null : toJson(task.executionMetadata),
-    ];
     try {
-      const { records } = await this.run(this.sql.insert, params, manager);
+      const { records } = await this.run(this.sql.insert, insertParameters(task), manager);
       if (records.length > 0) return { id: task.id, created: true };
     } catch (error) {
       const number = (error as { driverError?: { number?: number } }).driverError?.number;
       if (number === undefined || !UNIQUE_VIOLATIONS.has(number)) throw error;
     }
     const { records } = await this.run(this.sql.idByIdempotencyKey, [task.idempotencyKey], manager);
-    return { id: String(records[0].id).toLowerCase(), created: false };
+    return { id: idOf(records[0]), created: false };
   }
 
   async claim(request: ClaimRequest): Promise<ClaimedTask[]> {
+    const { limit, names, leaseOwner, leaseDurationMs } = request;
     const { records } = await this.run(this.sql.claim, [
-      request.limit,
-      JSON.stringify(request.names),
-      request.leaseOwner,
-      request.leaseDurationMs,
+      limit,
+      JSON.stringify(names),
+      leaseOwner,
+      leaseDurationMs,
     ]);
     return records.map((row) => toClaimedTask(row, readers));
   }
 
   async renewLeases(leaseOwners: readonly string[], leaseDurationMs: number): Promise<LeaseRenewal[]> {
     const { records } = await this.run(this.sql.renewLeases, [JSON.stringify(leaseOwners), leaseDurationMs]);
-    return records.map((row) => ({
-      id: String(row.id).toLowerCase(),
-      cancelRequested: Number(row.cancel_requested) === 1,
-    }));
+    return records.map((row) => ({ id: idOf(row), cancelRequested: Number(row.cancel_requested) === 1 }));
   }
 
   async recoverExpiredLeases(): Promise<number> {
     return (await this.run(this.sql.recoverExpiredLeases, [toJson(LEASE_EXPIRED_ERROR)])).affected;
   }
 
-  async saveProgress(id: string, leaseOwner: string, progress: TaskProgress): Promise<boolean> {
-    const params = [id, leaseOwner, progress.step, progress.info, progress.percent];
-    return (await this.run(this.sql.saveProgress, params)).affected === 1;
+  async resumeDueTasks(): Promise<number> {
+    return (await this.run(this.sql.resumeDueTasks, [])).affected;
+  }
+
+  saveProgress(id: string, leaseOwner: string, progress: TaskProgress): Promise<boolean> {
+    return this.changedOne(this.sql.saveProgress, [
+      id,
+      leaseOwner,
+      progress.step,
+      progress.info,
+      progress.percent,
+    ]);
+  }
+
+  checkpoint(
+    id: string,
+    leaseOwner: string,
+    executionMetadata: unknown,
+    progress: TaskProgress,
+  ): Promise<boolean> {
+    const { step, info, percent } = progress;
+    return this.changedOne(this.sql.checkpoint, [
+      id,
+      leaseOwner,
+      toJson(executionMetadata),
+      step,
+      info,
+      percent,
+    ]);
   }
 
   async finish(runs: readonly FinishedRun[]): Promise<Set<string>> {
     if (runs.length === 0) return new Set();
     const rows = runs.map((run) => {
       const row = toEndingRow(run);
-      return { ...row, runAfter: utcDatetime2(row.runAfter) };
+      return { ...row, runAfter: utcDatetime2(row.runAfter), resumeAt: utcDatetime2(row.resumeAt) };
     });
-    const { records } = await this.run(this.sql.finish, [JSON.stringify(rows)]);
-    return new Set(records.map((row) => String(row.id).toLowerCase()));
+    const { records } = await this.run(this.sql.finish, [
+      JSON.stringify(rows),
+      toJson(CANCELLED_WHILE_RUNNING),
+    ]);
+    return new Set(records.map(idOf));
+  }
+
+  cancelWaiting(id: string, error: unknown): Promise<boolean> {
+    return this.changedOne(this.sql.cancelWaiting, [id, toJson(error)]);
+  }
+
+  requestCancellation(id: string): Promise<boolean> {
+    return this.changedOne(this.sql.requestCancellation, [id]);
+  }
+
+  resume(id: string, executionMetadata: unknown): Promise<boolean> {
+    return this.changedOne(this.sql.resume, [
+      id,
+      executionMetadata === undefined ? null : toJson(executionMetadata),
+    ]);
+  }
+
+  retry(id: string): Promise<boolean> {
+    return this.changedOne(this.sql.retry, [id]);
+  }
+
+  async list(query: TaskListQuery): Promise<BackgroundTaskRecord[]> {
+    const { sql, params } = buildListQuery(query, {
+      table: `[${this.schema}].[background_tasks]`,
+      placeholder: (index) => `@${index}`,
+      date: (value) => value,
+      sqlServer: true,
+    });
+    const { records } = await this.run(sql, params);
+    return records.map((row) => toTaskRecord(row, readers));
+  }
+
+  async deleteFinished(completedBefore: Date, limit: number): Promise<string[]> {
+    const { records } = await this.run(this.sql.deleteFinished, [completedBefore, limit]);
+    return records.map(idOf);
   }
 
   async findById(id: string): Promise<BackgroundTaskRecord | undefined> {

@@ -1,0 +1,13 @@
+import { Command } from '@nestjs/cqrs';
+import type { ApiUser } from '../../../auth/api-user.js';
+import type { BackgroundTaskView } from '../../queries/background-task.view.js';
+
+/** Runs a failed or cancelled task again, with a fresh attempt budget and its attempt history kept. */
+export class RetryBackgroundTaskCommand extends Command<BackgroundTaskView> {
+  constructor(
+    readonly id: string,
+    readonly requestedBy: ApiUser,
+  ) {
+    super();
+  }
+}

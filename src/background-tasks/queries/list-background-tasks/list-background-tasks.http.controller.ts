@@ -1,0 +1,22 @@
+import { Controller, Get, Query } from '@nestjs/common';
+import { QueryBus } from '@nestjs/cqrs';
+import type { ApiUser } from '../../../auth/api-user.js';
+import { CurrentUser } from '../../../auth/current-user.decorator.js';
+import { ListBackgroundTasksQuery, type BackgroundTaskPage } from './list-background-tasks.query.js';
+import { ListBackgroundTasksRequestDto } from './list-background-tasks.request.dto.js';
+
+@Controller('api/background-tasks')
+export class ListBackgroundTasksHttpController {
+  constructor(private readonly queryBus: QueryBus) {}
+
+  @Get()
+  list(
+    @Query() query: ListBackgroundTasksRequestDto,
+    @CurrentUser() user: ApiUser,
+  ): Promise<BackgroundTaskPage> {
+    const { status, name, createdBy, cursor, limit } = query;
+    return this.queryBus.execute(
+      new ListBackgroundTasksQuery(user, { status, name, createdBy }, cursor, limit),
+    );
+  }
+}
