@@ -1,11 +1,13 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { Inject, Injectable, Module, Scope } from '@nestjs/common';
+import { IsBoolean, IsOptional, IsString, MaxLength } from 'class-validator';
 import { REQUEST } from '@nestjs/core';
 import { DataSource } from 'typeorm';
 import type { BackgroundTaskContext } from '../../src/background-tasks/contract/background-task-context.js';
 import { BackgroundTask } from '../../src/background-tasks/contract/background-task.decorator.js';
 import type { BackgroundTaskExecutor } from '../../src/background-tasks/contract/background-task-executor.js';
 import { TaskOutcome } from '../../src/background-tasks/contract/task-outcome.js';
+import { UnrecoverableTaskError } from '../../src/background-tasks/contract/unrecoverable-task.error.js';
 import type { BackgroundTaskRunRequest } from '../../src/background-tasks/execution/task-registry.js';
 import { DatabaseConfig } from '../../src/database/database-config.js';
 
@@ -14,7 +16,30 @@ export const RUNS_TABLE = 'test_task_runs';
 
 export function createRunsTableSql(engine: string, qualifiedTable: string): string {
   const text = engine === 'sqlserver' ? 'nvarchar(200)' : engine === 'postgres' ? 'varchar(200)' : 'TEXT';
-  return `CREATE TABLE ${qualifiedTable} (task_id ${text} NOT NULL, attempt integer NOT NULL, worker ${text} NOT NULL)`;
+  return (
+    `CREATE TABLE ${qualifiedTable} (task_id ${text} NOT NULL, attempt integer NOT NULL, ` +
+    `worker ${text} NOT NULL, step integer NULL)`
+  );
+}
+
+/** Inserts a row into the side table, on the application's own connection. */
+@Injectable()
+export class RunsTable {
+  private readonly insert: string;
+
+  constructor(
+    private readonly dataSource: DataSource,
+    config: DatabaseConfig,
+  ) {
+    const placeholders = { sqlite: '?, ?, ?, ?', postgres: '$1, $2, $3, $4', sqlserver: '@0, @1, @2, @3' }[
+      config.engine
+    ];
+    this.insert = `INSERT INTO ${qualified(config, RUNS_TABLE)} (task_id, attempt, worker, step) VALUES (${placeholders})`;
+  }
+
+  async record(taskId: string, attempt: number, step: number | null = null): Promise<void> {
+    await this.dataSource.query(this.insert, [taskId, attempt, String(process.pid), step]);
+  }
 }
 
 function qualified(config: DatabaseConfig, table: string): string {
@@ -24,22 +49,115 @@ function qualified(config: DatabaseConfig, table: string): string {
 
 /** Records the run in the side table, then succeeds. */
 @BackgroundTask('test.record-run')
-export class RecordRunTask implements BackgroundTaskExecutor<{ label?: string }, never, { recorded: true }> {
-  private readonly insert: string;
-
-  constructor(
-    private readonly dataSource: DataSource,
-    config: DatabaseConfig,
-  ) {
-    const placeholders = { sqlite: '?, ?, ?', postgres: '$1, $2, $3', sqlserver: '@0, @1, @2' }[
-      config.engine
-    ];
-    this.insert = `INSERT INTO ${qualified(config, RUNS_TABLE)} (task_id, attempt, worker) VALUES (${placeholders})`;
-  }
+export class RecordRunTask implements BackgroundTaskExecutor<{ label?: string }, void, { recorded: true }> {
+  constructor(private readonly runs: RunsTable) {}
 
   async execute({ taskId, attempt }: BackgroundTaskContext<{ label?: string }>) {
-    await this.dataSource.query(this.insert, [taskId, attempt, String(process.pid)]);
+    await this.runs.record(taskId, attempt);
     return TaskOutcome.success({ recorded: true as const });
+  }
+}
+
+export interface StepsMetadata {
+  readonly steps: number;
+  readonly stepMs: number;
+}
+
+export interface StepsCheckpoint {
+  readonly nextStep: number;
+}
+
+/**
+ * A multi-step task that follows the checkpoint rule: each step's work is made durable (a row in the side
+ * table) before the checkpoint that records it. A run that starts again resumes at `nextStep`.
+ */
+@BackgroundTask('test.steps')
+export class StepsTask implements BackgroundTaskExecutor<StepsMetadata, StepsCheckpoint, { steps: number }> {
+  constructor(private readonly runs: RunsTable) {}
+
+  initialExecutionMetadata(): StepsCheckpoint {
+    return { nextStep: 1 };
+  }
+
+  async execute(context: BackgroundTaskContext<StepsMetadata, StepsCheckpoint>) {
+    const { metadata, signal, progress, taskId, attempt } = context;
+    for (let step = context.executionMetadata!.nextStep; step <= metadata.steps; step++) {
+      progress({
+        step,
+        info: `Step ${step} of ${metadata.steps}`,
+        percent: ((step - 1) / metadata.steps) * 100,
+      });
+      await delay(metadata.stepMs, undefined, { signal });
+      await this.runs.record(taskId, attempt, step);
+      await context.checkpoint({ nextStep: step + 1 });
+    }
+    return TaskOutcome.success({ steps: metadata.steps });
+  }
+}
+
+export interface FlakyMetadata {
+  readonly succeedOnAttempt: number;
+  readonly how: 'throw' | 'unrecoverable' | 'final-outcome';
+}
+
+/** Fails (throws, or returns a failure) until its `succeedOnAttempt`-th run. */
+@BackgroundTask('test.flaky', { maxRetryCount: 5 })
+export class FlakyTask implements BackgroundTaskExecutor<FlakyMetadata, void, void, { message: string }> {
+  execute({ metadata, attempt }: BackgroundTaskContext<FlakyMetadata>) {
+    if (attempt >= metadata.succeedOnAttempt) return Promise.resolve(TaskOutcome.success());
+    switch (metadata.how) {
+      case 'throw':
+        return Promise.reject(new Error(`attempt ${attempt} failed`));
+      case 'unrecoverable':
+        return Promise.reject(new UnrecoverableTaskError('the input can never work', 'BAD_INPUT'));
+      case 'final-outcome':
+        return Promise.resolve(TaskOutcome.failure({ message: 'not worth retrying' }, { retry: false }));
+    }
+  }
+}
+
+/** The execution metadata of the approval task; a resume request's patch is validated against it. */
+export class ApprovalState {
+  @IsBoolean()
+  waiting!: boolean;
+
+  @IsOptional()
+  @IsString()
+  @MaxLength(50)
+  approvedBy?: string;
+}
+
+/** Suspends on its first run (until a time, or until resumed), completes on the next with who approved it. */
+@BackgroundTask('test.approval', { executionMetadataType: ApprovalState })
+export class ApprovalTask implements BackgroundTaskExecutor<
+  { resumeInMs?: number },
+  ApprovalState,
+  { approvedBy: string | null }
+> {
+  async execute(context: BackgroundTaskContext<{ resumeInMs?: number }, ApprovalState>) {
+    const state = context.executionMetadata;
+    if (!state?.waiting) {
+      await context.checkpoint({ waiting: true });
+      const { resumeInMs } = context.metadata;
+      return TaskOutcome.suspended(resumeInMs === undefined ? undefined : new Date(Date.now() + resumeInMs));
+    }
+    return TaskOutcome.success({ approvedBy: state.approvedBy ?? null });
+  }
+}
+
+@BackgroundTask('test.cancel-itself')
+export class SelfCancellingTask implements BackgroundTaskExecutor<void, void, void, { reason: string }> {
+  execute() {
+    return Promise.resolve(TaskOutcome.cancellation({ reason: 'the source was deleted' }));
+  }
+}
+
+/** Takes far longer than its timeout allows, and stops when its signal fires. */
+@BackgroundTask('test.too-slow', { timeout: '200ms', maxRetryCount: 1 })
+export class TooSlowTask implements BackgroundTaskExecutor {
+  async execute({ signal }: BackgroundTaskContext<void>) {
+    await delay(10_000, undefined, { signal });
+    return TaskOutcome.success();
   }
 }
 
@@ -51,7 +169,7 @@ export interface SleepMetadata {
 
 /** Sleeps, reporting progress every 10 ms; stops when its signal fires unless told to ignore it. */
 @BackgroundTask('test.sleep')
-export class SleepTask implements BackgroundTaskExecutor<SleepMetadata, never, { sleptMs: number }> {
+export class SleepTask implements BackgroundTaskExecutor<SleepMetadata, void, { sleptMs: number }> {
   async execute({ metadata, signal, progress }: BackgroundTaskContext<SleepMetadata>) {
     const started = Date.now();
     while (Date.now() - started < metadata.ms) {
@@ -69,7 +187,7 @@ export interface FailMetadata {
 }
 
 @BackgroundTask('test.fail')
-export class FailingTask implements BackgroundTaskExecutor<FailMetadata, never, void, { message: string }> {
+export class FailingTask implements BackgroundTaskExecutor<FailMetadata, void, void, { message: string }> {
   execute({ metadata }: BackgroundTaskContext<FailMetadata>) {
     if (metadata.mode === 'throw') return Promise.reject(new Error(metadata.message));
     return Promise.resolve(TaskOutcome.failure({ message: metadata.message }));
@@ -87,7 +205,7 @@ export class RunScopedInfo {
 @BackgroundTask('test.request-scoped')
 export class RequestScopedTask implements BackgroundTaskExecutor<
   void,
-  never,
+  void,
   { taskIdFromRequest: string; instanceNumber: number }
 > {
   constructor(private readonly info: RunScopedInfo) {}
@@ -103,6 +221,18 @@ export class RequestScopedTask implements BackgroundTaskExecutor<
 }
 
 @Module({
-  providers: [RecordRunTask, SleepTask, FailingTask, RunScopedInfo, RequestScopedTask],
+  providers: [
+    RunsTable,
+    RecordRunTask,
+    StepsTask,
+    SleepTask,
+    FailingTask,
+    FlakyTask,
+    ApprovalTask,
+    SelfCancellingTask,
+    TooSlowTask,
+    RunScopedInfo,
+    RequestScopedTask,
+  ],
 })
 export class TestTasksModule {}

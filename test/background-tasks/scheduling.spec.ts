@@ -1,0 +1,105 @@
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Module, type INestApplication } from '@nestjs/common';
+import { CronTime } from 'cron';
+import { BackgroundTask } from '../../src/background-tasks/contract/background-task.decorator.js';
+import type { BackgroundTaskExecutor } from '../../src/background-tasks/contract/background-task-executor.js';
+import { TaskOutcome } from '../../src/background-tasks/contract/task-outcome.js';
+import { TaskFiles } from '../../src/background-tasks/files/task-files.js';
+import { BackgroundTaskQueue } from '../../src/background-tasks/queue/background-task-queue.js';
+import { RecurringTaskScheduler } from '../../src/background-tasks/scheduling/recurring-task-scheduler.js';
+import { RetentionSweeper } from '../../src/background-tasks/scheduling/retention-sweeper.js';
+import { TaskStore } from '../../src/background-tasks/storage/task-store.js';
+import { createTestApp } from '../support/test-app.js';
+import { TEST_ENGINES, TestDatabase } from '../support/test-database.js';
+import { SleepTask } from '../support/test-tasks.js';
+
+@BackgroundTask('test.every-second', { schedule: { cron: '* * * * * *', metadata: { source: 'cron' } } })
+class EverySecondTask implements BackgroundTaskExecutor<{ source: string }> {
+  execute() {
+    return Promise.resolve(TaskOutcome.success());
+  }
+}
+
+@Module({ providers: [EverySecondTask] })
+class RecurringTasksModule {}
+
+describe('RecurringTaskScheduler.slotOf', () => {
+  it('gives every instance the same slot for a tick, even a late one', () => {
+    const everyMinute = new CronTime('0 * * * * *');
+    const slot = new Date('2026-11-23T10:15:00.000Z');
+    expect(RecurringTaskScheduler.slotOf(everyMinute, new Date('2026-11-23T10:15:00.003Z'))).toEqual(slot);
+    expect(RecurringTaskScheduler.slotOf(everyMinute, new Date('2026-11-23T10:15:00.420Z'))).toEqual(slot);
+    expect(RecurringTaskScheduler.slotOf(everyMinute, new Date('2026-11-23T10:14:59.999Z'))).toEqual(slot);
+  });
+});
+
+describe.each(TEST_ENGINES)('scheduling [%s]', (engine) => {
+  let db: TestDatabase;
+
+  beforeEach(async () => {
+    db = await TestDatabase.create(engine);
+  });
+
+  afterEach(async () => {
+    await db?.dispose();
+  });
+
+  it('enqueues a recurring task once per slot, however many instances tick', async () => {
+    const instances: INestApplication[] = [];
+    try {
+      for (let i = 0; i < 3; i++)
+        instances.push(await createTestApp(db, { imports: [RecurringTasksModule] }));
+      await new Promise((resolve) => setTimeout(resolve, 3_200));
+    } finally {
+      await Promise.all(instances.map((instance) => instance.close()));
+    }
+    const rows = await db.sql<{ idempotency_key: string; metadata: unknown }>(
+      `SELECT idempotency_key, metadata FROM ${db.table('background_tasks')} WHERE name = 'test.every-second'`,
+    );
+    const slots = rows.map((row) => row.idempotency_key);
+    expect(slots.length).toBeGreaterThanOrEqual(2);
+    expect(slots.length).toBeLessThanOrEqual(4);
+    expect(new Set(slots).size).toBe(slots.length);
+    for (const slot of slots)
+      expect(slot).toMatch(/^schedule:test\.every-second:\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.000Z$/);
+  });
+
+  it('deletes finished tasks past retention in batches, with their files, and keeps the rest', async () => {
+    const app = await createTestApp(db, { env: { APP_ROLE: 'api', TASK_RETENTION: '1d' } });
+    try {
+      const queue = app.get(BackgroundTaskQueue);
+      const store = app.get(TaskStore);
+      const files = app.get(TaskFiles);
+      const ids: string[] = [];
+      for (let i = 0; i < 1_203; i++) ids.push(await queue.enqueue(SleepTask, { ms: 1 }));
+      const [waiting, recent] = [ids[0], ids[1]];
+      // Finish all but the first as cancelled; date all but the second two days back.
+      const t = db.table('background_tasks');
+      await db.sql(`UPDATE ${t} SET status = 'cancelled', completed_at = ? WHERE id <> ?`, [
+        engine === 'sqlite'
+          ? new Date(Date.now() - 2 * 86_400_000).toISOString()
+          : new Date(Date.now() - 2 * 86_400_000),
+        waiting,
+      ]);
+      await db.sql(`UPDATE ${t} SET completed_at = ? WHERE id = ?`, [
+        engine === 'sqlite' ? new Date().toISOString() : new Date(),
+        recent,
+      ]);
+      const oldDirectory = await files.ensureDirectory(ids[2]);
+      await writeFile(join(oldDirectory, 'export.csv'), 'id\n1\n');
+      const recentDirectory = await files.ensureDirectory(recent);
+
+      const deleted = await app.get(RetentionSweeper).sweep();
+
+      expect(deleted).toBe(1_201);
+      expect(await db.count()).toBe(2);
+      expect(await store.findById(waiting)).toBeDefined();
+      expect(await store.findById(recent)).toBeDefined();
+      await expect(writeFile(join(oldDirectory, 'x'), '')).rejects.toThrow(/ENOENT/);
+      await expect(writeFile(join(recentDirectory, 'x'), '')).resolves.toBeUndefined();
+    } finally {
+      await app.close();
+    }
+  });
+});
