@@ -77,12 +77,14 @@ describe.each(TEST_ENGINES)('leases and fencing [%s]', (engine) => {
 
     // A comes back: none of its writes lands.
     expect(await store.saveProgress(id, 'worker-A#1', { step: 9, info: 'stale', percent: 99 })).toBe(false);
+    expect(await store.checkpoint(id, 'worker-A#1', { stale: true }, progress)).toBe(false);
     expect(await store.renewLeases(['worker-A#1'], 60_000)).toEqual([]);
     expect(await store.finish([completed(id, 'worker-A#1')])).toEqual(new Set());
     expect(await store.findById(id)).toMatchObject({
       status: 'processing',
       leaseOwner: 'worker-B#2',
       result: null,
+      executionMetadata: null,
     });
 
     // B's writes land.

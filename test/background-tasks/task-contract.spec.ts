@@ -179,11 +179,17 @@ describe.each(TEST_ENGINES)('the typed task contract [%s]', (engine) => {
       });
     });
 
-    it('cancels waiting tasks at once and never runs them', async () => {
+    it('cancels waiting tasks, enqueued or suspended, at once and never runs them', async () => {
       const later = await queue.enqueue(SleepTask, { ms: 1 }, { runAt: new Date(Date.now() + 60_000) });
       expect(await store.cancelWaiting(later, { code: 'CANCELLED' })).toBe(true);
       expect(await store.findById(later)).toMatchObject({ status: 'cancelled', attempts: 0 });
       expect(await store.cancelWaiting(later, { code: 'CANCELLED' })).toBe(false);
+
+      const suspended = await queue.enqueue(ApprovalTask, { resumeInMs: 300 });
+      await whenStatus(suspended, 'suspended');
+      expect(await store.cancelWaiting(suspended, { code: 'CANCELLED' })).toBe(true);
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      expect(await store.findById(suspended)).toMatchObject({ status: 'cancelled', resumeAt: null });
     });
 
     it('stops a running task within a second of a cancellation request', async () => {
