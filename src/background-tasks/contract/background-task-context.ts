@@ -1,3 +1,5 @@
+import type { EntityManager } from 'typeorm';
+
 /** A progress report; fields left out keep their last value. */
 export interface TaskProgressUpdate {
   /** The current step (TaskStep), a small integer: 1 counting, 2 writing, 3 finishing… */
@@ -24,8 +26,11 @@ export interface BackgroundTaskContext<TMetadata, TExecutionMetadata = void> {
    * A run interrupted by a shutdown, a crash or a lost lease starts again from the last checkpoint, so
    * checkpoint only after the work it records is durable (committed, written and flushed). Rejects with a
    * TaskAbortedError when the lease is gone; the signal fires then too.
+   *
+   * Pass `{ manager }` to write the checkpoint inside your own transaction: it then commits, or rolls back,
+   * together with the work it records, and a lost lease rolls that work back too (the call rejects).
    */
-  readonly checkpoint: (next: TExecutionMetadata) => Promise<void>;
+  readonly checkpoint: (next: TExecutionMetadata, options?: { manager?: EntityManager }) => Promise<void>;
   /** 1 on the first run, 2 on the first retry, … */
   readonly attempt: number;
   readonly maxAttempts: number;

@@ -1,7 +1,7 @@
 import type { Logger } from '@nestjs/common';
 import type { FinishedRun } from '../storage/task-records.js';
 import type { TaskStore } from '../storage/task-store.js';
-import type { Mutex } from './mutex.js';
+import type { Mutex } from '../../shared/mutex.js';
 import { retryBackoffMs, sleep } from './retry-backoff.js';
 
 const MAX_BATCH = 500;

@@ -11,7 +11,7 @@ import { QueueWakeSignal } from '../queue/queue-wake-signal.js';
 import type { ClaimedTask } from '../storage/task-records.js';
 import { TaskStore, type TaskNotificationSubscription } from '../storage/task-store.js';
 import { EndingWriter } from './ending-writer.js';
-import { Mutex } from './mutex.js';
+import { Mutex } from '../../shared/mutex.js';
 import { retryBackoffMs, sleep } from './retry-backoff.js';
 import { RetryPolicy } from './retry-policy.js';
 import { TaskRegistry } from './task-registry.js';

@@ -1,4 +1,5 @@
 import type { Logger } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
 import type { BackgroundTaskContext, TaskProgressUpdate } from '../contract/background-task-context.js';
 import { isTaskOutcome, type TaskOutcome } from '../contract/task-outcome.js';
 import { UnrecoverableTaskError } from '../contract/unrecoverable-task.error.js';
@@ -139,7 +140,8 @@ export class TaskRun {
       taskName: task.name,
       metadata: task.metadata,
       executionMetadata: undefined as unknown,
-      checkpoint: (next: unknown) => this.checkpoint(next),
+      checkpoint: (next: unknown, options?: { manager?: EntityManager }) =>
+        this.checkpoint(next, options?.manager),
       attempt: task.attempts,
       maxAttempts: task.maxAttempts,
       createdBy: task.createdBy,
@@ -154,14 +156,10 @@ export class TaskRun {
     return context;
   }
 
-  private async checkpoint(next: unknown): Promise<void> {
+  private async checkpoint(next: unknown, manager?: EntityManager): Promise<void> {
     if (this.abortCause === 'lease-lost' || this.abandoned) throw new TaskAbortedError('lease-lost');
-    const held = await this.deps.store.checkpoint(
-      this.task.id,
-      this.task.leaseOwner,
-      next,
-      this.progress.current,
-    );
+    const { id, leaseOwner } = this.task;
+    const held = await this.deps.store.checkpoint(id, leaseOwner, next, this.progress.current, manager);
     if (!held) {
       this.abort('lease-lost');
       throw new TaskAbortedError('lease-lost');

@@ -51,12 +51,16 @@ export abstract class TaskStore implements OnApplicationShutdown {
   /** Records progress of a running task; false when the lease is no longer held. */
   abstract saveProgress(id: string, leaseOwner: string, progress: TaskProgress): Promise<boolean>;
 
-  /** Persists a running task's execution metadata with its progress; false when the lease is no longer held. */
+  /**
+   * Persists a running task's execution metadata with its progress; false when the lease is no longer held.
+   * With a manager, the write joins the manager's transaction: the checkpoint commits with the work it records.
+   */
   abstract checkpoint(
     id: string,
     leaseOwner: string,
     executionMetadata: unknown,
     progress: TaskProgress,
+    manager?: EntityManager,
   ): Promise<boolean>;
 
   /** Applies the endings of several runs in one round trip; returns the ids whose lease was still held. */

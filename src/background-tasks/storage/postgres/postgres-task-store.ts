@@ -100,12 +100,19 @@ export class PostgresTaskStore extends TaskStore {
     );
   }
 
-  async checkpoint(id: string, leaseOwner: string, executionMetadata: unknown, progress: TaskProgress) {
+  async checkpoint(
+    id: string,
+    leaseOwner: string,
+    executionMetadata: unknown,
+    progress: TaskProgress,
+    manager?: EntityManager,
+  ): Promise<boolean> {
     const { step, info, percent } = progress;
-    return (
-      (await this.changed('checkpoint', [id, leaseOwner, toJson(executionMetadata), step, info, percent])) ===
-      1
-    );
+    const values = [id, leaseOwner, toJson(executionMetadata), step, info, percent];
+    if (manager?.queryRunner) {
+      return (await manager.queryRunner.query(this.sql.checkpoint, values, true)).affected === 1;
+    }
+    return (await this.changed('checkpoint', values)) === 1;
   }
 
   async finish(runs: readonly FinishedRun[]): Promise<Set<string>> {

@@ -140,12 +140,20 @@ export class SqliteTaskStore extends TaskStore {
     return result.changes === 1;
   }
 
-  async checkpoint(id: string, leaseOwner: string, executionMetadata: unknown, progress: TaskProgress) {
+  async checkpoint(
+    id: string,
+    leaseOwner: string,
+    executionMetadata: unknown,
+    progress: TaskProgress,
+    manager?: EntityManager,
+  ): Promise<boolean> {
     const { step, info, percent } = progress;
-    const result = await retryWhileBusy(() =>
-      this.statements.checkpoint.run(toJson(executionMetadata), step, info, percent, now(), id, leaseOwner),
-    );
-    return result.changes === 1;
+    const params = [toJson(executionMetadata), step, info, percent, now(), id, leaseOwner];
+    if (manager?.queryRunner) {
+      // In the caller's transaction, on TypeORM's connection.
+      return (await manager.queryRunner.query(sqliteStatements().checkpoint, params, true)).affected === 1;
+    }
+    return (await retryWhileBusy(() => this.statements.checkpoint.run(...params))).changes === 1;
   }
 
   async finish(runs: readonly FinishedRun[]): Promise<Set<string>> {

@@ -118,21 +118,16 @@ export class SqlServerTaskStore extends TaskStore {
     ]);
   }
 
-  checkpoint(
+  async checkpoint(
     id: string,
     leaseOwner: string,
     executionMetadata: unknown,
     progress: TaskProgress,
+    manager?: EntityManager,
   ): Promise<boolean> {
     const { step, info, percent } = progress;
-    return this.changedOne(this.sql.checkpoint, [
-      id,
-      leaseOwner,
-      toJson(executionMetadata),
-      step,
-      info,
-      percent,
-    ]);
+    const params = [id, leaseOwner, toJson(executionMetadata), step, info, percent];
+    return (await this.run(this.sql.checkpoint, params, manager)).affected === 1;
   }
 
   async finish(runs: readonly FinishedRun[]): Promise<Set<string>> {

@@ -1,0 +1,68 @@
+import type { DatabaseConfig } from './database-config.js';
+import type { DatabaseEngine } from './database-url.js';
+
+/**
+ * The few things hand-written SQL must say differently per engine. Identifiers passed in are always
+ * validated names (table names, schema from configuration, field names matching /^[a-z][a-z0-9_]*$/).
+ */
+export class SqlDialect {
+  readonly engine: DatabaseEngine;
+
+  constructor(private readonly config: DatabaseConfig) {
+    this.engine = config.engine;
+  }
+
+  /** A table qualified with the configured schema. */
+  table(name: string): string {
+    if (this.engine === 'sqlite') return `"${name}"`;
+    return this.engine === 'postgres'
+      ? `"${this.config.schema}"."${name}"`
+      : `[${this.config.schema}].[${name}]`;
+  }
+
+  /** The placeholder of the n-th parameter (0-based), as TypeORM passes it to the driver. */
+  placeholder(index: number): string {
+    return this.engine === 'postgres' ? `$${index + 1}` : this.engine === 'sqlserver' ? `@${index}` : '?';
+  }
+
+  /** How a timestamp is bound: ISO text on SQLite (it sorts like time), a Date elsewhere. */
+  timestamp(value: Date): Date | string {
+    return this.engine === 'sqlite' ? value.toISOString() : value;
+  }
+
+  /** `ORDER BY … LIMIT n` or SQL Server's `OFFSET 0 ROWS FETCH NEXT n ROWS ONLY`. */
+  limit(placeholder: string): string {
+    return this.engine === 'sqlserver'
+      ? `OFFSET 0 ROWS FETCH NEXT ${placeholder} ROWS ONLY`
+      : `LIMIT ${placeholder}`;
+  }
+
+  /**
+   * `column IN (list)` for a list bound as one JSON array parameter, so that one statement text serves any
+   * length. `pgType` casts the elements on PostgreSQL, which compares no uuid with text.
+   */
+  inJsonList(column: string, placeholder: string, pgType = 'text'): string {
+    if (this.engine === 'postgres') {
+      return `${column} IN (SELECT value::${pgType} FROM jsonb_array_elements_text(${placeholder}::jsonb) AS value)`;
+    }
+    if (this.engine === 'sqlserver') return `${column} IN (SELECT value FROM OPENJSON(${placeholder}))`;
+    return `${column} IN (SELECT value FROM json_each(${placeholder}))`;
+  }
+
+  /** Rows after (a, b) in (a, b) order: a row-value comparison, or its expansion on SQL Server. */
+  after(a: string, b: string, pa: string, pb: string, direction: 'asc' | 'desc' = 'asc'): string {
+    const op = direction === 'asc' ? '>' : '<';
+    if (this.engine === 'sqlserver') return `(${a} ${op} ${pa} OR (${a} = ${pa} AND ${b} ${op} ${pb}))`;
+    return `(${a}, ${b}) ${op} (${pa}, ${pb})`;
+  }
+
+  /** `text LIKE pattern` with `\` as the escape character, case-insensitively for ASCII on every engine. */
+  like(text: string, placeholder: string): string {
+    return `${text} LIKE ${placeholder} ESCAPE '\\'`;
+  }
+}
+
+/** A LIKE pattern matching `text` anywhere, with LIKE's wildcards in it taken literally. */
+export function containsPattern(text: string): string {
+  return `%${text.replace(/[\\%_[]/g, (char) => `\\${char}`)}%`;
+}
