@@ -1,9 +1,14 @@
 import { CreateBackgroundTasks1763900000000 } from './1763900000000-create-background-tasks.js';
 import { TaskContractColumns1763986400000 } from './1763986400000-task-contract-columns.js';
+import { CreateContent1764072800000 } from './1764072800000-create-content.js';
 
 /**
  * Every migration, oldest first. Listed by class rather than found by a glob, so that the compiled app,
  * the tests (run from TypeScript) and the CLI all see the same set without path juggling.
  * Migrations are forward-only in production; `down` exists for `npm run migration:revert` during development.
  */
-export const migrations = [CreateBackgroundTasks1763900000000, TaskContractColumns1763986400000];
+export const migrations = [
+  CreateBackgroundTasks1763900000000,
+  TaskContractColumns1763986400000,
+  CreateContent1764072800000,
+];

@@ -6,6 +6,8 @@ import { BackgroundTasksHttpModule } from './background-tasks/background-tasks-h
 import { BackgroundTasksModule } from './background-tasks/background-tasks.module.js';
 import type { AppConfig } from './config/app-config.js';
 import { AppConfigModule } from './config/config.module.js';
+import { ContentHttpModule } from './content/content-http.module.js';
+import { ContentModule } from './content/content.module.js';
 import { DatabaseModule } from './database/database.module.js';
 import { DemoHttpModule } from './demo/demo-http.module.js';
 import { DemoModule } from './demo/demo.module.js';
@@ -17,7 +19,9 @@ import { DemoModule } from './demo/demo.module.js';
 @Module({})
 export class AppModule {
   static forRoot(config: AppConfig): DynamicModule {
-    const httpModules = config.http.servesApi ? [AuthModule, BackgroundTasksHttpModule, DemoHttpModule] : [];
+    const httpModules = config.http.servesApi
+      ? [AuthModule, BackgroundTasksHttpModule, ContentHttpModule, DemoHttpModule]
+      : [];
     return {
       module: AppModule,
       imports: [
@@ -26,6 +30,7 @@ export class AppModule {
         CqrsModule.forRoot(),
         ScheduleModule.forRoot(),
         BackgroundTasksModule,
+        ContentModule,
         DemoModule,
         ...httpModules,
       ],

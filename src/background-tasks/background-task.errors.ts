@@ -19,6 +19,14 @@ export class BackgroundTaskStateError extends ApplicationError {
   }
 }
 
+export class BackgroundTaskFileNotFoundError extends ApplicationError {
+  readonly code = 'BACKGROUND_TASK.NO_FILE';
+  readonly kind = 'not-found';
+  constructor(id: string) {
+    super(`Background task ${id} has no file to download`);
+  }
+}
+
 /** The task kept changing state while a request tried to act on it; trying again will settle it. */
 export class BackgroundTaskBusyError extends ApplicationError {
   readonly code = 'BACKGROUND_TASK.CHANGED_CONCURRENTLY';

@@ -7,6 +7,7 @@ import { QueuedHostedService } from './execution/queued-hosted-service.js';
 import { TaskRegistry } from './execution/task-registry.js';
 import { TaskFiles } from './files/task-files.js';
 import { GetBackgroundTaskByIdHandler } from './queries/get-background-task-by-id/get-background-task-by-id.handler.js';
+import { GetBackgroundTaskFileHandler } from './queries/get-background-task-file/get-background-task-file.handler.js';
 import { ListBackgroundTasksHandler } from './queries/list-background-tasks/list-background-tasks.handler.js';
 import { AfterCommitHooks } from './queue/after-commit-hooks.js';
 import { BackgroundTaskQueue } from './queue/background-task-queue.js';
@@ -20,7 +21,11 @@ const commandHandlers = [
   ResumeBackgroundTaskHandler,
   RetryBackgroundTaskHandler,
 ];
-const queryHandlers = [GetBackgroundTaskByIdHandler, ListBackgroundTasksHandler];
+const queryHandlers = [
+  GetBackgroundTaskByIdHandler,
+  GetBackgroundTaskFileHandler,
+  ListBackgroundTasksHandler,
+];
 
 /**
  * The queue and its worker. Import it where tasks are enqueued; the worker, the recurring-task scheduler

@@ -1,15 +1,20 @@
 import { parseAdminTokens, type AuthConfig } from '../auth/auth-config.js';
 import { BackgroundTasksConfig } from '../background-tasks/background-tasks.config.js';
+import { ContentConfig } from '../content/content.config.js';
 import { DatabaseConfig } from '../database/database-config.js';
 import { parseDatabaseUrl } from '../database/database-url.js';
 import { parseDuration, parseDurationList } from './duration.js';
+import { parseSize } from './size.js';
 import { validateEnvironment } from './environment.js';
 
 export type AppRole = 'all' | 'api' | 'worker';
 
-/** Where the application keeps files: task outputs, uploads (DATA_DIR). */
+/** Where the application keeps files: task outputs, uploads (DATA_DIR), and how large an upload may be. */
 export class FilesConfig {
-  constructor(readonly dataDir: string) {}
+  constructor(
+    readonly dataDir: string,
+    readonly maxUploadBytes: number,
+  ) {}
 }
 
 export class HttpConfig {
@@ -29,6 +34,7 @@ export interface AppConfig {
   readonly backgroundTasks: BackgroundTasksConfig;
   readonly auth: AuthConfig;
   readonly files: FilesConfig;
+  readonly content: ContentConfig;
 }
 
 /** Builds the configuration from environment variables; throws a ConfigurationError naming what is wrong. */
@@ -58,6 +64,7 @@ export function loadAppConfig(env: Record<string, string | undefined>): AppConfi
       retentionMs: ms(vars.TASK_RETENTION),
     }),
     auth: parseAdminTokens(vars.ADMIN_TOKENS, vars.NODE_ENV),
-    files: new FilesConfig(vars.DATA_DIR),
+    files: new FilesConfig(vars.DATA_DIR, parseSize(vars.UPLOAD_MAX_SIZE) as number),
+    content: new ContentConfig(vars.SEED_DEMO_ITEMS),
   };
 }

@@ -1,6 +1,7 @@
 import { Global, Module, type DynamicModule } from '@nestjs/common';
 import { AuthConfig } from '../auth/auth-config.js';
 import { BackgroundTasksConfig } from '../background-tasks/background-tasks.config.js';
+import { ContentConfig } from '../content/content.config.js';
 import { DatabaseConfig } from '../database/database-config.js';
 import { FilesConfig, HttpConfig, type AppConfig } from './app-config.js';
 
@@ -21,6 +22,7 @@ export class AppConfigModule {
       { provide: BackgroundTasksConfig, useValue: config.backgroundTasks },
       { provide: AuthConfig, useValue: config.auth },
       { provide: FilesConfig, useValue: config.files },
+      { provide: ContentConfig, useValue: config.content },
     ];
     return { module: AppConfigModule, providers, exports: providers.map((p) => p.provide) };
   }

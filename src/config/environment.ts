@@ -100,6 +100,19 @@ export class EnvironmentVariables {
   @IsString()
   DATA_DIR = './data';
 
+  /** Items of the demo content type `articles` that a fresh database gets; 0 seeds nothing. */
+  @Type(() => Number)
+  @IsInt({ message: 'SEED_DEMO_ITEMS must be an integer' })
+  @Min(0)
+  @Max(10_000_000)
+  SEED_DEMO_ITEMS = 20_000;
+
+  /** Largest CSV file an import accepts (`50mb`, `512kb`, or bytes); larger uploads get 413. */
+  @Matches(/^\d+\s*(b|kb|mb|gb)?$/i, {
+    message: 'UPLOAD_MAX_SIZE must be a size such as 50mb, 512kb or a number of bytes',
+  })
+  UPLOAD_MAX_SIZE = '50mb';
+
   /** Tasks one worker process runs at the same time. */
   @Type(() => Number)
   @IsInt({ message: 'WORKER_CONCURRENCY must be an integer' })

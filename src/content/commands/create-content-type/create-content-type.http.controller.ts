@@ -1,0 +1,34 @@
+import { Body, Controller, Post, Res } from '@nestjs/common';
+import { CommandBus } from '@nestjs/cqrs';
+import type { Response } from 'express';
+import type { ApiUser } from '../../../auth/api-user.js';
+import { CurrentUser } from '../../../auth/current-user.decorator.js';
+import type { ContentTypeView } from '../../content.views.js';
+import { CreateContentTypeCommand } from './create-content-type.command.js';
+import { CreateContentTypeRequestDto } from './create-content-type.request.dto.js';
+
+@Controller('api/content-types')
+export class CreateContentTypeHttpController {
+  constructor(private readonly commandBus: CommandBus) {}
+
+  /** Admins only. 201 with the type; 409 when the developer name is taken. */
+  @Post()
+  async create(
+    @Body() body: CreateContentTypeRequestDto,
+    @CurrentUser() user: ApiUser,
+    @Res({ passthrough: true }) response: Response,
+  ): Promise<ContentTypeView> {
+    const type = await this.commandBus.execute(
+      new CreateContentTypeCommand(
+        body.developerName,
+        body.labelSingular,
+        body.labelPlural,
+        body.description ?? null,
+        body.fields.map((field) => ({ ...field, required: field.required ?? false })),
+        user,
+      ),
+    );
+    response.location(`/api/content-types/${type.developerName}`);
+    return type;
+  }
+}

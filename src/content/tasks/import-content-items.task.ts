@@ -1,0 +1,280 @@
+import { open, rm, type FileHandle } from 'node:fs/promises';
+import { join } from 'node:path';
+import { stringify } from 'csv-stringify/sync';
+import type { EntityManager } from 'typeorm';
+import { v7 as uuidv7 } from 'uuid';
+import type { BackgroundTaskContext } from '../../background-tasks/contract/background-task-context.js';
+import { BackgroundTask } from '../../background-tasks/contract/background-task.decorator.js';
+import type { BackgroundTaskExecutor } from '../../background-tasks/contract/background-task-executor.js';
+import { TaskOutcome } from '../../background-tasks/contract/task-outcome.js';
+import { UnrecoverableTaskError } from '../../background-tasks/contract/unrecoverable-task.error.js';
+import { TaskFiles } from '../../background-tasks/files/task-files.js';
+import { UnitOfWork } from '../../database/unit-of-work.js';
+import { UTF8_BOM } from '../csv/content-csv.js';
+import { CsvFileError, readCsvRecords, type CsvRecord } from '../csv/csv-records.js';
+import { restoreFormula } from '../csv/formula-guard.js';
+import { importColumns, type ImportColumns } from '../csv/import-columns.js';
+import { holdsText, type ContentType } from '../model/content-type.js';
+import { cellToValue, checkValues, searchTextOf } from '../model/field-values.js';
+import { ContentItemRepository, type ItemRow } from '../storage/content-item.repository.js';
+import { ContentTypeRepository } from '../storage/content-type.repository.js';
+import { writeAt } from './write-at.js';
+
+export type ImportMode = 'insert' | 'upsert';
+
+export interface ImportMetadata {
+  readonly contentTypeId: string;
+  readonly mode: ImportMode;
+  readonly originalFileName: string;
+}
+
+/** Where an import stands; each batch's rows and this checkpoint commit in one transaction. */
+export interface ImportCheckpoint {
+  /** Data rows in the file, known once the whole file has been checked. */
+  readonly totalRows: number | null;
+  readonly rowsDone: number;
+  readonly inserted: number;
+  readonly updated: number;
+  readonly failed: number;
+  /** Length of the errors file up to the last committed batch. */
+  readonly errorsBytes: number;
+}
+
+export interface ImportResult {
+  readonly inserted: number;
+  readonly updated: number;
+  readonly failed: number;
+  /** The errors report (line, column, message), when rows failed. */
+  readonly fileName?: string;
+}
+
+/** Where the uploaded file lives: the task's own directory, moved there by the command that enqueued it. */
+export const UPLOAD_FILE = 'upload.csv';
+export const ERRORS_FILE = 'errors.csv';
+const BATCH_SIZE = 500;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const count = new Intl.NumberFormat('en-US');
+
+interface RowError {
+  readonly row: number;
+  readonly column: string;
+  readonly message: string;
+}
+
+/**
+ * Imports a CSV file into a content type. Step 1 reads the whole file once, checking its encoding, quoting
+ * and header, so that a malformed file fails before anything is written. Step 2 streams it again through
+ * the parser, validates each row against the type, and writes batches of 500: each batch and the checkpoint
+ * of the row it reached commit in one transaction, so a resumed import neither skips nor repeats a row.
+ * Rows that fail validation are reported in an errors CSV (line, column, message) and the others still go in.
+ */
+@BackgroundTask('cms.import-content-items', { timeout: '2h', maxRetryCount: 2 })
+export class ImportContentItemsTask implements BackgroundTaskExecutor<
+  ImportMetadata,
+  ImportCheckpoint,
+  ImportResult,
+  never
+> {
+  constructor(
+    private readonly types: ContentTypeRepository,
+    private readonly items: ContentItemRepository,
+    private readonly files: TaskFiles,
+    private readonly unitOfWork: UnitOfWork,
+  ) {}
+
+  initialExecutionMetadata(): ImportCheckpoint {
+    return { totalRows: null, rowsDone: 0, inserted: 0, updated: 0, failed: 0, errorsBytes: 0 };
+  }
+
+  async execute(
+    context: BackgroundTaskContext<ImportMetadata, ImportCheckpoint>,
+  ): Promise<TaskOutcome<ImportResult>> {
+    const { metadata, progress, signal } = context;
+    const type = await this.types.findById(metadata.contentTypeId);
+    if (!type) throw new UnrecoverableTaskError('The content type was deleted before the import ran', 'GONE');
+    const directory = this.files.directoryFor(context.taskId);
+    const upload = join(directory, UPLOAD_FILE);
+    let state = context.executionMetadata ?? this.initialExecutionMetadata();
+
+    if (state.totalRows === null) {
+      progress({ step: 1, info: `Checking ${metadata.originalFileName}`, percent: 0 });
+      state = { ...state, totalRows: await this.checkFile(upload, type, signal) };
+      await context.checkpoint(state);
+    }
+    const totalRows = state.totalRows ?? 0;
+
+    const errors = await open(join(directory, ERRORS_FILE), state.errorsBytes === 0 ? 'w' : 'r+');
+    try {
+      if (state.errorsBytes === 0)
+        state = { ...state, errorsBytes: await writeAt(errors, 0, UTF8_BOM + ERRORS_HEADER) };
+      else await errors.truncate(state.errorsBytes);
+      let columns: ImportColumns | undefined;
+      let batch: CsvRecord[] = [];
+      const flush = async () => {
+        state = await this.importBatch(context, type, columns!, batch, state, errors);
+        batch = [];
+        progress({
+          step: 2,
+          info: `Imported ${count.format(state.rowsDone)} of ${count.format(totalRows)} rows`,
+          percent: totalRows === 0 ? 100 : (state.rowsDone / totalRows) * 100,
+        });
+      };
+      progress({ step: 2, info: `Imported 0 of ${count.format(totalRows)} rows`, percent: 0 });
+      for await (const record of readCsvRecords(upload)) {
+        if (!columns) {
+          columns = importColumns(type, record.cells);
+          continue;
+        }
+        if (record.row - 1 <= state.rowsDone) continue; // committed by an earlier run
+        signal.throwIfAborted();
+        // An id twice in one batch would be inserted twice; the second one waits for the next batch.
+        const id = columns.id === undefined ? undefined : record.cells[columns.id];
+        if (id && batch.some((queued) => queued.cells[columns!.id!] === id)) await flush();
+        batch.push(record);
+        if (batch.length === BATCH_SIZE) await flush();
+      }
+      if (batch.length > 0) await flush();
+      progress({ step: 3, info: 'Finishing', percent: 100 });
+    } finally {
+      await errors.close();
+    }
+    if (state.failed === 0) await rm(join(directory, ERRORS_FILE), { force: true });
+    return TaskOutcome.success({
+      inserted: state.inserted,
+      updated: state.updated,
+      failed: state.failed,
+      ...(state.failed > 0 ? { fileName: ERRORS_FILE } : {}),
+    });
+  }
+
+  /** Reads the whole file once; returns its number of data rows, or fails the task naming the line. */
+  private async checkFile(path: string, type: ContentType, signal: AbortSignal): Promise<number> {
+    let rows = 0;
+    let sawHeader = false;
+    try {
+      for await (const record of readCsvRecords(path)) {
+        if (record.row === 1) {
+          importColumns(type, record.cells);
+          sawHeader = true;
+        } else rows++;
+        if (rows % 10_000 === 0) signal.throwIfAborted();
+      }
+    } catch (error) {
+      if (error instanceof CsvFileError) throw new UnrecoverableTaskError(error.message, 'INVALID_FILE');
+      throw error;
+    }
+    if (!sawHeader)
+      throw new UnrecoverableTaskError('Line 1: the file is empty; it needs a header row', 'INVALID_FILE');
+    return rows;
+  }
+
+  /** Validates, writes and checkpoints one batch, in one transaction; returns the new checkpoint. */
+  private async importBatch(
+    context: BackgroundTaskContext<ImportMetadata, ImportCheckpoint>,
+    type: ContentType,
+    columns: ImportColumns,
+    batch: readonly CsvRecord[],
+    state: ImportCheckpoint,
+    errors: FileHandle,
+  ): Promise<ImportCheckpoint> {
+    return this.unitOfWork.run(async (manager) => {
+      const { inserts, updates, rowErrors } = await this.plan(
+        context.metadata.mode,
+        type,
+        columns,
+        batch,
+        manager,
+      );
+      await this.items.insertMany(inserts, manager);
+      await this.items.updateMany(updates, manager);
+      const errorsBytes =
+        state.errorsBytes + (await writeAt(errors, state.errorsBytes, errorsCsv(rowErrors)));
+      await errors.datasync(); // the report is durable before the checkpoint that counts it
+      const next: ImportCheckpoint = {
+        ...state,
+        rowsDone: batch[batch.length - 1].row - 1,
+        inserted: state.inserted + inserts.length,
+        updated: state.updated + updates.length,
+        failed: state.failed + new Set(rowErrors.map((error) => error.row)).size,
+        errorsBytes,
+      };
+      await context.checkpoint(next, { manager });
+      return next;
+    });
+  }
+
+  /** Decides what each row of a batch becomes: an insert, an update, or errors. */
+  private async plan(
+    mode: ImportMode,
+    type: ContentType,
+    columns: ImportColumns,
+    batch: readonly CsvRecord[],
+    manager: EntityManager,
+  ) {
+    const now = new Date();
+    const inserts: ItemRow[] = [];
+    const updates: ItemRow[] = [];
+    const rowErrors: RowError[] = [];
+    const ids =
+      mode === 'upsert' && columns.id !== undefined
+        ? batch.map((record) => record.cells[columns.id!].toLowerCase()).filter((id) => UUID.test(id))
+        : [];
+    const existing = await this.items.findMany(ids, manager);
+    for (const record of batch) {
+      const cells: Record<string, unknown> = {};
+      for (const { index, field } of columns.fields) {
+        const cell = record.cells[index];
+        cells[field.developerName] = cellToValue(field, holdsText(field) ? restoreFormula(cell) : cell);
+      }
+      const idCell = mode === 'upsert' && columns.id !== undefined ? record.cells[columns.id] : '';
+      if (idCell !== '' && !UUID.test(idCell)) {
+        rowErrors.push({ row: record.row, column: 'id', message: 'must be a UUID, or empty for a new item' });
+        continue;
+      }
+      const current = idCell === '' ? undefined : existing.get(idCell.toLowerCase());
+      if (current && current.contentTypeId !== type.id) {
+        rowErrors.push({
+          row: record.row,
+          column: 'id',
+          message: 'belongs to an item of another content type',
+        });
+        continue;
+      }
+      // An update changes the columns the file has and keeps the others.
+      const checked = checkValues(type, current ? { ...current.values, ...cells } : cells);
+      if (!checked.ok) {
+        for (const problem of checked.problems)
+          rowErrors.push({ row: record.row, column: problem.field, message: problem.message });
+        continue;
+      }
+      const searchText = searchTextOf(type, checked.values);
+      if (current) {
+        updates.push({ ...current, values: checked.values, searchText, updatedAt: now });
+      } else {
+        const id = idCell === '' ? uuidv7() : idCell.toLowerCase();
+        inserts.push({
+          id,
+          contentTypeId: type.id,
+          values: checked.values,
+          searchText,
+          createdAt: now,
+          updatedAt: now,
+        });
+      }
+    }
+    return { inserts, updates, rowErrors };
+  }
+}
+
+const CSV_OPTIONS = { record_delimiter: '\r\n', quoted_match: /[\r\n]/ } as const;
+const ERRORS_HEADER = stringify([['line', 'column', 'message']], CSV_OPTIONS);
+
+/** Row errors as CSV records (line, column, message). */
+function errorsCsv(errors: readonly RowError[]): string {
+  return errors.length === 0
+    ? ''
+    : stringify(
+        errors.map((e) => [e.row, e.column, e.message]),
+        CSV_OPTIONS,
+      );
+}
