@@ -47,6 +47,7 @@ describe.each(TEST_ENGINES)('scheduling [%s]', (engine) => {
 
   it('enqueues a recurring task once per slot, however many instances tick', async () => {
     const instances: INestApplication[] = [];
+    const started = Date.now();
     try {
       for (let i = 0; i < 3; i++)
         instances.push(await createTestApp(db, { imports: [RecurringTasksModule] }));
@@ -58,8 +59,10 @@ describe.each(TEST_ENGINES)('scheduling [%s]', (engine) => {
       `SELECT idempotency_key, metadata FROM ${db.table('background_tasks')} WHERE name = 'test.every-second'`,
     );
     const slots = rows.map((row) => row.idempotency_key);
+    // One task per elapsed second at most, not one per instance and second.
+    const seconds = (Date.now() - started) / 1000;
     expect(slots.length).toBeGreaterThanOrEqual(2);
-    expect(slots.length).toBeLessThanOrEqual(4);
+    expect(slots.length).toBeLessThanOrEqual(Math.ceil(seconds) + 1);
     expect(new Set(slots).size).toBe(slots.length);
     for (const slot of slots)
       expect(slot).toMatch(/^schedule:test\.every-second:\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.000Z$/);

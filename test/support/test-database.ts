@@ -32,18 +32,26 @@ export class TestDatabase {
 
   static async create(engine: EngineName): Promise<TestDatabase> {
     const name = `t_${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;
+    // Files (exports, uploads) and the SQLite database live in a directory of the test's own.
+    const dir = mkdtempSync(join(tmpdir(), 'bt-test-'));
+    const removeDir = () => rmSync(dir, { recursive: true, force: true });
+    const common = { DATA_DIR: join(dir, 'data'), SEED_DEMO_ITEMS: '0' };
     let database: TestDatabase;
     if (engine === 'sqlite') {
-      const dir = mkdtempSync(join(tmpdir(), 'bt-test-'));
-      database = new TestDatabase(engine, { DATABASE_URL: `sqlite:${join(dir, 'app.db')}` }, () => {
-        rmSync(dir, { recursive: true, force: true });
-        return Promise.resolve();
-      });
+      database = new TestDatabase(
+        engine,
+        { ...common, DATABASE_URL: `sqlite:${join(dir, 'app.db')}` },
+        () => {
+          removeDir();
+          return Promise.resolve();
+        },
+      );
     } else {
       const url = engine === 'postgres' ? process.env.TEST_POSTGRES_URL! : process.env.TEST_MSSQL_URL!;
-      database = new TestDatabase(engine, { DATABASE_URL: url, SchemaName: name }, () =>
-        database.dropSchema(name),
-      );
+      database = new TestDatabase(engine, { ...common, DATABASE_URL: url, SchemaName: name }, async () => {
+        await database.dropSchema(name);
+        removeDir();
+      });
     }
     await runMigrations(database.config().database);
     return database;
