@@ -9,6 +9,7 @@ import { AppConfigModule } from './config/config.module.js';
 import { ContentHttpModule } from './content/content-http.module.js';
 import { ContentModule } from './content/content.module.js';
 import { DatabaseModule } from './database/database.module.js';
+import { HealthModule } from './health/health.module.js';
 import { DemoHttpModule } from './demo/demo-http.module.js';
 import { DemoModule } from './demo/demo.module.js';
 
@@ -32,6 +33,7 @@ export class AppModule {
         BackgroundTasksModule,
         ContentModule,
         DemoModule,
+        HealthModule,
         ...httpModules,
       ],
     };

@@ -69,6 +69,11 @@ export class QueuedHostedService implements OnApplicationBootstrap, BeforeApplic
     return this.loop !== undefined && !this.stopping;
   }
 
+  /** Handlers running now. */
+  get activeRunCount(): number {
+    return this.activeRuns;
+  }
+
   async onApplicationBootstrap(): Promise<void> {
     if (this.config.runsWorker) await this.start();
   }

@@ -86,3 +86,7 @@ export const LEASE_EXPIRED_ERROR = {
   message:
     'The worker running this task stopped renewing its lease (it crashed or stalled) on its last attempt',
 };
+
+export function toActiveCounts(row: Row): { enqueued: number; processing: number; suspended: number } {
+  return { enqueued: num(row.enqueued), processing: num(row.processing), suspended: num(row.suspended) };
+}

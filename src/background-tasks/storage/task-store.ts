@@ -13,6 +13,12 @@ import type {
   TaskProgress,
 } from './task-records.js';
 
+export interface ActiveTaskCounts {
+  readonly enqueued: number;
+  readonly processing: number;
+  readonly suspended: number;
+}
+
 export interface TaskNotificationSubscription {
   unsubscribe(): Promise<void>;
 }
@@ -82,6 +88,9 @@ export abstract class TaskStore implements OnApplicationShutdown {
   abstract retry(id: string): Promise<boolean>;
 
   abstract findById(id: string): Promise<BackgroundTaskRecord | undefined>;
+
+  /** How many tasks wait, run, or are suspended: each count served by its partial index, whatever the table size. */
+  abstract activeCounts(): Promise<ActiveTaskCounts>;
 
   /** A page of tasks, newest first. */
   abstract list(query: TaskListQuery): Promise<BackgroundTaskRecord[]>;

@@ -142,6 +142,12 @@ export function postgresStatements(schema: string) {
         FOR UPDATE SKIP LOCKED)
       RETURNING id`,
 
+    // Three scalar sub-queries, each an index-only count over its partial index.
+    activeCounts: `
+      SELECT (SELECT COUNT(*) FROM ${t} WHERE status = 'enqueued') AS enqueued,
+             (SELECT COUNT(*) FROM ${t} WHERE status = 'processing') AS processing,
+             (SELECT COUNT(*) FROM ${t} WHERE status = 'suspended') AS suspended`,
+
     findById: `SELECT ${ALL_COLUMNS} FROM ${t} WHERE id = $1`,
   };
 }

@@ -14,8 +14,14 @@ import type {
   TaskListQuery,
   TaskProgress,
 } from '../task-records.js';
-import { LEASE_EXPIRED_ERROR, toClaimedTask, toTaskRecord, type ColumnReaders } from '../task-row-mapper.js';
-import { TaskStore, type TaskNotificationSubscription } from '../task-store.js';
+import {
+  LEASE_EXPIRED_ERROR,
+  toActiveCounts,
+  toClaimedTask,
+  toTaskRecord,
+  type ColumnReaders,
+} from '../task-row-mapper.js';
+import { TaskStore, type ActiveTaskCounts, type TaskNotificationSubscription } from '../task-store.js';
 import { postgresStatements } from './postgres-statements.js';
 import { PostgresTaskNotifications } from './postgres-task-notifications.js';
 
@@ -155,6 +161,10 @@ export class PostgresTaskStore extends TaskStore {
   async deleteFinished(completedBefore: Date, limit: number): Promise<string[]> {
     const { rows } = await this.run('deleteFinished', [completedBefore, limit]);
     return rows.map((row) => String(row.id));
+  }
+
+  async activeCounts(): Promise<ActiveTaskCounts> {
+    return toActiveCounts((await this.run('activeCounts', [])).rows[0]);
   }
 
   async findById(id: string): Promise<BackgroundTaskRecord | undefined> {

@@ -117,6 +117,12 @@ export function sqliteStatements() {
         LIMIT ?)
       RETURNING id`,
 
+    // Three scalar sub-queries, each an index-only count over its partial index.
+    activeCounts: `
+      SELECT (SELECT COUNT(*) FROM background_tasks WHERE status = 'enqueued') AS enqueued,
+             (SELECT COUNT(*) FROM background_tasks WHERE status = 'processing') AS processing,
+             (SELECT COUNT(*) FROM background_tasks WHERE status = 'suspended') AS suspended`,
+
     findById: `SELECT ${ALL_COLUMNS} FROM background_tasks WHERE id = ?`,
   };
 }

@@ -17,11 +17,12 @@ import type {
 import {
   LEASE_EXPIRED_ERROR,
   parseJsonText,
+  toActiveCounts,
   toClaimedTask,
   toTaskRecord,
   type ColumnReaders,
 } from '../task-row-mapper.js';
-import { TaskStore } from '../task-store.js';
+import { TaskStore, type ActiveTaskCounts } from '../task-store.js';
 import { retryWhileBusy } from './sqlite-busy-retry.js';
 import { sqliteStatements } from './sqlite-statements.js';
 
@@ -208,6 +209,10 @@ export class SqliteTaskStore extends TaskStore {
       () => this.statements.deleteFinished.all(completedBefore.toISOString(), limit) as Row[],
     );
     return rows.map((row) => String(row.id));
+  }
+
+  activeCounts(): Promise<ActiveTaskCounts> {
+    return Promise.resolve(toActiveCounts(this.statements.activeCounts.get() as Row));
   }
 
   findById(id: string): Promise<BackgroundTaskRecord | undefined> {

@@ -148,6 +148,12 @@ export function sqlserverStatements(schema: string) {
       OUTPUT deleted.id
       WHERE completed_at IS NOT NULL AND completed_at < @0`,
 
+    // Three scalar sub-queries, each an index-only count over its partial index.
+    activeCounts: `
+      SELECT (SELECT COUNT(*) FROM ${t} WHERE status = 'enqueued') AS enqueued,
+             (SELECT COUNT(*) FROM ${t} WHERE status = 'processing') AS processing,
+             (SELECT COUNT(*) FROM ${t} WHERE status = 'suspended') AS suspended`,
+
     findById: `SELECT ${ALL_COLUMNS} FROM ${t} WHERE id = @0`,
   };
 }

@@ -16,11 +16,12 @@ import type {
 import {
   LEASE_EXPIRED_ERROR,
   parseJsonText,
+  toActiveCounts,
   toClaimedTask,
   toTaskRecord,
   type ColumnReaders,
 } from '../task-row-mapper.js';
-import { TaskStore } from '../task-store.js';
+import { TaskStore, type ActiveTaskCounts } from '../task-store.js';
 import { sqlserverStatements } from './sqlserver-statements.js';
 
 type Row = Record<string, unknown>;
@@ -176,6 +177,10 @@ export class SqlServerTaskStore extends TaskStore {
   async deleteFinished(completedBefore: Date, limit: number): Promise<string[]> {
     const { records } = await this.run(this.sql.deleteFinished, [completedBefore, limit]);
     return records.map(idOf);
+  }
+
+  async activeCounts(): Promise<ActiveTaskCounts> {
+    return toActiveCounts((await this.run(this.sql.activeCounts, [])).records[0]);
   }
 
   async findById(id: string): Promise<BackgroundTaskRecord | undefined> {

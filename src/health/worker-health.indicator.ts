@@ -1,0 +1,50 @@
+import { Injectable } from '@nestjs/common';
+import { HealthIndicatorService, type HealthIndicatorResult } from '@nestjs/terminus';
+import { BackgroundTasksConfig } from '../background-tasks/background-tasks.config.js';
+import { QueuedHostedService } from '../background-tasks/execution/queued-hosted-service.js';
+import { TaskStore } from '../background-tasks/storage/task-store.js';
+
+/**
+ * The worker loop and the queue, as health sees them:
+ * - worker: up while claim rounds keep coming; degraded when none came for a while (the loop is backing off
+ *   from database errors, or stuck), since the process still serves; down when it should run and does not.
+ * - queue: how many tasks wait, run and are suspended; down when the database cannot say.
+ */
+@Injectable()
+export class WorkerHealthIndicator {
+  constructor(
+    private readonly indicators: HealthIndicatorService,
+    private readonly hostedService: QueuedHostedService,
+    private readonly config: BackgroundTasksConfig,
+    private readonly store: TaskStore,
+  ) {}
+
+  /** How long without a claim round before the worker counts as impaired. */
+  private get staleAfterMs(): number {
+    return Math.max(3 * this.config.pollingDelayMs, 10_000);
+  }
+
+  worker(): HealthIndicatorResult<'worker'> {
+    const check = this.indicators.check('worker');
+    if (!this.config.runsWorker) return check.up({ running: false, reason: 'APP_ROLE=api runs no worker' });
+    if (!this.hostedService.isRunning)
+      return check.down({ running: false, reason: 'the worker loop is not running' });
+    const lastRound = this.hostedService.lastClaimRoundAt;
+    const details = {
+      running: true,
+      runningTasks: this.hostedService.activeRunCount,
+      lastClaimRoundAt: lastRound?.toISOString() ?? null,
+    };
+    const age = lastRound ? Date.now() - lastRound.getTime() : Number.POSITIVE_INFINITY;
+    return age <= this.staleAfterMs
+      ? check.up(details)
+      : check.degraded({ ...details, reason: `no claim round for ${Math.round(age / 1000)} s` });
+  }
+
+  queue() {
+    return this.indicators
+      .check('queue')
+      .attempt(async () => ({ ...(await this.store.activeCounts()) }))
+      .withTimeout(1_500);
+  }
+}

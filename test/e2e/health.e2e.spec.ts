@@ -1,0 +1,56 @@
+import request from 'supertest';
+import { BackgroundTaskQueue } from '../../src/background-tasks/queue/background-task-queue.js';
+import { createTestApp, eventually } from '../support/test-app.js';
+import { TEST_ENGINES, TestDatabase } from '../support/test-database.js';
+import { SleepTask } from '../support/test-tasks.js';
+
+describe.each(TEST_ENGINES)('GET /health [%s]', (engine) => {
+  let db: TestDatabase;
+
+  beforeAll(async () => {
+    db = await TestDatabase.create(engine);
+  });
+
+  afterAll(async () => {
+    await db?.dispose();
+  });
+
+  it('reports the database, a live worker and the queue depth, without a token', async () => {
+    const app = await createTestApp(db);
+    try {
+      await app
+        .get(BackgroundTaskQueue)
+        .enqueue(SleepTask, { ms: 1 }, { runAt: new Date(Date.now() + 60_000) });
+      const response = await eventually(async () => {
+        const res = await request(app.getHttpServer()).get('/health');
+        return res.status === 200 && (res.body as { info?: { worker?: unknown } }).info?.worker
+          ? res
+          : undefined;
+      });
+      expect(response.body).toMatchObject({
+        status: 'ok',
+        info: {
+          database: { status: 'up' },
+          worker: { status: 'up', running: true, lastClaimRoundAt: expect.any(String) },
+          queue: { status: 'up', enqueued: 1, processing: 0, suspended: 0 },
+        },
+      });
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('says that an API-only process runs no worker', async () => {
+    const api = await createTestApp(db, { env: { APP_ROLE: 'api' } });
+    try {
+      const response = await request(api.getHttpServer()).get('/health').expect(200);
+      expect(response.body.info.worker).toEqual({
+        status: 'up',
+        running: false,
+        reason: 'APP_ROLE=api runs no worker',
+      });
+    } finally {
+      await api.close();
+    }
+  });
+});
