@@ -1,5 +1,5 @@
 import { Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
-import { v7 as uuidv7 } from 'uuid';
+import { uuidv7 } from '../../shared/uuid-v7.js';
 import { HttpConfig } from '../../config/app-config.js';
 import { isUniqueViolation } from '../../database/database-errors.js';
 import { UnitOfWork } from '../../database/unit-of-work.js';
@@ -43,6 +43,7 @@ export class DemoContentSeeder implements OnApplicationBootstrap {
           );
         }
       });
+      await this.items.refreshStatistics();
       this.logger.log(`Seeded the demo content type "articles" with ${this.config.seedDemoItems} items`);
     } catch (error) {
       // Another instance seeded it at the same moment.
@@ -63,6 +64,7 @@ export class DemoContentSeeder implements OnApplicationBootstrap {
       const rows = this.articles(type, done, Math.min(BATCH, count - done));
       await this.unitOfWork.run((manager) => this.items.insertMany(rows, manager));
     }
+    if (count > existing) await this.items.refreshStatistics();
     return Math.max(0, count - existing);
   }
 

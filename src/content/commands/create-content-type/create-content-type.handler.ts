@@ -1,5 +1,5 @@
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
-import { v7 as uuidv7 } from 'uuid';
+import { uuidv7 } from '../../../shared/uuid-v7.js';
 import { isAdmin } from '../../../auth/api-user.js';
 import { isUniqueViolation } from '../../../database/database-errors.js';
 import { UnitOfWork } from '../../../database/unit-of-work.js';
