@@ -1,6 +1,7 @@
 import { CreateBackgroundTasks1763900000000 } from './1763900000000-create-background-tasks.js';
 import { TaskContractColumns1763986400000 } from './1763986400000-task-contract-columns.js';
 import { CreateContent1764072800000 } from './1764072800000-create-content.js';
+import { PlannerProofClaim1764159200000 } from './1764159200000-planner-proof-claim.js';
 
 /**
  * Every migration, oldest first. Listed by class rather than found by a glob, so that the compiled app,
@@ -11,4 +12,5 @@ export const migrations = [
   CreateBackgroundTasks1763900000000,
   TaskContractColumns1763986400000,
   CreateContent1764072800000,
+  PlannerProofClaim1764159200000,
 ];

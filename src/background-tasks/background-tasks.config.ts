@@ -7,6 +7,8 @@ export class BackgroundTasksConfig {
   declare readonly concurrency: number;
   /** Most tasks one claim round takes (BatchSize). */
   declare readonly batchSize: number;
+  /** Tasks claimed ahead of free slots, started as slots free up (WORKER_PREFETCH). */
+  declare readonly prefetch: number;
   /** Idle wait between claim rounds when no wake-up arrives (PollingDelay). */
   declare readonly pollingDelayMs: number;
   /** Retries after a failure: a task runs at most maxRetryCount + 1 times unless enqueued otherwise. */

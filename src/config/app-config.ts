@@ -55,6 +55,7 @@ export function loadAppConfig(env: Record<string, string | undefined>): AppConfi
       runsWorker: vars.APP_ROLE !== 'api',
       concurrency: vars.WORKER_CONCURRENCY,
       batchSize: vars.BatchSize,
+      prefetch: vars.WORKER_PREFETCH,
       pollingDelayMs: ms(vars.PollingDelay),
       maxRetryCount: vars.MaxRetryCount,
       leaseDurationMs: ms(vars.LEASE_DURATION),

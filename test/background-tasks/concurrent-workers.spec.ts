@@ -23,9 +23,8 @@ describe.each(TEST_ENGINES)('several workers on one database [%s]', (engine) => 
     const api = await createTestApp(db, { env: { APP_ROLE: 'api' } });
     try {
       const queue = api.get(BackgroundTaskQueue);
-      const ids = new Set<string>();
-      for (let i = 0; i < TASKS; i++) ids.add(await queue.enqueue(RecordRunTask, { label: `task ${i}` }));
-      return ids;
+      const labels = Array.from({ length: TASKS }, (_, i) => ({ label: `task ${i}` }));
+      return new Set(await queue.enqueueMany(RecordRunTask, labels));
     } finally {
       await api.close();
     }
@@ -55,8 +54,11 @@ describe.each(TEST_ENGINES)('several workers on one database [%s]', (engine) => 
     }
   });
 
-  it('drains 2,000 tasks with three worker processes, running each exactly once', async () => {
-    const env = { ...db.env, WORKER_CONCURRENCY: '8', PollingDelay: '50ms' };
+  it.each([
+    ['claiming for free slots only', '0'],
+    ['prefetching 50 tasks ahead', '50'],
+  ])('drains 2,000 tasks with three worker processes, %s, running each exactly once', async (_, prefetch) => {
+    const env = { ...db.env, WORKER_CONCURRENCY: '8', WORKER_PREFETCH: prefetch, PollingDelay: '50ms' };
     // All three are up before the first task exists, so that they compete for the whole queue.
     const workers = await Promise.all([
       ChildWorker.start(env),

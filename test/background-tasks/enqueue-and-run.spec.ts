@@ -127,6 +127,27 @@ describe.each(TEST_ENGINES)('enqueue and run [%s]', (engine) => {
     expect(task.startedAt!.getTime()).toBeGreaterThanOrEqual(runAt.getTime() - 50);
   });
 
+  it('enqueues many tasks with one statement per thousand, returning their ids in order', async () => {
+    const metadatas = Array.from({ length: 2_500 }, (_, i) => ({ ms: i % 2 }));
+    const ids = await queue.enqueueMany(SleepTask, metadatas, { createdBy: 'bulk', priority: 3 });
+    expect(ids).toHaveLength(2_500);
+    expect(new Set(ids).size).toBe(2_500);
+    const [first, last] = [await store.findById(ids[0]), await store.findById(ids[2_499])];
+    expect(first).toMatchObject({ name: 'test.sleep', createdBy: 'bulk', priority: 3, metadata: { ms: 0 } });
+    expect(last?.metadata).toEqual({ ms: 1 });
+    await eventually(
+      async () => (await db.count("created_by = 'bulk' AND status = 'completed'")) === 2_500,
+      30_000,
+    );
+
+    await expect(queue.enqueueMany(SleepTask, [{ ms: 1 }, { ms: 2n } as never])).rejects.toThrow(
+      /metadata\[1\]/,
+    );
+    await expect(queue.enqueueMany(SleepTask, [{ ms: 1 }], { idempotencyKey: 'k' } as never)).rejects.toThrow(
+      /enqueueMany takes neither idempotencyKey/,
+    );
+  });
+
   it('inserts with the caller transaction: nothing on rollback, a task that runs on commit', async () => {
     const dataSource = app.get(DataSource);
     const before = await db.count();

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -36,6 +36,7 @@ export class TestDatabase {
     const dir = mkdtempSync(join(tmpdir(), 'bt-test-'));
     const removeDir = () => rmSync(dir, { recursive: true, force: true });
     const common = { DATA_DIR: join(dir, 'data'), SEED_DEMO_ITEMS: '0' };
+    mkdirSync(common.DATA_DIR);
     let database: TestDatabase;
     if (engine === 'sqlite') {
       database = new TestDatabase(

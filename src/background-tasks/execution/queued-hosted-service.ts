@@ -7,8 +7,9 @@ import {
   type OnApplicationBootstrap,
 } from '@nestjs/common';
 import { BackgroundTasksConfig } from '../background-tasks.config.js';
+import { TaskChanges } from '../events/task-changes.js';
 import { QueueWakeSignal } from '../queue/queue-wake-signal.js';
-import type { ClaimedTask } from '../storage/task-records.js';
+import { queueOrder, type ClaimedTask } from '../storage/task-records.js';
 import { TaskStore, type TaskNotificationSubscription } from '../storage/task-store.js';
 import { EndingWriter } from './ending-writer.js';
 import { Mutex } from '../../shared/mutex.js';
@@ -23,6 +24,9 @@ import { TaskRun } from './task-run.js';
  *
  * - Claims take up to min(free slots, BatchSize) tasks in one statement, one round at a time (a mutex),
  *   each round under a fresh lease owner `<worker id>#<round>` that fences every later write.
+ * - With WORKER_PREFETCH > 0 it also claims that many tasks ahead, so that a freed slot starts the next
+ *   task without a round trip; a prefetched task that waits longer than a second goes back to the queue
+ *   (its attempt given back), so long-running tasks do not keep work from idle workers.
  * - It wakes on an enqueue in this process, on a PostgreSQL NOTIFY from another one, when a slot frees up
  *   while work is waiting, and every PollingDelay regardless.
  * - Running tasks renew their leases; a task whose lease was lost is aborted and writes nothing more.
@@ -31,6 +35,14 @@ import { TaskRun } from './task-run.js';
  * - On shutdown it stops claiming, aborts running handlers' signals, waits up to SHUTDOWN_GRACE_PERIOD and
  *   puts whatever is unfinished back to `enqueued`.
  */
+/** How long a prefetched task may wait for a slot before it goes back to the queue for another worker. */
+const PREFETCH_HOLD_MS = 1_000;
+
+interface PrefetchedTask {
+  readonly task: ClaimedTask;
+  readonly claimedAt: number;
+}
+
 @Injectable()
 export class QueuedHostedService implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(QueuedHostedService.name);
@@ -40,6 +52,10 @@ export class QueuedHostedService implements OnApplicationBootstrap, BeforeApplic
   private readonly runs = new Map<string, TaskRun>();
   /** Runs whose handler has not returned yet: these occupy the concurrency slots. */
   private activeRuns = 0;
+  /** Claimed tasks waiting for a slot (WORKER_PREFETCH), oldest first; their leases are renewed too. */
+  private readonly prefetched: PrefetchedTask[] = [];
+  /** Set when prefetched tasks went back unstarted: no claiming ahead until a slot frees up. */
+  private prefetchPaused = false;
   private readonly claimMutex = new Mutex();
   private readonly leaseWrites = new Mutex();
   private readonly endings: EndingWriter;
@@ -60,6 +76,7 @@ export class QueuedHostedService implements OnApplicationBootstrap, BeforeApplic
     private readonly registry: TaskRegistry,
     private readonly config: BackgroundTasksConfig,
     private readonly wakeSignal: QueueWakeSignal,
+    private readonly changes: TaskChanges,
   ) {
     this.endings = new EndingWriter(store, this.leaseWrites, this.logger);
     this.retryPolicy = new RetryPolicy(config.retryDelaysMs);
@@ -101,10 +118,10 @@ export class QueuedHostedService implements OnApplicationBootstrap, BeforeApplic
   private async runLoop(names: string[]): Promise<void> {
     let failures = 0;
     while (!this.stopping) {
-      const free = this.config.concurrency - this.activeRuns;
-      if (free > 0 && names.length > 0) {
+      this.startPrefetchedRuns();
+      const limit = this.claimLimit();
+      if (limit > 0 && names.length > 0) {
         let claimed: ClaimedTask[];
-        const limit = Math.min(free, this.config.batchSize);
         try {
           await this.maintainWhenDue();
           claimed = await this.claimMutex.run(() => this.claim(names, limit));
@@ -116,11 +133,34 @@ export class QueuedHostedService implements OnApplicationBootstrap, BeforeApplic
           await sleep(delay);
           continue;
         }
-        for (const task of claimed) this.startRun(task);
+        this.changes.publish(claimed.map((task) => task.id));
+        const claimedAt = Date.now();
+        // Started in queue order: UPDATE … RETURNING gives its rows in no particular order.
+        for (const task of claimed.sort(queueOrder)) this.prefetched.push({ task, claimedAt });
+        this.startPrefetchedRuns();
         this.lastClaimWasFull = claimed.length === limit;
         if (this.lastClaimWasFull) continue;
       }
       await this.wakeSignal.wait(this.config.pollingDelayMs);
+    }
+  }
+
+  /**
+   * How many tasks to claim now: one per free slot, plus WORKER_PREFETCH ahead. While every slot is busy the
+   * prefetch buffer is topped up only once half of it is used, so that claims stay batches.
+   */
+  private claimLimit(): number {
+    const { concurrency, batchSize, prefetch } = this.config;
+    const ahead = this.prefetchPaused ? 0 : prefetch;
+    const free = concurrency - this.activeRuns; // > 0 only when the buffer is empty
+    if (free > 0) return Math.min(batchSize, free + ahead);
+    const room = ahead - this.prefetched.length;
+    return room > 0 && room >= Math.min(batchSize, Math.ceil(ahead / 2)) ? Math.min(batchSize, room) : 0;
+  }
+
+  private startPrefetchedRuns(): void {
+    while (this.activeRuns < this.config.concurrency && this.prefetched.length > 0) {
+      this.startRun(this.prefetched.shift()!.task);
     }
   }
 
@@ -149,19 +189,22 @@ export class QueuedHostedService implements OnApplicationBootstrap, BeforeApplic
   }
 
   private startRun(task: ClaimedTask): void {
-    const { registry, store, retryPolicy, logger } = this;
-    const run = new TaskRun(task, { registry, store, retryPolicy, logger });
+    const { registry, store, retryPolicy, logger, changes } = this;
+    const run = new TaskRun(task, { registry, store, retryPolicy, logger, changes });
     this.runs.set(task.id, run);
     this.activeRuns++;
     void run
       .execute()
       .then((finished) => {
         this.activeRuns--;
+        this.prefetchPaused = false;
+        this.startPrefetchedRuns();
         // A slot is free: claim again at once if the last round suggested more work is waiting.
         if (this.lastClaimWasFull) this.wakeSignal.notify();
         return finished && this.endings.submit(finished);
       })
       .then((held) => {
+        if (held) this.changes.publish([task.id]);
         if (held === false) {
           this.logger.warn(
             `Task ${task.id} (${task.name}): ending rejected, the lease had moved to another worker`,
@@ -182,17 +225,35 @@ export class QueuedHostedService implements OnApplicationBootstrap, BeforeApplic
    * handler within one heartbeat.
    */
   private renewLeases(): void {
-    if (this.renewing || this.runs.size === 0) return;
+    this.releaseStalePrefetched();
+    if (this.renewing || (this.runs.size === 0 && this.prefetched.length === 0)) return;
     const runs = [...this.runs.values()];
-    const owners = [...new Set(runs.map((run) => run.task.leaseOwner))];
+    const waiting = [...this.prefetched];
+    const owners = [...new Set([...runs, ...waiting].map((held) => held.task.leaseOwner))];
     this.renewing = this.leaseWrites
       .run(() => this.store.renewLeases(owners, this.config.leaseDurationMs))
       .then((renewals) => {
         const held = new Map(renewals.map((renewal) => [renewal.id, renewal]));
+        for (const entry of waiting) {
+          // Not started yet: a lost lease simply drops it; a cancellation request ends it (see release).
+          const renewal = held.get(entry.task.id);
+          const index = this.prefetched.indexOf(entry);
+          if (index < 0) continue;
+          if (!renewal) {
+            this.prefetched.splice(index, 1);
+            this.logger.warn(
+              `Task ${entry.task.id} (${entry.task.name}): prefetched, but its lease was lost`,
+            );
+          } else if (renewal.cancelRequested) {
+            this.prefetched.splice(index, 1);
+            this.release(entry.task);
+          }
+        }
         for (const run of runs) {
           const renewal = held.get(run.task.id);
           // A run removed meanwhile had its ending stored, which also ends its lease.
-          if (!renewal && this.runs.get(run.task.id) === run) run.abort('lease-lost');
+          if (!renewal && this.runs.get(run.task.id) === run)
+            run.abort('lease-lost', 'its lease renewal was rejected');
           else if (renewal?.cancelRequested) run.abort('cancelled');
         }
       })
@@ -200,11 +261,36 @@ export class QueuedHostedService implements OnApplicationBootstrap, BeforeApplic
       .finally(() => (this.renewing = undefined));
   }
 
+  /** Prefetched tasks that waited too long for a slot go back to the queue, where an idle worker takes them. */
+  private releaseStalePrefetched(): void {
+    const cutoff = Date.now() - PREFETCH_HOLD_MS;
+    while (this.prefetched.length > 0 && this.prefetched[0].claimedAt < cutoff) {
+      this.prefetchPaused = true;
+      this.release(this.prefetched.shift()!.task);
+    }
+  }
+
+  /**
+   * Gives an unstarted task back: `enqueued` with its attempt returned, or `cancelled` when a cancellation
+   * was requested meanwhile (the ending statement decides that under the row lock).
+   */
+  private release(task: ClaimedTask): void {
+    void this.endings
+      .submit({
+        id: task.id,
+        leaseOwner: task.leaseOwner,
+        ending: { kind: 'released' },
+        progress: task.progress,
+      })
+      .then((held) => held && this.changes.publish([task.id]));
+  }
+
   async stop(): Promise<void> {
     if (!this.loop || this.stopping) return;
     this.stopping = true;
     this.wakeSignal.notify();
     await this.loop;
+    for (const { task } of this.prefetched.splice(0)) this.release(task);
     await this.notifications?.unsubscribe();
     const interrupted = this.runs.size;
     for (const run of this.runs.values()) run.abort('shutdown');

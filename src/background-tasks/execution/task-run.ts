@@ -3,6 +3,7 @@ import type { EntityManager } from 'typeorm';
 import type { BackgroundTaskContext, TaskProgressUpdate } from '../contract/background-task-context.js';
 import { isTaskOutcome, type TaskOutcome } from '../contract/task-outcome.js';
 import { UnrecoverableTaskError } from '../contract/unrecoverable-task.error.js';
+import type { TaskChanges } from '../events/task-changes.js';
 import { CANCELLED_WHILE_RUNNING } from '../storage/ending-row.js';
 import type { ClaimedTask, FinishedRun, RunEnding } from '../storage/task-records.js';
 import type { TaskStore } from '../storage/task-store.js';
@@ -46,6 +47,7 @@ export interface TaskRunDependencies {
   readonly store: TaskStore;
   readonly retryPolicy: RetryPolicy;
   readonly logger: Logger;
+  readonly changes: TaskChanges;
 }
 
 /**
@@ -68,8 +70,12 @@ export class TaskRun {
     this.executionMetadata = task.executionMetadata ?? undefined;
     this.progress = new ProgressReporter(
       task.progress,
-      (progress) => deps.store.saveProgress(task.id, task.leaseOwner, progress),
-      () => this.abort('lease-lost'),
+      async (progress) => {
+        const held = await deps.store.saveProgress(task.id, task.leaseOwner, progress);
+        if (held) deps.changes.publish([task.id]);
+        return held;
+      },
+      () => this.abort('lease-lost', 'its progress write was rejected'),
       (error) => this.log('warn', `progress write failed: ${describeError(error).message}`),
     );
   }
@@ -79,11 +85,16 @@ export class TaskRun {
     return this.executing;
   }
 
-  abort(cause: AbortCause): void {
+  /** Fires the run's signal; `detail` says, for a lost lease, which write found it gone (for the log). */
+  abort(cause: AbortCause, detail?: string): void {
     if (this.abortCause) return;
     this.abortCause = cause;
-    if (cause === 'lease-lost')
-      this.log('warn', 'lease lost: another worker may run this task; stopping this run');
+    if (cause === 'lease-lost') {
+      this.log(
+        'warn',
+        `lease lost (${detail ?? 'fenced out'}): another worker may run this task; stopping this run`,
+      );
+    }
     this.controller.abort(new TaskAbortedError(cause));
   }
 
@@ -161,10 +172,11 @@ export class TaskRun {
     const { id, leaseOwner } = this.task;
     const held = await this.deps.store.checkpoint(id, leaseOwner, next, this.progress.current, manager);
     if (!held) {
-      this.abort('lease-lost');
+      this.abort('lease-lost', 'its checkpoint was rejected');
       throw new TaskAbortedError('lease-lost');
     }
     this.executionMetadata = next;
+    this.deps.changes.publish([id]);
   }
 
   private startTimeout(registered: RegisteredTask): void {

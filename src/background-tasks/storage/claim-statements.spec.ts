@@ -1,3 +1,4 @@
+import { claimFunctionSql } from '../../../migrations/1764159200000-planner-proof-claim.js';
 import { postgresStatements } from './postgres/postgres-statements.js';
 import { sqliteStatements } from './sqlite/sqlite-statements.js';
 import { sqlserverStatements } from './sqlserver/sqlserver-statements.js';
@@ -22,17 +23,21 @@ describe('claim statements', () => {
     expect(claim).toMatch(/OUTPUT inserted\.id, inserted\.name, inserted\.metadata, .*inserted\.lease_owner/);
   });
 
-  it('PostgreSQL: UPDATE … WHERE id IN (SELECT … ORDER BY … LIMIT $n FOR UPDATE SKIP LOCKED) RETURNING', () => {
-    const claim = flat(postgresStatements('cms').claim);
+  it('PostgreSQL: UPDATE … WHERE id IN (SELECT … ORDER BY … LIMIT $n FOR UPDATE SKIP LOCKED) RETURNING, planned without sorting', () => {
+    expect(flat(postgresStatements('cms').claim)).toMatch(
+      /^SELECT id, name, metadata, .*lease_owner.* FROM "cms"\.claim_background_tasks\(\$1, \$2, \$3, \$4::text\[\]\)$/,
+    );
+    const claim = flat(claimFunctionSql('cms', '"cms"."background_tasks"'));
+    expect(claim).toContain('SET enable_sort = off');
     expect(claim).toMatch(
-      /^UPDATE "cms"\."background_tasks" AS t SET status = 'processing', lease_owner = \$1, /,
+      /RETURN QUERY UPDATE "cms"\."background_tasks" AS t SET status = 'processing', lease_owner = claim_owner, /,
     );
-    expect(claim).toContain("lease_expires_at = now() + $2 * interval '1 millisecond'");
+    expect(claim).toContain("lease_expires_at = now() + lease_ms * interval '1 millisecond'");
     expect(claim).toContain(
-      'WHERE t.id IN ( SELECT id FROM "cms"."background_tasks" WHERE status = \'enqueued\' AND run_after <= now() ' +
-        'AND name = ANY($4::text[]) ORDER BY priority DESC, run_after, id LIMIT $3 FOR UPDATE SKIP LOCKED)',
+      'WHERE t.id IN ( SELECT q.id FROM "cms"."background_tasks" AS q WHERE q.status = \'enqueued\' AND q.run_after <= now() ' +
+        'AND q.name = ANY(task_names) ORDER BY q.priority DESC, q.run_after, q.id LIMIT max_tasks FOR UPDATE SKIP LOCKED)',
     );
-    expect(claim).toMatch(/RETURNING id, name, metadata, .*lease_owner/);
+    expect(claim).toContain('RETURNING t.*;');
   });
 
   it('SQLite: UPDATE … WHERE id IN (SELECT … ORDER BY … LIMIT ?) RETURNING, under the write lock', () => {
@@ -58,7 +63,7 @@ describe('claim statements', () => {
   });
 
   it('quotes the schema as an identifier and never takes it from elsewhere than configuration', () => {
-    expect(postgresStatements('Tenant_1').claim).toContain('"Tenant_1"."background_tasks"');
+    expect(postgresStatements('Tenant_1').claim).toContain('"Tenant_1".claim_background_tasks(');
     expect(sqlserverStatements('Tenant_1').claim).toContain('[Tenant_1].[background_tasks]');
   });
 });

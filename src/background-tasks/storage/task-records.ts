@@ -42,6 +42,20 @@ export interface ClaimedTask {
   /** The fencing token: every write about this run matches on it, so a worker that lost the lease changes nothing. */
   readonly leaseOwner: string;
   readonly progress: TaskProgress;
+  /** Its place in the queue: a claim statement returns its rows in no particular order. */
+  readonly priority: number;
+  readonly runAfter: Date;
+  /** When the claim happened, by the database clock (runAfter's clock): claimedAt - runAfter is the queue wait. */
+  readonly claimedAt: Date;
+}
+
+/** Queue order: higher priority first, then earlier runAfter, then id (creation order). */
+export function queueOrder(a: ClaimedTask, b: ClaimedTask): number {
+  return (
+    b.priority - a.priority ||
+    a.runAfter.getTime() - b.runAfter.getTime() ||
+    (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)
+  );
 }
 
 export interface ClaimRequest {

@@ -36,6 +36,9 @@ export function toClaimedTask(row: Row, read: ColumnReaders): ClaimedTask {
     createdBy: str(row.created_by),
     leaseOwner: String(row.lease_owner),
     progress: readProgress(row),
+    priority: num(row.priority),
+    runAfter: readDate(row.run_after) as Date,
+    claimedAt: readDate(row.started_at) as Date,
   };
 }
 
@@ -73,7 +76,8 @@ export const parseJsonText = (value: unknown): unknown =>
 
 /** Columns a claim returns: what a run needs, nothing more (results and errors stay in the table). */
 export const CLAIMED_COLUMNS =
-  'id, name, metadata, execution_metadata, attempts, max_attempts, created_by, lease_owner, task_step, status_info, percent_complete';
+  'id, name, metadata, execution_metadata, attempts, max_attempts, created_by, lease_owner, task_step, status_info, percent_complete, ' +
+  'priority, run_after, started_at';
 
 export const ALL_COLUMNS =
   'id, name, status, priority, run_after, attempts, max_attempts, lease_owner, lease_expires_at, cancel_requested_at, ' +

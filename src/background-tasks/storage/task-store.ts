@@ -39,6 +39,12 @@ export abstract class TaskStore implements OnApplicationShutdown {
    */
   abstract enqueue(task: NewTaskRow, manager?: EntityManager): Promise<EnqueueResult>;
 
+  /**
+   * Inserts many tasks in one statement (the rows carry no idempotency keys). With a manager, inside the
+   * manager's transaction.
+   */
+  abstract enqueueMany(tasks: readonly NewTaskRow[], manager?: EntityManager): Promise<void>;
+
   /** Takes up to `limit` due tasks, in priority then run-after order, and leases them to `leaseOwner`. */
   abstract claim(request: ClaimRequest): Promise<ClaimedTask[]>;
 

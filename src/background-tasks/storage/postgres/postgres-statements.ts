@@ -25,25 +25,24 @@ export function postgresStatements(schema: string) {
       ON CONFLICT (idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
       RETURNING id`,
 
+    // A batch in one statement, from one JSON array (see insert-parameters.ts).
+    insertMany: `
+      INSERT INTO ${t} (id, name, priority, run_after, max_attempts, created_by, metadata, execution_metadata)
+      SELECT x.id, x.name, x.priority, COALESCE(x."runAfter", now()), x."maxAttempts", x."createdBy",
+             x.metadata::jsonb, x."executionMetadata"::jsonb
+      FROM jsonb_to_recordset($1::jsonb) AS x(id uuid, name text, priority int, "runAfter" timestamptz,
+        "maxAttempts" int, "createdBy" text, metadata text, "executionMetadata" text)`,
+
     // Read after an insert that did nothing: under READ COMMITTED this statement takes a fresh snapshot, in
     // which the concurrent insert that won the key (and made ours wait on the unique index) is committed.
     idByIdempotencyKey: `SELECT id FROM ${t} WHERE idempotency_key = $1`,
 
-    // FOR UPDATE SKIP LOCKED: rows another worker is claiming right now are skipped, not waited for, so
-    // concurrent claimers never block each other and never take the same row. The partial index on
-    // enqueued rows yields candidates in (priority DESC, run_after, id) order and LIMIT stops the scan early,
-    // whatever the number of finished rows.
-    claim: `
-      UPDATE ${t} AS t
-      SET status = 'processing', lease_owner = $1, lease_expires_at = now() + $2 * interval '1 millisecond',
-          attempts = t.attempts + 1, started_at = now(), updated_at = now()
-      WHERE t.id IN (
-        SELECT id FROM ${t}
-        WHERE status = 'enqueued' AND run_after <= now() AND name = ANY($4::text[])
-        ORDER BY priority DESC, run_after, id
-        LIMIT $3
-        FOR UPDATE SKIP LOCKED)
-      RETURNING ${CLAIMED_COLUMNS}`,
+    // The claim is UPDATE … WHERE id IN (SELECT … ORDER BY … LIMIT $3 FOR UPDATE SKIP LOCKED) RETURNING,
+    // inside a function that plans it with sorting disabled (migration 1764159200000 says why). SKIP LOCKED:
+    // rows another worker is claiming right now are skipped, not waited for, so concurrent claimers never
+    // block each other and never take the same row. The partial index on enqueued rows yields candidates in
+    // (priority DESC, run_after, id) order and LIMIT stops the scan early, whatever the number of finished rows.
+    claim: `SELECT ${CLAIMED_COLUMNS} FROM "${schema}".claim_background_tasks($1, $2, $3, $4::text[])`,
 
     // Extends only rows still held by one of our claim rounds: after the row lock is granted PostgreSQL
     // re-checks the WHERE clause, so a lease that moved on in the meantime is never taken back.
@@ -53,8 +52,10 @@ export function postgresStatements(schema: string) {
       RETURNING id, cancel_requested_at IS NOT NULL AS cancel_requested`,
 
     // A crashed worker's tasks go back to the queue. The attempt it started counts (and is recorded in the
-    // history), so a task that kills its worker every time ends `failed` after max_attempts instead of
-    // looping forever. The partial index on processing rows keeps the scan as small as the running set.
+    // history), so a task that kills its worker every time ends `failed` after max_attempts instead of looping
+    // forever. run_after stays as it was: the task has been due since then, so it goes to the front of the
+    // queue and runs again at the next claim round, not after everything enqueued in the meantime.
+    // The partial index on processing rows keeps the scan as small as the running set.
     recoverExpiredLeases: `
       UPDATE ${t}
       SET status = CASE WHEN attempts >= max_attempts THEN 'failed' ELSE 'enqueued' END,
@@ -62,7 +63,7 @@ export function postgresStatements(schema: string) {
           attempt_errors = COALESCE(attempt_errors, '[]'::jsonb)
             || jsonb_build_array(jsonb_build_object('attempt', attempts, 'at', now(), 'error', $1::jsonb)),
           completed_at = CASE WHEN attempts >= max_attempts THEN now() END,
-          run_after = now(), lease_owner = NULL, lease_expires_at = NULL, updated_at = now()
+          lease_owner = NULL, lease_expires_at = NULL, updated_at = now()
       WHERE status = 'processing' AND lease_expires_at < now()`,
 
     // Suspended tasks whose time has come; the partial index on suspended rows keeps this scan small.

@@ -1,7 +1,7 @@
 import type { Pool } from 'pg';
 import type { EntityManager } from 'typeorm';
 import { CANCELLED_WHILE_RUNNING, toEndingRow, toJson } from '../ending-row.js';
-import { insertParameters } from '../insert-parameters.js';
+import { bulkInsertDocument, insertParameters } from '../insert-parameters.js';
 import { buildListQuery } from '../task-list-sql.js';
 import type {
   BackgroundTaskRecord,
@@ -23,7 +23,7 @@ import {
 } from '../task-row-mapper.js';
 import { TaskStore, type ActiveTaskCounts, type TaskNotificationSubscription } from '../task-store.js';
 import { postgresStatements } from './postgres-statements.js';
-import { PostgresTaskNotifications } from './postgres-task-notifications.js';
+import { listenForNewTasks } from './postgres-task-notifications.js';
 
 type Row = Record<string, unknown>;
 type StatementName = keyof ReturnType<typeof postgresStatements>;
@@ -73,6 +73,12 @@ export class PostgresTaskStore extends TaskStore {
       );
     }
     return { id: String(existing[0].id), created: false };
+  }
+
+  async enqueueMany(tasks: readonly NewTaskRow[], manager?: EntityManager): Promise<void> {
+    const document = bulkInsertDocument(tasks, (date) => date.toISOString());
+    if (manager) await manager.query(this.sql.insertMany, [document]);
+    else await this.run('insertMany', [document]);
   }
 
   async claim(request: ClaimRequest): Promise<ClaimedTask[]> {
@@ -173,7 +179,7 @@ export class PostgresTaskStore extends TaskStore {
   }
 
   override async subscribeToNewTasks(onNewTasks: () => void): Promise<TaskNotificationSubscription> {
-    const listener = new PostgresTaskNotifications(this.connectionString, this.schema, onNewTasks);
+    const listener = listenForNewTasks(this.connectionString, this.schema, onNewTasks);
     await listener.start();
     return { unsubscribe: () => listener.stop() };
   }

@@ -16,6 +16,16 @@ export function sqliteStatements() {
 
     idByIdempotencyKey: 'SELECT id FROM background_tasks WHERE idempotency_key = ?',
 
+    // A batch in one statement, from one JSON array (see insert-parameters.ts). Positional parameters, so
+    // that TypeORM's connection (inside a caller's transaction) can run it too: now, now, now, rows.
+    insertMany: `
+      INSERT INTO background_tasks (id, name, status, priority, run_after, attempts, max_attempts, created_by,
+        metadata, execution_metadata, created_at, updated_at)
+      SELECT value ->> '$.id', value ->> '$.name', 'enqueued', value ->> '$.priority',
+             COALESCE(value ->> '$.runAfter', ?), 0, value ->> '$.maxAttempts', value ->> '$.createdBy',
+             value ->> '$.metadata', value ->> '$.executionMetadata', ?, ?
+      FROM json_each(?)`,
+
     // The sub-select and the update are one statement under the write lock: no other connection can claim
     // the same rows in between. The partial index on enqueued rows yields them in (priority DESC, run_after,
     // id) order, so LIMIT stops the index scan early however many finished rows the table holds.
@@ -39,8 +49,9 @@ export function sqliteStatements() {
       RETURNING id, cancel_requested_at IS NOT NULL AS cancel_requested`,
 
     // A crashed worker's tasks go back to the queue. The attempt it started counts (and is recorded in the
-    // history), so a task that kills its worker every time ends `failed` after max_attempts instead of
-    // looping forever.
+    // history), so a task that kills its worker every time ends `failed` after max_attempts instead of looping
+    // forever. run_after stays as it was: the task has been due since then, so it goes to the front of the
+    // queue and runs again at the next claim round, not after everything enqueued in the meantime.
     recoverExpiredLeases: `
       UPDATE background_tasks
       SET status = CASE WHEN attempts >= max_attempts THEN 'failed' ELSE 'enqueued' END,
@@ -48,7 +59,7 @@ export function sqliteStatements() {
           attempt_errors = json_insert(COALESCE(attempt_errors, '[]'), '$[#]',
             json_object('attempt', attempts, 'at', @now, 'error', json(@error))),
           completed_at = CASE WHEN attempts >= max_attempts THEN @now ELSE NULL END,
-          run_after = @now, lease_owner = NULL, lease_expires_at = NULL, updated_at = @now
+          lease_owner = NULL, lease_expires_at = NULL, updated_at = @now
       WHERE status = 'processing' AND lease_expires_at < @now`,
 
     // Suspended tasks whose time has come; the partial index on suspended rows keeps this scan small.

@@ -2,6 +2,7 @@ import Database from 'better-sqlite3';
 import type { EntityManager } from 'typeorm';
 import { SQLITE_PRAGMAS } from '../../../database/data-source-options.js';
 import { CANCELLED_WHILE_RUNNING, toEndingRow, toJson } from '../ending-row.js';
+import { bulkInsertDocument } from '../insert-parameters.js';
 import { buildListQuery } from '../task-list-sql.js';
 import type {
   BackgroundTaskRecord,
@@ -97,6 +98,13 @@ export class SqliteTaskStore extends TaskStore {
     if (inserted.length > 0) return { id: task.id, created: true };
     const existing = this.statements.idByIdempotencyKey.get(task.idempotencyKey) as Row;
     return { id: String(existing.id), created: false };
+  }
+
+  async enqueueMany(tasks: readonly NewTaskRow[], manager?: EntityManager): Promise<void> {
+    const at = now();
+    const params = [at, at, at, bulkInsertDocument(tasks, (date) => date.toISOString())];
+    if (manager) await manager.query(sqliteStatements().insertMany, params);
+    else await retryWhileBusy(() => this.statements.insertMany.run(...params));
   }
 
   async claim(request: ClaimRequest): Promise<ClaimedTask[]> {

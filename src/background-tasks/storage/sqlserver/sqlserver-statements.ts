@@ -39,6 +39,14 @@ export function sqlserverStatements(schema: string) {
 
     idByIdempotencyKey: `SELECT id FROM ${t} WHERE idempotency_key = @0`,
 
+    // A batch in one statement, from one JSON array (see insert-parameters.ts).
+    insertMany: `
+      INSERT INTO ${t} (id, name, priority, run_after, max_attempts, created_by, metadata, execution_metadata)
+      SELECT id, name, priority, COALESCE(runAfter, SYSUTCDATETIME()), maxAttempts, createdBy, metadata,
+             executionMetadata
+      FROM OPENJSON(@0) WITH (id uniqueidentifier, name nvarchar(200), priority int, runAfter datetime2(3),
+        maxAttempts int, createdBy nvarchar(200), metadata nvarchar(max), executionMetadata nvarchar(max))`,
+
     // The ordered CTE picks the next rows; UPDLOCK locks them for this statement, READPAST skips rows other
     // workers hold locked (instead of waiting for them), ROWLOCK keeps SQL Server from escalating to page
     // locks that would make concurrent claimers skip each other's unlocked rows. UPDATE TOP over the CTE
@@ -64,8 +72,10 @@ export function sqlserverStatements(schema: string) {
       WHERE status = 'processing' AND lease_owner IN (SELECT value FROM OPENJSON(@0))`,
 
     // A crashed worker's tasks go back to the queue. The attempt it started counts (and is recorded in the
-    // history), so a task that kills its worker every time ends 'failed' after max_attempts instead of
-    // looping forever. READPAST leaves rows a live worker is writing right now to the next sweep.
+    // history), so a task that kills its worker every time ends 'failed' after max_attempts instead of looping
+    // forever. run_after stays as it was: the task has been due since then, so it goes to the front of the
+    // queue and runs again at the next claim round, not after everything enqueued in the meantime.
+    // READPAST leaves rows a live worker is writing right now to the next sweep.
     recoverExpiredLeases: `
       UPDATE ${t} WITH (READPAST, ROWLOCK)
       SET status = CASE WHEN attempts >= max_attempts THEN 'failed' ELSE 'enqueued' END,
@@ -75,7 +85,7 @@ export function sqlserverStatements(schema: string) {
             `CONCAT('{"attempt":', attempts, ',"at":"', CONVERT(varchar(23), SYSUTCDATETIME(), 126), 'Z","error":', @0, '}')`,
           )},
           completed_at = CASE WHEN attempts >= max_attempts THEN SYSUTCDATETIME() ELSE NULL END,
-          run_after = SYSUTCDATETIME(), lease_owner = NULL, lease_expires_at = NULL, updated_at = SYSUTCDATETIME()
+          lease_owner = NULL, lease_expires_at = NULL, updated_at = SYSUTCDATETIME()
       WHERE status = 'processing' AND lease_expires_at < SYSUTCDATETIME()`,
 
     // Suspended tasks whose time has come; the filtered index on suspended rows keeps this scan small.

@@ -1,6 +1,6 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import { CANCELLED_WHILE_RUNNING, toEndingRow, toJson } from '../ending-row.js';
-import { insertParameters } from '../insert-parameters.js';
+import { bulkInsertDocument, insertParameters } from '../insert-parameters.js';
 import { buildListQuery } from '../task-list-sql.js';
 import type {
   BackgroundTaskRecord,
@@ -83,6 +83,11 @@ export class SqlServerTaskStore extends TaskStore {
     }
     const { records } = await this.run(this.sql.idByIdempotencyKey, [task.idempotencyKey], manager);
     return { id: idOf(records[0]), created: false };
+  }
+
+  async enqueueMany(tasks: readonly NewTaskRow[], manager?: EntityManager): Promise<void> {
+    const document = bulkInsertDocument(tasks, (date) => date.toISOString().replace(/Z$/, ''));
+    await this.run(this.sql.insertMany, [document], manager);
   }
 
   async claim(request: ClaimRequest): Promise<ClaimedTask[]> {

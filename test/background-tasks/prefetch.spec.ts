@@ -1,0 +1,74 @@
+import type { INestApplication } from '@nestjs/common';
+import { BackgroundTaskQueue } from '../../src/background-tasks/queue/background-task-queue.js';
+import { HttpClient, TEST_ADMIN_TOKENS } from '../support/http-client.js';
+import { createTestApp, eventually } from '../support/test-app.js';
+import { TEST_ENGINES, TestDatabase } from '../support/test-database.js';
+import { createRunsTableSql, RecordRunTask, RUNS_TABLE, SleepTask } from '../support/test-tasks.js';
+
+/**
+ * WORKER_PREFETCH: a worker claims tasks ahead of its free slots. Prefetched tasks are claimed (status
+ * `processing`, leased), so the promises about them are the same as for running ones, plus one: a task
+ * that waits too long for a slot goes back to the queue for another worker.
+ */
+describe.each(TEST_ENGINES)('prefetching worker [%s]', (engine) => {
+  let db: TestDatabase;
+  const apps: INestApplication[] = [];
+
+  beforeEach(async () => {
+    db = await TestDatabase.create(engine);
+    await db.sql(createRunsTableSql(engine, db.table(RUNS_TABLE)));
+  });
+
+  afterEach(async () => {
+    await Promise.all(apps.splice(0).map((app) => app.close()));
+    await db?.dispose();
+  });
+
+  async function start(env: Record<string, string>): Promise<INestApplication> {
+    const app = await createTestApp(db, {
+      env: { PollingDelay: '100ms', LEASE_DURATION: '3s', ADMIN_TOKENS: TEST_ADMIN_TOKENS, ...env },
+    });
+    apps.push(app);
+    return app;
+  }
+
+  /** One slot held by a long task, three short tasks claimed behind it. */
+  async function busyWorkerWithPrefetchedTasks() {
+    const worker = await start({ APP_ROLE: 'all', WORKER_CONCURRENCY: '1', WORKER_PREFETCH: '5' });
+    const queue = worker.get(BackgroundTaskQueue);
+    const long = await queue.enqueue(SleepTask, { ms: 8_000 }, { priority: 10 });
+    const short = await queue.enqueueMany(RecordRunTask, [{}, {}, {}]);
+    await eventually(async () => (await db.count("status = 'processing'")) === 4, 5_000);
+    return { worker, long, short };
+  }
+
+  it('gives a prefetched task that waits for a busy slot back to the queue, where another worker runs it', async () => {
+    const { long, short } = await busyWorkerWithPrefetchedTasks();
+
+    // Within the hold time (1 s) plus a heartbeat, the three go back, their claim's attempt given back.
+    await eventually(async () => (await db.count("status = 'enqueued' AND attempts = 0")) === 3, 5_000);
+    expect(await db.count("status = 'processing'")).toBe(1);
+
+    await start({ APP_ROLE: 'worker', WORKER_CONCURRENCY: '4' });
+    await eventually(async () => (await db.count("status = 'completed'")) === 3, 5_000);
+    const [longTask] = await db.sql<{ status: string }>(
+      `SELECT status FROM ${db.table('background_tasks')} WHERE id = ?`,
+      [long],
+    );
+    expect(longTask.status).toBe('processing'); // still running in the first worker
+    const runs = await db.sql(`SELECT task_id FROM ${db.table(RUNS_TABLE)}`);
+    expect(runs).toHaveLength(short.length); // each ran once
+    expect(await db.count("attempts = 1 AND status = 'completed'")).toBe(3);
+  });
+
+  it('puts prefetched tasks back on shutdown and cancels one whose cancellation was requested while it waited', async () => {
+    const { worker, short } = await busyWorkerWithPrefetchedTasks();
+    await new HttpClient(worker).as('root').post(`/api/background-tasks/${short[0]}/cancel`).expect(202); // requested: the task is claimed
+    await eventually(async () => (await db.count("status = 'cancelled'")) === 1, 3_000);
+
+    await worker.close();
+    apps.splice(apps.indexOf(worker), 1);
+    expect(await db.count("status = 'processing'")).toBe(0);
+    expect(await db.count("status = 'enqueued' AND attempts = 0")).toBe(3); // the long one and two short ones
+  });
+});
