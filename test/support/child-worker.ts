@@ -3,12 +3,22 @@ import { fileURLToPath } from 'node:url';
 
 const WORKER_SCRIPT = fileURLToPath(new URL('./worker-process.ts', import.meta.url));
 
+/**
+ * How to start a worker: compiled on the fly by SWC (the default), or from JavaScript built beforehand when
+ * WORKER_SCRIPT names it (the fault suite does, so that restarting a killed worker costs well under a second
+ * instead of a compilation).
+ */
+function workerCommand(): string[] {
+  const built = process.env.WORKER_SCRIPT;
+  return built ? [built] : ['--import', '@swc-node/register/esm-register', WORKER_SCRIPT];
+}
+
 export interface ExitStatus {
   readonly code: number | null;
   readonly signal: NodeJS.Signals | null;
 }
 
-/** A worker process (see worker-process.ts), compiled on the fly by SWC like the tests themselves. */
+/** A worker process (see worker-process.ts). */
 export class ChildWorker {
   private exited: Promise<ExitStatus>;
   output = '';
@@ -16,10 +26,11 @@ export class ChildWorker {
   private constructor(readonly process: ChildProcess) {
     this.exited = new Promise((resolve) => process.once('exit', (code, signal) => resolve({ code, signal })));
     process.stderr?.on('data', (chunk: Buffer) => (this.output += chunk.toString()));
+    process.stdout?.on('data', (chunk: Buffer) => (this.output += chunk.toString()));
   }
 
   static async start(env: Record<string, string>): Promise<ChildWorker> {
-    const child = spawn(process.execPath, ['--import', '@swc-node/register/esm-register', WORKER_SCRIPT], {
+    const child = spawn(process.execPath, workerCommand(), {
       env: { ...process.env, NODE_ENV: 'test', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

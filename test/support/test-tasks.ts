@@ -1,3 +1,5 @@
+import { appendFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { Inject, Injectable, Module, Scope } from '@nestjs/common';
 import { IsBoolean, IsOptional, IsString, MaxLength } from 'class-validator';
@@ -9,6 +11,7 @@ import type { BackgroundTaskExecutor } from '../../src/background-tasks/contract
 import { TaskOutcome } from '../../src/background-tasks/contract/task-outcome.js';
 import { UnrecoverableTaskError } from '../../src/background-tasks/contract/unrecoverable-task.error.js';
 import type { BackgroundTaskRunRequest } from '../../src/background-tasks/execution/task-registry.js';
+import { FilesConfig } from '../../src/config/app-config.js';
 import { DatabaseConfig } from '../../src/database/database-config.js';
 
 /** The side table in which `test.record-run` records every run, to count how often each task ran. */
@@ -18,7 +21,7 @@ export function createRunsTableSql(engine: string, qualifiedTable: string): stri
   const text = engine === 'sqlserver' ? 'nvarchar(200)' : engine === 'postgres' ? 'varchar(200)' : 'TEXT';
   return (
     `CREATE TABLE ${qualifiedTable} (task_id ${text} NOT NULL, attempt integer NOT NULL, ` +
-    `worker ${text} NOT NULL, step integer NULL)`
+    `worker ${text} NOT NULL, step integer NULL, recorded_at ${text} NOT NULL)`
   );
 }
 
@@ -31,14 +34,19 @@ export class RunsTable {
     private readonly dataSource: DataSource,
     config: DatabaseConfig,
   ) {
-    const placeholders = { sqlite: '?, ?, ?, ?', postgres: '$1, $2, $3, $4', sqlserver: '@0, @1, @2, @3' }[
-      config.engine
-    ];
-    this.insert = `INSERT INTO ${qualified(config, RUNS_TABLE)} (task_id, attempt, worker, step) VALUES (${placeholders})`;
+    const values = {
+      sqlite: '?, ?, ?, ?, ?',
+      postgres: '$1, $2, $3, $4, $5',
+      sqlserver: '@0, @1, @2, @3, @4',
+    }[config.engine];
+    this.insert =
+      `INSERT INTO ${qualified(config, RUNS_TABLE)} (task_id, attempt, worker, step, recorded_at) ` +
+      `VALUES (${values})`;
   }
 
   async record(taskId: string, attempt: number, step: number | null = null): Promise<void> {
-    await this.dataSource.query(this.insert, [taskId, attempt, String(process.pid), step]);
+    const values = [taskId, attempt, String(process.pid), step, new Date().toISOString()];
+    await this.dataSource.query(this.insert, values);
   }
 }
 
@@ -92,6 +100,73 @@ export class StepsTask implements BackgroundTaskExecutor<StepsMetadata, StepsChe
       await context.checkpoint({ nextStep: step + 1 });
     }
     return TaskOutcome.success({ steps: metadata.steps });
+  }
+}
+
+/**
+ * The fault suite's task: a row at the start of every run (step 0), then three steps, each recording its side
+ * effect before the checkpoint that marks it done. A crash between the two repeats that one step; a crash
+ * anywhere else repeats nothing.
+ */
+@BackgroundTask('test.fault-steps')
+export class FaultStepsTask implements BackgroundTaskExecutor<
+  StepsMetadata,
+  StepsCheckpoint,
+  { pid: number }
+> {
+  constructor(private readonly runs: RunsTable) {}
+
+  initialExecutionMetadata(): StepsCheckpoint {
+    return { nextStep: 1 };
+  }
+
+  async execute(context: BackgroundTaskContext<StepsMetadata, StepsCheckpoint>) {
+    const { metadata, signal, progress, taskId, attempt } = context;
+    await this.runs.record(taskId, attempt, 0);
+    for (let step = context.executionMetadata!.nextStep; step <= metadata.steps; step++) {
+      progress({
+        step,
+        info: `Step ${step} of ${metadata.steps}`,
+        percent: ((step - 1) / metadata.steps) * 100,
+      });
+      await delay(metadata.stepMs, undefined, { signal });
+      await this.runs.record(taskId, attempt, step);
+      await context.checkpoint({ nextStep: step + 1 });
+    }
+    return TaskOutcome.success({ pid: process.pid });
+  }
+}
+
+/**
+ * Sleeps for `ms` on its first run, after a checkpoint that says so; a later run (after a shutdown put the
+ * task back) sees the checkpoint and finishes at once.
+ */
+@BackgroundTask('test.resumable-sleep')
+export class ResumableSleepTask implements BackgroundTaskExecutor<
+  { ms: number },
+  { started: boolean },
+  { resumed: boolean }
+> {
+  async execute(context: BackgroundTaskContext<{ ms: number }, { started: boolean }>) {
+    if (context.executionMetadata?.started) return TaskOutcome.success({ resumed: true });
+    await context.checkpoint({ started: true });
+    await delay(context.metadata.ms, undefined, { signal: context.signal });
+    return TaskOutcome.success({ resumed: false });
+  }
+}
+
+/**
+ * Appends "<task id> <pid>" to DATA_DIR/runs.log and sleeps: a record of every run that does not depend on
+ * the database, for the scenario that takes the database away.
+ */
+@BackgroundTask('test.file-record')
+export class FileRecordTask implements BackgroundTaskExecutor<{ ms: number }> {
+  constructor(private readonly files: FilesConfig) {}
+
+  async execute({ taskId, metadata, signal }: BackgroundTaskContext<{ ms: number }>) {
+    appendFileSync(join(this.files.dataDir, 'runs.log'), `${taskId} ${process.pid}\n`);
+    await delay(metadata.ms, undefined, { signal });
+    return TaskOutcome.success();
   }
 }
 
@@ -225,6 +300,9 @@ export class RequestScopedTask implements BackgroundTaskExecutor<
     RunsTable,
     RecordRunTask,
     StepsTask,
+    FaultStepsTask,
+    ResumableSleepTask,
+    FileRecordTask,
     SleepTask,
     FailingTask,
     FlakyTask,

@@ -23,7 +23,8 @@ function isCalendarDate(text: string): boolean {
   const match = DATE.exec(text);
   if (!match) return false;
   const [year, month, day] = match.slice(1).map(Number);
-  const date = new Date(Date.UTC(year, month - 1, day));
+  const date = new Date(0);
+  date.setUTCFullYear(year, month - 1, day); // unlike Date.UTC, keeps years 0-99 as they are
   return date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day;
 }
 
@@ -36,12 +37,15 @@ function checkValue(field: FieldDefinition, value: unknown): { value: FieldValue
     case 'text':
     case 'long_text': {
       if (typeof value !== 'string') return { problem: 'must be a string' };
+      // PostgreSQL stores no NUL character in text or jsonb; no engine gets one, so that data moves freely.
+      if (value.includes('\u0000')) return { problem: 'must not contain the NUL character (\\u0000)' };
       const max = field.type === 'text' ? MAX_TEXT_LENGTH : MAX_LONG_TEXT_LENGTH;
       return value.length > max ? { problem: `must be at most ${max} characters` } : { value };
     }
     case 'number':
+      // -0 would come back from JSON as 0: store 0.
       return typeof value === 'number' && Number.isFinite(value)
-        ? { value }
+        ? { value: value === 0 ? 0 : value }
         : { problem: 'must be a finite number' };
     case 'boolean':
       return typeof value === 'boolean' ? { value } : { problem: 'must be true or false' };
