@@ -1,21 +1,15 @@
-import { stringify } from 'csv-stringify/sync';
 import type { ContentItem } from '../model/content-item.js';
 import { holdsText, SYSTEM_COLUMNS, type FieldDefinition } from '../model/content-type.js';
 import { valueToCell } from '../model/field-values.js';
+import { csvRecords } from './csv-writer.js';
 import { neutralizeFormula } from './formula-guard.js';
 
 /** Spreadsheets read a file as UTF-8 when it starts with a byte-order mark; without it Excel guesses. */
 export const UTF8_BOM = '\uFEFF';
 
-/**
- * RFC 4180: CRLF between records, and a field quoted when it holds a comma, a quote, or a line break of
- * either kind (csv-stringify quotes delimiters and quotes itself; `quoted_match` adds lone CR and LF).
- */
-const CSV_OPTIONS = { record_delimiter: '\r\n', quoted_match: /[\r\n]/ } as const;
-
 /** The header of an export: the item's id and timestamps, then the fields in their defined order. */
 export function csvHeader(fields: readonly FieldDefinition[]): string {
-  return stringify([[...SYSTEM_COLUMNS, ...fields.map((field) => field.developerName)]], CSV_OPTIONS);
+  return csvRecords([[...SYSTEM_COLUMNS, ...fields.map((field) => field.developerName)]]);
 }
 
 /** Item rows as CSV. Text values that a spreadsheet would evaluate are neutralized (see formula-guard.ts). */
@@ -29,5 +23,5 @@ export function csvRows(items: readonly ContentItem[], fields: readonly FieldDef
       return holdsText(field) ? neutralizeFormula(cell) : cell;
     }),
   ]);
-  return stringify(records, CSV_OPTIONS);
+  return csvRecords(records);
 }

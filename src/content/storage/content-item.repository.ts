@@ -55,6 +55,17 @@ export class ContentItemRepository {
     return this.dialect.placeholder(index);
   }
 
+  /**
+   * Refreshes the planner's statistics of the items table, after a bulk write (an import, the seeder).
+   * With statistics from before the write, PostgreSQL believes few items match and reads every remaining
+   * item and sorts them for each keyset page (30 ms a page at 100,000 items, growing with the type) instead
+   * of walking the (content_type_id, created_at, id) index. SQLite plans these pages from the index without
+   * statistics, and SQL Server refreshes stale statistics by itself when it compiles the query.
+   */
+  async refreshStatistics(): Promise<void> {
+    if (this.dialect.engine === 'postgres') await this.sql.run(`ANALYZE ${this.table}`, []);
+  }
+
   async insert(row: ItemRow, manager: EntityManager): Promise<void> {
     await this.insertMany([row], manager);
   }

@@ -1,8 +1,7 @@
 import { open, rm, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
-import { stringify } from 'csv-stringify/sync';
 import type { EntityManager } from 'typeorm';
-import { v7 as uuidv7 } from 'uuid';
+import { uuidv7 } from '../../shared/uuid-v7.js';
 import type { BackgroundTaskContext } from '../../background-tasks/contract/background-task-context.js';
 import { BackgroundTask } from '../../background-tasks/contract/background-task.decorator.js';
 import type { BackgroundTaskExecutor } from '../../background-tasks/contract/background-task-executor.js';
@@ -12,6 +11,7 @@ import { TaskFiles } from '../../background-tasks/files/task-files.js';
 import { UnitOfWork } from '../../database/unit-of-work.js';
 import { UTF8_BOM } from '../csv/content-csv.js';
 import { CsvFileError, readCsvRecords, type CsvRecord } from '../csv/csv-records.js';
+import { csvRecords } from '../csv/csv-writer.js';
 import { restoreFormula } from '../csv/formula-guard.js';
 import { importColumns, type ImportColumns } from '../csv/import-columns.js';
 import { holdsText, type ContentType } from '../model/content-type.js';
@@ -52,6 +52,8 @@ export interface ImportResult {
 export const UPLOAD_FILE = 'upload.csv';
 export const ERRORS_FILE = 'errors.csv';
 const BATCH_SIZE = 500;
+/** An import adding this many items refreshes the planner's statistics (see ContentItemRepository). */
+const REFRESH_STATISTICS_AFTER = 10_000;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const count = new Intl.NumberFormat('en-US');
 
@@ -139,6 +141,7 @@ export class ImportContentItemsTask implements BackgroundTaskExecutor<
       await errors.close();
     }
     if (state.failed === 0) await rm(join(directory, ERRORS_FILE), { force: true });
+    if (state.inserted >= REFRESH_STATISTICS_AFTER) await this.items.refreshStatistics();
     return TaskOutcome.success({
       inserted: state.inserted,
       updated: state.updated,
@@ -266,15 +269,9 @@ export class ImportContentItemsTask implements BackgroundTaskExecutor<
   }
 }
 
-const CSV_OPTIONS = { record_delimiter: '\r\n', quoted_match: /[\r\n]/ } as const;
-const ERRORS_HEADER = stringify([['line', 'column', 'message']], CSV_OPTIONS);
+const ERRORS_HEADER = csvRecords([['line', 'column', 'message']]);
 
 /** Row errors as CSV records (line, column, message). */
 function errorsCsv(errors: readonly RowError[]): string {
-  return errors.length === 0
-    ? ''
-    : stringify(
-        errors.map((e) => [e.row, e.column, e.message]),
-        CSV_OPTIONS,
-      );
+  return errors.length === 0 ? '' : csvRecords(errors.map((e) => [e.row, e.column, e.message]));
 }

@@ -23,7 +23,8 @@ export function decodeItemCursor(text: string): ItemCursor {
   }
   if (!Array.isArray(decoded) || decoded.length !== 2) throw invalid();
   const [key, id] = decoded as unknown[];
-  const keyOk = typeof key === 'string' || (typeof key === 'number' && Number.isFinite(key));
+  const keyOk =
+    (typeof key === 'string' && !key.includes('\u0000')) || (typeof key === 'number' && Number.isFinite(key));
   if (!keyOk || typeof id !== 'string' || !UUID.test(id)) throw invalid();
   return { key: key, id };
 }

@@ -1,29 +1,19 @@
+import { ApiPropertyOptional } from '@nestjs/swagger';
+import { NoNul } from '../../../shared/validation/no-nul.js';
 import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
+import { IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
+import { ItemSelectionRequestDto } from '../../item-selection.request.dto.js';
 
-export class ListContentItemsRequestDto {
-  /** Text the item's text fields contain (case-insensitive). */
-  @IsOptional()
-  @IsString()
-  @MaxLength(200)
-  search?: string;
-
-  /** createdAt (default), updatedAt, or the developer name of a field. */
-  @IsOptional()
-  @IsString()
-  @MaxLength(63)
-  orderBy?: string;
-
-  @IsOptional()
-  @IsIn(['asc', 'desc'])
-  direction?: 'asc' | 'desc';
-
+export class ListContentItemsRequestDto extends ItemSelectionRequestDto {
   /** The nextCursor of the previous page, with the same search and order. */
+  @ApiPropertyOptional({ description: 'The nextCursor of the previous page, with the same search and order' })
   @IsOptional()
   @IsString()
   @MaxLength(1000)
+  @NoNul()
   cursor?: string;
 
+  @ApiPropertyOptional({ minimum: 1, maximum: 100, default: 20 })
   @IsOptional()
   @Type(() => Number)
   @IsInt()
