@@ -1,6 +1,7 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { CqrsModule } from '@nestjs/cqrs';
 import { ScheduleModule } from '@nestjs/schedule';
+import { AdminModule } from './admin/admin.module.js';
 import { AuthModule } from './auth/auth.module.js';
 import { BackgroundTasksHttpModule } from './background-tasks/background-tasks-http.module.js';
 import { BackgroundTasksModule } from './background-tasks/background-tasks.module.js';
@@ -12,6 +13,7 @@ import { DatabaseModule } from './database/database.module.js';
 import { HealthModule } from './health/health.module.js';
 import { DemoHttpModule } from './demo/demo-http.module.js';
 import { DemoModule } from './demo/demo.module.js';
+import { ObservabilityModule } from './observability/observability.module.js';
 
 /**
  * The application, built from a validated configuration. Feature modules hold use cases and tasks; their
@@ -21,7 +23,7 @@ import { DemoModule } from './demo/demo.module.js';
 export class AppModule {
   static forRoot(config: AppConfig): DynamicModule {
     const httpModules = config.http.servesApi
-      ? [AuthModule, BackgroundTasksHttpModule, ContentHttpModule, DemoHttpModule]
+      ? [AuthModule, BackgroundTasksHttpModule, ContentHttpModule, DemoHttpModule, AdminModule]
       : [];
     return {
       module: AppModule,
@@ -34,6 +36,7 @@ export class AppModule {
         ContentModule,
         DemoModule,
         HealthModule,
+        ObservabilityModule,
         ...httpModules,
       ],
     };

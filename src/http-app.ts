@@ -1,4 +1,6 @@
 import { ValidationPipe, type INestApplication } from '@nestjs/common';
+import { HttpConfig } from './config/app-config.js';
+import { setupOpenApi } from './openapi/openapi.js';
 import { ApplicationErrorFilter } from './shared/http/application-error.filter.js';
 
 /**
@@ -15,5 +17,7 @@ export function configureHttpApp(app: INestApplication): INestApplication {
     }),
   );
   app.useGlobalFilters(new ApplicationErrorFilter());
+  // The API's description (/docs) lives where the API does: not in APP_ROLE=worker processes.
+  if (app.get(HttpConfig).servesApi) setupOpenApi(app);
   return app;
 }

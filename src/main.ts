@@ -8,10 +8,13 @@ import { loadDotEnvFile } from './config/dot-env.js';
 import { ConfigurationError } from './config/environment.js';
 import { runMigrations } from './database/migrator.js';
 import { configureHttpApp } from './http-app.js';
+import { JsonLogger } from './observability/logging/json-logger.js';
 
 async function bootstrap(): Promise<void> {
   loadDotEnvFile();
   const config = loadAppConfig(process.env);
+  // Structured logs: one JSON object per line, with taskId and taskName on every line about a task.
+  Logger.overrideLogger(new JsonLogger());
   const logger = new Logger('Bootstrap');
   // The embedded default needs no setup step: its schema follows the code. Server databases are migrated
   // deliberately, with `npm run migration:run`, as part of a deployment.
@@ -19,7 +22,9 @@ async function bootstrap(): Promise<void> {
     const applied = await runMigrations(config.database);
     if (applied.length > 0) logger.log(`Applied migrations: ${applied.join(', ')}`);
   }
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config));
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), {
+    logger: new JsonLogger(),
+  });
   configureHttpApp(app);
   app.enableShutdownHooks();
   await app.listen(config.http.port);

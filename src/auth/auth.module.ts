@@ -2,9 +2,12 @@ import { Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { ApiUserDirectory } from './api-user-directory.js';
 import { BearerAuthGuard } from './bearer-auth.guard.js';
+import { IssueStreamTokenHttpController } from './stream-tokens/issue-stream-token.http.controller.js';
+import { StreamTokens } from './stream-tokens/stream-tokens.js';
 
 @Module({
-  providers: [ApiUserDirectory, { provide: APP_GUARD, useClass: BearerAuthGuard }],
-  exports: [ApiUserDirectory],
+  controllers: [IssueStreamTokenHttpController],
+  providers: [ApiUserDirectory, StreamTokens, { provide: APP_GUARD, useClass: BearerAuthGuard }],
+  exports: [ApiUserDirectory, StreamTokens],
 })
 export class AuthModule {}

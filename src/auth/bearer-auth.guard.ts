@@ -4,17 +4,23 @@ import type { Request, Response } from 'express';
 import type { ApiUser } from './api-user.js';
 import { ApiUserDirectory } from './api-user-directory.js';
 import { IS_PUBLIC } from './public.decorator.js';
+import { ACCEPTS_STREAM_TOKEN } from './stream-tokens/accepts-stream-token.decorator.js';
+import { StreamTokens } from './stream-tokens/stream-tokens.js';
 
 export interface AuthenticatedRequest extends Request {
   user?: ApiUser;
 }
 
-/** Global guard: every route needs `Authorization: Bearer <token>` unless marked @Public(). */
+/**
+ * Global guard: every route needs `Authorization: Bearer <token>` unless marked @Public(). Event streams
+ * marked @AcceptsStreamToken() also take `?streamToken=`, for EventSource, which cannot send headers.
+ */
 @Injectable()
 export class BearerAuthGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
     private readonly users: ApiUserDirectory,
+    private readonly streamTokens: StreamTokens,
   ) {}
 
   canActivate(context: ExecutionContext): boolean {
@@ -26,14 +32,32 @@ export class BearerAuthGuard implements CanActivate {
     const http = context.switchToHttp();
     const request = http.getRequest<AuthenticatedRequest>();
     const match = /^Bearer ([^\s]+)$/i.exec(request.headers.authorization ?? '');
-    const user = match ? this.users.findByToken(match[1]) : undefined;
+    const streamToken = match ? undefined : this.streamTokenOf(context, request);
+    const user = match
+      ? this.users.findByToken(match[1])
+      : streamToken !== undefined
+        ? this.streamTokens.verify(streamToken)
+        : undefined;
     if (!user) {
       http.getResponse<Response>().setHeader('WWW-Authenticate', 'Bearer realm="api"');
       throw new UnauthorizedException(
-        match ? 'The bearer token is not valid' : 'Send the header "Authorization: Bearer <token>"',
+        match
+          ? 'The bearer token is not valid'
+          : streamToken !== undefined
+            ? 'The stream token is not valid or has expired: get a new one from POST /api/stream-tokens'
+            : 'Send the header "Authorization: Bearer <token>"',
       );
     }
     request.user = user;
     return true;
+  }
+
+  private streamTokenOf(context: ExecutionContext, request: Request): string | undefined {
+    const accepts = this.reflector.getAllAndOverride<boolean>(ACCEPTS_STREAM_TOKEN, [
+      context.getHandler(),
+      context.getClass(),
+    ]);
+    const value = (request.query as Record<string, unknown>).streamToken;
+    return accepts && typeof value === 'string' ? value : undefined;
   }
 }

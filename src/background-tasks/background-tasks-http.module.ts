@@ -1,20 +1,37 @@
 import { Module } from '@nestjs/common';
+import { BackgroundTasksModule } from './background-tasks.module.js';
 import { CancelBackgroundTaskHttpController } from './commands/cancel-background-task/cancel-background-task.http.controller.js';
 import { ResumeBackgroundTaskHttpController } from './commands/resume-background-task/resume-background-task.http.controller.js';
 import { RetryBackgroundTaskHttpController } from './commands/retry-background-task/retry-background-task.http.controller.js';
 import { GetBackgroundTaskByIdHttpController } from './queries/get-background-task-by-id/get-background-task-by-id.http.controller.js';
 import { GetBackgroundTaskFileHttpController } from './queries/get-background-task-file/get-background-task-file.http.controller.js';
+import { LiveTaskChanges } from './events/live-task-changes.js';
+import { TaskWatcher } from './events/task-watcher.js';
 import { ListBackgroundTasksHttpController } from './queries/list-background-tasks/list-background-tasks.http.controller.js';
+import { WatchBackgroundTaskHandler } from './queries/watch-background-task/watch-background-task.handler.js';
+import { WatchBackgroundTaskHttpController } from './queries/watch-background-task/watch-background-task.http.controller.js';
+import { WatchBackgroundTasksHandler } from './queries/watch-background-tasks/watch-background-tasks.handler.js';
+import { WatchBackgroundTasksHttpController } from './queries/watch-background-tasks/watch-background-tasks.http.controller.js';
 
+// Routes are matched in this order: GET events (the list stream) must come before GET :id.
 const controllers = [
+  WatchBackgroundTasksHttpController,
   ListBackgroundTasksHttpController,
   GetBackgroundTaskByIdHttpController,
   GetBackgroundTaskFileHttpController,
   CancelBackgroundTaskHttpController,
   ResumeBackgroundTaskHttpController,
   RetryBackgroundTaskHttpController,
+  WatchBackgroundTaskHttpController,
 ];
 
-/** The /api/background-tasks routes; left out of processes with APP_ROLE=worker. */
-@Module({ controllers })
+/**
+ * The /api/background-tasks routes and the live views behind their event streams; left out of processes
+ * with APP_ROLE=worker.
+ */
+@Module({
+  imports: [BackgroundTasksModule],
+  controllers,
+  providers: [LiveTaskChanges, TaskWatcher, WatchBackgroundTaskHandler, WatchBackgroundTasksHandler],
+})
 export class BackgroundTasksHttpModule {}

@@ -1,8 +1,14 @@
-import { Module } from '@nestjs/common';
+import { Module, type Provider } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
+import { DataSource } from 'typeorm';
+import { DatabaseConfig } from '../database/database-config.js';
 import { CancelBackgroundTaskHandler } from './commands/cancel-background-task/cancel-background-task.handler.js';
 import { ResumeBackgroundTaskHandler } from './commands/resume-background-task/resume-background-task.handler.js';
 import { RetryBackgroundTaskHandler } from './commands/retry-background-task/retry-background-task.handler.js';
+import { observeTaskStore } from './events/observed-task-store.js';
+import { PostgresTaskChangeRelay } from './events/postgres-task-change-relay.js';
+import { TaskActivity } from './events/task-activity.js';
+import { TaskChanges } from './events/task-changes.js';
 import { QueuedHostedService } from './execution/queued-hosted-service.js';
 import { TaskRegistry } from './execution/task-registry.js';
 import { TaskFiles } from './files/task-files.js';
@@ -14,7 +20,16 @@ import { BackgroundTaskQueue } from './queue/background-task-queue.js';
 import { QueueWakeSignal } from './queue/queue-wake-signal.js';
 import { RecurringTaskScheduler } from './scheduling/recurring-task-scheduler.js';
 import { RetentionSweeper } from './scheduling/retention-sweeper.js';
-import { taskStoreProvider } from './storage/task-store.provider.js';
+import { createTaskStore } from './storage/task-store.provider.js';
+import { TaskStore } from './storage/task-store.js';
+
+/** The engine's store, reporting what it writes to TaskActivity (for metrics and logs). */
+const observedTaskStore: Provider = {
+  provide: TaskStore,
+  inject: [DatabaseConfig, DataSource, TaskActivity],
+  useFactory: (config: DatabaseConfig, dataSource: DataSource, activity: TaskActivity) =>
+    observeTaskStore(createTaskStore(config, dataSource), activity),
+};
 
 const commandHandlers = [
   CancelBackgroundTaskHandler,
@@ -35,10 +50,13 @@ const queryHandlers = [
 @Module({
   imports: [DiscoveryModule],
   providers: [
-    taskStoreProvider,
+    observedTaskStore,
     TaskRegistry,
     TaskFiles,
     QueueWakeSignal,
+    TaskChanges,
+    TaskActivity,
+    PostgresTaskChangeRelay,
     AfterCommitHooks,
     BackgroundTaskQueue,
     QueuedHostedService,
@@ -47,6 +65,14 @@ const queryHandlers = [
     ...commandHandlers,
     ...queryHandlers,
   ],
-  exports: [BackgroundTaskQueue, QueuedHostedService, TaskFiles, taskStoreProvider],
+  exports: [
+    BackgroundTaskQueue,
+    QueuedHostedService,
+    TaskFiles,
+    TaskChanges,
+    TaskActivity,
+    PostgresTaskChangeRelay,
+    TaskStore,
+  ],
 })
 export class BackgroundTasksModule {}

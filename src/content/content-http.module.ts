@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { Module } from '@nestjs/common';
 import { MulterModule } from '@nestjs/platform-express';
 import { diskStorage } from 'multer';
-import { v7 as uuidv7 } from 'uuid';
+import { uuidv7 } from '../shared/uuid-v7.js';
 import { FilesConfig } from '../config/app-config.js';
 import { CreateContentItemHttpController } from './commands/create-content-item/create-content-item.http.controller.js';
 import { CreateContentTypeHttpController } from './commands/create-content-type/create-content-type.http.controller.js';

@@ -1,24 +1,68 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import type { ContentItem, FieldValues } from './model/content-item.js';
-import type { ContentType, FieldDefinition } from './model/content-type.js';
+import { FIELD_TYPES, type ContentType, type FieldDefinition, type FieldType } from './model/content-type.js';
+
+const TIME = { type: String, format: 'date-time' } as const;
+
+export class FieldDefinitionView {
+  @ApiProperty({ example: 'title', description: 'The key in values, JSON and CSV headers' })
+  readonly developerName!: string;
+  @ApiProperty({ example: 'Title' })
+  readonly label!: string;
+  @ApiProperty({ enum: FIELD_TYPES })
+  readonly type!: FieldType;
+  @ApiProperty()
+  readonly required!: boolean;
+  @ApiPropertyOptional({ type: [String], description: 'The allowed values of a choice field' })
+  readonly choices?: readonly string[];
+}
 
 export class ContentTypeView {
-  declare readonly id: string;
-  declare readonly developerName: string;
-  declare readonly labelSingular: string;
-  declare readonly labelPlural: string;
-  declare readonly description: string | null;
-  declare readonly fields: readonly FieldDefinition[];
-  declare readonly createdAt: string;
-  declare readonly updatedAt: string;
+  @ApiProperty({ format: 'uuid' })
+  readonly id!: string;
+  @ApiProperty({ example: 'articles' })
+  readonly developerName!: string;
+  @ApiProperty({ example: 'Article' })
+  readonly labelSingular!: string;
+  @ApiProperty({ example: 'Articles' })
+  readonly labelPlural!: string;
+  @ApiProperty({ type: String, nullable: true })
+  readonly description!: string | null;
+  @ApiProperty({ type: [FieldDefinitionView], description: 'In order: also the column order of exports' })
+  readonly fields!: readonly FieldDefinition[];
+  @ApiProperty(TIME)
+  readonly createdAt!: string;
+  @ApiProperty(TIME)
+  readonly updatedAt!: string;
 }
 
 export class ContentItemView {
-  declare readonly id: string;
+  @ApiProperty({ format: 'uuid' })
+  readonly id!: string;
   /** The developer name of the item's content type. */
-  declare readonly contentType: string;
-  declare readonly values: FieldValues;
-  declare readonly createdAt: string;
-  declare readonly updatedAt: string;
+  @ApiProperty({ example: 'articles', description: "The developer name of the item's content type" })
+  readonly contentType!: string;
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: {
+      oneOf: [{ type: 'string' }, { type: 'number' }, { type: 'boolean' }],
+      nullable: true,
+    },
+    description: 'Values by field developer name; dates as YYYY-MM-DD; empty values are null',
+    example: { title: 'Hello', published: true },
+  })
+  readonly values!: FieldValues;
+  @ApiProperty(TIME)
+  readonly createdAt!: string;
+  @ApiProperty(TIME)
+  readonly updatedAt!: string;
+}
+
+export class ContentItemPageView {
+  @ApiProperty({ type: [ContentItemView] })
+  readonly items!: ContentItemView[];
+  @ApiProperty({ type: String, nullable: true, description: 'Pass as cursor for the next page' })
+  readonly nextCursor!: string | null;
 }
 
 export function toContentTypeView(type: ContentType): ContentTypeView {

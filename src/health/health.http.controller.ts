@@ -1,3 +1,4 @@
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Controller, Get } from '@nestjs/common';
 import {
   HealthCheck,
@@ -8,6 +9,7 @@ import {
 import { Public } from '../auth/public.decorator.js';
 import { WorkerHealthIndicator } from './worker-health.indicator.js';
 
+@ApiTags('operations')
 @Controller('health')
 @Public()
 export class HealthHttpController {
@@ -21,6 +23,11 @@ export class HealthHttpController {
    * 200 `{ status: 'ok' | 'degraded', … }` while the database answers; 503 when it does not. The worker's
    * freshness and the queue's depth are in the details.
    */
+  @ApiOperation({
+    summary: 'Health: database, worker loop (last claim round) and queue depth',
+    description:
+      'status ok, or degraded when the worker loop is late; 503 when the database does not answer.',
+  })
   @Get()
   @HealthCheck()
   check(): Promise<HealthCheckResult> {

@@ -19,6 +19,9 @@ export class WorkerHealthIndicator {
     private readonly store: TaskStore,
   ) {}
 
+  /** A worker that has not claimed yet is given the same grace from start-up as between rounds. */
+  private readonly startedAt = Date.now();
+
   /** How long without a claim round before the worker counts as impaired. */
   private get staleAfterMs(): number {
     return Math.max(3 * this.config.pollingDelayMs, 10_000);
@@ -35,7 +38,7 @@ export class WorkerHealthIndicator {
       runningTasks: this.hostedService.activeRunCount,
       lastClaimRoundAt: lastRound?.toISOString() ?? null,
     };
-    const age = lastRound ? Date.now() - lastRound.getTime() : Number.POSITIVE_INFINITY;
+    const age = Date.now() - (lastRound?.getTime() ?? this.startedAt);
     return age <= this.staleAfterMs
       ? check.up(details)
       : check.degraded({ ...details, reason: `no claim round for ${Math.round(age / 1000)} s` });

@@ -23,9 +23,8 @@ describe.each(TEST_ENGINES)('GET /health [%s]', (engine) => {
         .enqueue(SleepTask, { ms: 1 }, { runAt: new Date(Date.now() + 60_000) });
       const response = await eventually(async () => {
         const res = await request(app.getHttpServer()).get('/health');
-        return res.status === 200 && (res.body as { info?: { worker?: unknown } }).info?.worker
-          ? res
-          : undefined;
+        const worker = (res.body as { info?: { worker?: { lastClaimRoundAt?: unknown } } }).info?.worker;
+        return res.status === 200 && worker?.lastClaimRoundAt ? res : undefined;
       });
       expect(response.body).toMatchObject({
         status: 'ok',
@@ -51,6 +50,53 @@ describe.each(TEST_ENGINES)('GET /health [%s]', (engine) => {
       });
     } finally {
       await api.close();
+    }
+  });
+});
+
+describe('GET /health when the worker is stuck but the database answers [sqlite]', () => {
+  let db: TestDatabase;
+
+  beforeAll(async () => {
+    db = await TestDatabase.create('sqlite');
+  });
+
+  afterAll(async () => {
+    await db?.dispose();
+  });
+
+  it('says degraded (200), not down, and ok again once claims go through', async () => {
+    const app = await createTestApp(db);
+    try {
+      await eventually(async () => (await request(app.getHttpServer()).get('/health')).body.status === 'ok');
+      // Another connection holds the write lock: reads (the ping, the queue depth) still work, claims do not.
+      await db.sql('BEGIN IMMEDIATE');
+      try {
+        const degraded = await eventually(
+          async () => {
+            const res = await request(app.getHttpServer()).get('/health');
+            return res.body.status === 'degraded' ? res : undefined;
+          },
+          20_000,
+          250,
+        );
+        expect(degraded.status).toBe(200);
+        expect(degraded.body.info.database).toMatchObject({ status: 'up' });
+        expect(degraded.body.info.worker).toMatchObject({
+          status: 'degraded',
+          running: true,
+          reason: expect.stringMatching(/^no claim round for \d+ s$/),
+        });
+        expect(degraded.body.info.queue).toMatchObject({ status: 'up' });
+      } finally {
+        await db.sql('ROLLBACK');
+      }
+      await eventually(
+        async () => (await request(app.getHttpServer()).get('/health')).body.status === 'ok',
+        15_000,
+      );
+    } finally {
+      await app.close();
     }
   });
 });

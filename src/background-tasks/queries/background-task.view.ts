@@ -1,33 +1,75 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import type { ApiUser } from '../../auth/api-user.js';
 import type { AttemptError, BackgroundTaskRecord } from '../storage/task-records.js';
-import type { TaskStatus } from '../task-status.js';
+import { TASK_STATUSES, type TaskStatus } from '../task-status.js';
+
+const TIME = { type: String, format: 'date-time' } as const;
+const NULLABLE_TIME = { ...TIME, nullable: true } as const;
+const ANY_JSON = { description: 'Any JSON value', nullable: true } as const;
+
+export class AttemptErrorView {
+  @ApiProperty({ description: 'The attempt that failed (1 for the first run)' })
+  readonly attempt!: number;
+  @ApiProperty(TIME)
+  readonly at!: string;
+  @ApiProperty({ ...ANY_JSON, description: 'The error, e.g. { name, message, code }' })
+  readonly error!: unknown;
+}
 
 /** A task as the API shows it. */
 export class BackgroundTaskView {
-  declare readonly id: string;
-  declare readonly name: string;
-  declare readonly status: TaskStatus;
-  declare readonly taskStep: number | null;
-  declare readonly statusInfo: string | null;
-  declare readonly percentComplete: number;
-  declare readonly attempts: number;
-  declare readonly maxAttempts: number;
-  declare readonly priority: number;
-  declare readonly createdBy: string | null;
-  declare readonly runAfter: string;
+  @ApiProperty({ format: 'uuid' })
+  readonly id!: string;
+  @ApiProperty({ example: 'cms.export-content-items' })
+  readonly name!: string;
+  @ApiProperty({ enum: TASK_STATUSES })
+  readonly status!: TaskStatus;
+  @ApiProperty({ type: Number, nullable: true, description: 'The step the handler last reported' })
+  readonly taskStep!: number | null;
+  @ApiProperty({ type: String, nullable: true, example: 'Exported 12,000 of 20,000 items' })
+  readonly statusInfo!: string | null;
+  @ApiProperty({ minimum: 0, maximum: 100 })
+  readonly percentComplete!: number;
+  @ApiProperty({ description: 'Runs started so far' })
+  readonly attempts!: number;
+  @ApiProperty()
+  readonly maxAttempts!: number;
+  @ApiProperty({ description: 'Higher runs first' })
+  readonly priority!: number;
+  @ApiProperty({ type: String, nullable: true })
+  readonly createdBy!: string | null;
+  @ApiProperty({ ...TIME, description: 'Not run before this time' })
+  readonly runAfter!: string;
   /** When a suspended task resumes by itself; null while it waits for a resume request. */
-  declare readonly resumeAt: string | null;
-  declare readonly createdAt: string;
-  declare readonly updatedAt: string;
-  declare readonly startedAt: string | null;
-  declare readonly completedAt: string | null;
-  declare readonly result: unknown;
-  declare readonly error: unknown;
+  @ApiProperty({ ...NULLABLE_TIME, description: 'When a suspended task resumes by itself' })
+  readonly resumeAt!: string | null;
+  @ApiProperty(TIME)
+  readonly createdAt!: string;
+  @ApiProperty(TIME)
+  readonly updatedAt!: string;
+  @ApiProperty(NULLABLE_TIME)
+  readonly startedAt!: string | null;
+  @ApiProperty({ ...NULLABLE_TIME, description: 'When it reached a final status' })
+  readonly completedAt!: string | null;
+  @ApiProperty({ ...ANY_JSON, description: 'What a completed task returned, e.g. { fileName, rows }' })
+  readonly result!: unknown;
+  @ApiProperty({ ...ANY_JSON, description: 'Why a failed or cancelled task ended' })
+  readonly error!: unknown;
   /** The error and time of every failed attempt. */
-  declare readonly attemptErrors: readonly AttemptError[];
+  @ApiProperty({ type: [AttemptErrorView] })
+  readonly attemptErrors!: readonly AttemptError[];
   /** The task's input and checkpoint: only its creator sees them, never another user, admins included. */
-  declare readonly metadata?: unknown;
-  declare readonly executionMetadata?: unknown;
+  @ApiPropertyOptional({ ...ANY_JSON, description: "The task's input; only for its creator" })
+  readonly metadata?: unknown;
+  @ApiPropertyOptional({ ...ANY_JSON, description: "The task's last checkpoint; only for its creator" })
+  readonly executionMetadata?: unknown;
+}
+
+export class BackgroundTaskPageView {
+  @ApiProperty({ type: [BackgroundTaskView] })
+  readonly items!: BackgroundTaskView[];
+  @ApiProperty({ type: String, nullable: true, description: 'Pass as cursor for the next page' })
+  readonly nextCursor!: string | null;
 }
 
 const isoOrNull = (date: Date | null) => (date ? date.toISOString() : null);

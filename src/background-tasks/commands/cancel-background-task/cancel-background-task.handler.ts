@@ -1,6 +1,7 @@
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import { BackgroundTaskBusyError, BackgroundTaskStateError } from '../../background-task.errors.js';
 import { toBackgroundTaskView, type BackgroundTaskView } from '../../queries/background-task.view.js';
+import { TaskChanges } from '../../events/task-changes.js';
 import { TaskStore } from '../../storage/task-store.js';
 import { isFinalStatus } from '../../task-status.js';
 import { findVisibleTask } from '../../visible-task.js';
@@ -14,7 +15,10 @@ import { CancelBackgroundTaskCommand } from './cancel-background-task.command.js
  */
 @CommandHandler(CancelBackgroundTaskCommand)
 export class CancelBackgroundTaskHandler implements ICommandHandler<CancelBackgroundTaskCommand> {
-  constructor(private readonly store: TaskStore) {}
+  constructor(
+    private readonly store: TaskStore,
+    private readonly changes: TaskChanges,
+  ) {}
 
   async execute({ id, requestedBy }: CancelBackgroundTaskCommand): Promise<BackgroundTaskView> {
     for (let round = 0; round < 5; round++) {
@@ -33,8 +37,10 @@ export class CancelBackgroundTaskHandler implements ICommandHandler<CancelBackgr
               code: 'CANCELLED',
               message: `Cancelled by ${requestedBy.name}`,
             });
-      if (applied)
+      if (applied) {
+        this.changes.publish([id]);
         return toBackgroundTaskView(await findVisibleTask(this.store, id, requestedBy), requestedBy);
+      }
     }
     throw new BackgroundTaskBusyError(id);
   }

@@ -6,6 +6,7 @@ import { TaskRegistry } from '../../execution/task-registry.js';
 import { toBackgroundTaskView, type BackgroundTaskView } from '../../queries/background-task.view.js';
 import { QueueWakeSignal } from '../../queue/queue-wake-signal.js';
 import type { BackgroundTaskRecord } from '../../storage/task-records.js';
+import { TaskChanges } from '../../events/task-changes.js';
 import { TaskStore } from '../../storage/task-store.js';
 import { findVisibleTask } from '../../visible-task.js';
 import { ResumeBackgroundTaskCommand } from './resume-background-task.command.js';
@@ -26,6 +27,7 @@ export class ResumeBackgroundTaskHandler implements ICommandHandler<ResumeBackgr
     private readonly store: TaskStore,
     private readonly registry: TaskRegistry,
     private readonly wakeSignal: QueueWakeSignal,
+    private readonly changes: TaskChanges,
   ) {}
 
   async execute({
@@ -44,6 +46,7 @@ export class ResumeBackgroundTaskHandler implements ICommandHandler<ResumeBackgr
       throw new BackgroundTaskStateError(id, now.status, 'resumed', ['suspended']);
     }
     this.wakeSignal.notify();
+    this.changes.publish([id]);
     return toBackgroundTaskView(await findVisibleTask(this.store, id, requestedBy), requestedBy);
   }
 

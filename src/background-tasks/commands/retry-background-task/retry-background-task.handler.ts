@@ -2,6 +2,7 @@ import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import { BackgroundTaskStateError } from '../../background-task.errors.js';
 import { toBackgroundTaskView, type BackgroundTaskView } from '../../queries/background-task.view.js';
 import { QueueWakeSignal } from '../../queue/queue-wake-signal.js';
+import { TaskChanges } from '../../events/task-changes.js';
 import { TaskStore } from '../../storage/task-store.js';
 import { findVisibleTask } from '../../visible-task.js';
 import { RetryBackgroundTaskCommand } from './retry-background-task.command.js';
@@ -13,6 +14,7 @@ export class RetryBackgroundTaskHandler implements ICommandHandler<RetryBackgrou
   constructor(
     private readonly store: TaskStore,
     private readonly wakeSignal: QueueWakeSignal,
+    private readonly changes: TaskChanges,
   ) {}
 
   async execute({ id, requestedBy }: RetryBackgroundTaskCommand): Promise<BackgroundTaskView> {
@@ -23,6 +25,7 @@ export class RetryBackgroundTaskHandler implements ICommandHandler<RetryBackgrou
       throw new BackgroundTaskStateError(id, now.status, 'retried', RETRYABLE);
     }
     this.wakeSignal.notify();
+    this.changes.publish([id]);
     return toBackgroundTaskView(await findVisibleTask(this.store, id, requestedBy), requestedBy);
   }
 }

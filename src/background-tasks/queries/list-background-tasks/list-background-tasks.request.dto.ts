@@ -1,30 +1,40 @@
+import { ApiPropertyOptional } from '@nestjs/swagger';
+import { NoNul } from '../../../shared/validation/no-nul.js';
 import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
 import { TASK_STATUSES, type TaskStatus } from '../../task-status.js';
 
 export class ListBackgroundTasksRequestDto {
+  @ApiPropertyOptional({ enum: TASK_STATUSES })
   @IsOptional()
   @IsIn(TASK_STATUSES)
   status?: TaskStatus;
 
   /** The task name, e.g. demo.countdown. */
+  @ApiPropertyOptional({ description: 'The task name', example: 'demo.countdown', maxLength: 200 })
   @IsOptional()
   @IsString()
   @MaxLength(200)
+  @NoNul()
   name?: string;
 
   /** Admins only: the tasks of this user. */
+  @ApiPropertyOptional({ description: "Admins only: this user's tasks", maxLength: 200 })
   @IsOptional()
   @IsString()
   @MaxLength(200)
+  @NoNul()
   createdBy?: string;
 
   /** The nextCursor of the previous page. */
+  @ApiPropertyOptional({ description: 'The nextCursor of the previous page', maxLength: 200 })
   @IsOptional()
   @IsString()
   @MaxLength(200)
+  @NoNul()
   cursor?: string;
 
+  @ApiPropertyOptional({ minimum: 1, maximum: 100, default: 20 })
   @IsOptional()
   @Type(() => Number)
   @IsInt()

@@ -1,17 +1,23 @@
+import { ApiCreatedResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiErrors } from '../../../shared/http/api-errors.decorator.js';
 import { Body, Controller, Post, Res } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import type { Response } from 'express';
 import type { ApiUser } from '../../../auth/api-user.js';
 import { CurrentUser } from '../../../auth/current-user.decorator.js';
-import type { ContentTypeView } from '../../content.views.js';
+import { ContentTypeView } from '../../content.views.js';
 import { CreateContentTypeCommand } from './create-content-type.command.js';
 import { CreateContentTypeRequestDto } from './create-content-type.request.dto.js';
 
+@ApiTags('content')
 @Controller('api/content-types')
 export class CreateContentTypeHttpController {
   constructor(private readonly commandBus: CommandBus) {}
 
   /** Admins only. 201 with the type; 409 when the developer name is taken. */
+  @ApiOperation({ summary: 'Create a content type (admins)' })
+  @ApiCreatedResponse({ type: ContentTypeView })
+  @ApiErrors(400, 403, 409)
   @Post()
   async create(
     @Body() body: CreateContentTypeRequestDto,

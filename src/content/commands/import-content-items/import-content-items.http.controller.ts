@@ -1,3 +1,6 @@
+import { ApiAcceptedResponse, ApiBody, ApiConsumes, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiErrors } from '../../../shared/http/api-errors.decorator.js';
+import { TaskAcceptedView } from '../../../background-tasks/task-accepted.view.js';
 import {
   BadRequestException,
   Body,
@@ -18,6 +21,7 @@ import { CurrentUser } from '../../../auth/current-user.decorator.js';
 import { ImportContentItemsCommand } from './import-content-items.command.js';
 import { ImportContentItemsRequestDto } from './import-content-items.request.dto.js';
 
+@ApiTags('content')
 @Controller('api/content-types/:developerName/imports')
 export class ImportContentItemsHttpController {
   constructor(private readonly commandBus: CommandBus) {}
@@ -27,6 +31,20 @@ export class ImportContentItemsHttpController {
    * 202 `{ taskId }`. The file is stored on disk by the upload (see content-http.module.ts), never in the
    * task row.
    */
+  @ApiOperation({ summary: 'Start an import from a CSV file (task cms.import-content-items)' })
+  @ApiConsumes('multipart/form-data')
+  @ApiBody({
+    schema: {
+      type: 'object',
+      required: ['file'],
+      properties: {
+        file: { type: 'string', format: 'binary', description: 'The CSV file (UTF-8, header row)' },
+        mode: { type: 'string', enum: ['insert', 'upsert'], default: 'insert' },
+      },
+    },
+  })
+  @ApiAcceptedResponse({ type: TaskAcceptedView, description: 'Started; Location is the task' })
+  @ApiErrors(400, 404, 413)
   @Post()
   @HttpCode(HttpStatus.ACCEPTED)
   @UseInterceptors(FileInterceptor('file'))
@@ -38,7 +56,9 @@ export class ImportContentItemsHttpController {
     @Res({ passthrough: true }) response: Response,
   ): Promise<{ taskId: string }> {
     if (!file) throw new BadRequestException('Send the CSV file as the multipart form field "file"');
-    const upload = { path: file.path, originalName: file.originalname };
+    // The client's file name is kept as a label only; control characters (NUL included) have no place in it.
+    // eslint-disable-next-line no-control-regex -- removing control characters is the point
+    const upload = { path: file.path, originalName: file.originalname.replace(/[\u0000-\u001f\u007f]/g, '') };
     const result = await this.commandBus.execute(
       new ImportContentItemsCommand(developerName, body.mode ?? 'insert', upload, user),
     );

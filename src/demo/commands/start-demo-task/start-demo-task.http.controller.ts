@@ -1,3 +1,6 @@
+import { ApiAcceptedResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiErrors } from '../../../shared/http/api-errors.decorator.js';
+import { TaskAcceptedView } from '../../../background-tasks/task-accepted.view.js';
 import { Body, Controller, HttpCode, HttpStatus, Post, Res } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import type { Response } from 'express';
@@ -6,11 +9,15 @@ import { CurrentUser } from '../../../auth/current-user.decorator.js';
 import { StartDemoTaskCommand } from './start-demo-task.command.js';
 import { StartDemoTaskRequestDto } from './start-demo-task.request.dto.js';
 
+@ApiTags('demo')
 @Controller('api/demo-tasks')
 export class StartDemoTaskHttpController {
   constructor(private readonly commandBus: CommandBus) {}
 
   /** Starts a demo task; poll the Location to watch its progress. */
+  @ApiOperation({ summary: 'Start a demo countdown task to watch' })
+  @ApiAcceptedResponse({ type: TaskAcceptedView, description: 'Started; Location is the task' })
+  @ApiErrors(400)
   @Post()
   @HttpCode(HttpStatus.ACCEPTED)
   async start(

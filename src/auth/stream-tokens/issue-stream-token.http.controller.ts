@@ -1,0 +1,22 @@
+import { ApiCreatedResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Controller, HttpCode, HttpStatus, Post } from '@nestjs/common';
+import type { ApiUser } from '../api-user.js';
+import { CurrentUser } from '../current-user.decorator.js';
+import { StreamTokens, IssuedStreamToken } from './stream-tokens.js';
+
+@ApiTags('auth')
+@Controller('api/stream-tokens')
+export class IssueStreamTokenHttpController {
+  constructor(private readonly streamTokens: StreamTokens) {}
+
+  /** A token valid for one minute that opens the caller's event streams as `?streamToken=`. */
+  @ApiOperation({
+    summary: 'Get a one-minute token that opens your event streams as ?streamToken= (for EventSource)',
+  })
+  @ApiCreatedResponse({ type: IssuedStreamToken })
+  @Post()
+  @HttpCode(HttpStatus.CREATED)
+  issue(@CurrentUser() user: ApiUser): IssuedStreamToken {
+    return this.streamTokens.issue(user);
+  }
+}

@@ -1,0 +1,197 @@
+import { Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { BackgroundTasksConfig } from '../../background-tasks/background-tasks.config.js';
+import {
+  TaskActivity,
+  type EndedRun,
+  type TaskActivityEvent,
+} from '../../background-tasks/events/task-activity.js';
+import { TaskChanges } from '../../background-tasks/events/task-changes.js';
+import { QueuedHostedService } from '../../background-tasks/execution/queued-hosted-service.js';
+import { TaskStore } from '../../background-tasks/storage/task-store.js';
+
+/** An insert never confirmed by a commit (its transaction rolled back) is forgotten after this. */
+const UNCONFIRMED_TTL_MS = 10 * 60_000;
+
+/**
+ * The queue's Prometheus metrics, for GET /metrics. Each process counts what it wrote itself (its inserts,
+ * its claims, the endings it stored), so that summing over instances counts every event once:
+ *
+ * - enqueued, by task name: counted once the insert is committed (TaskChanges announces it then);
+ * - completed / failed / cancelled / retried, by name: the endings a worker stored, and cancellations of
+ *   waiting tasks by API requests;
+ * - run time (claim to stored ending) and queue wait (due to claimed), by name;
+ * - queue depth by status, read at scrape time; claim round duration; the worker's running tasks and last
+ *   claim round.
+ */
+@Injectable()
+export class TaskMetrics implements OnModuleInit, OnApplicationShutdown {
+  readonly registry = new Registry();
+  private readonly enqueued: Counter<'name'>;
+  private readonly completed: Counter<'name'>;
+  private readonly failed: Counter<'name'>;
+  private readonly cancelled: Counter<'name'>;
+  private readonly retried: Counter<'name'>;
+  private readonly recovered: Counter;
+  private readonly runDuration: Histogram<'name' | 'outcome'>;
+  private readonly queueWait: Histogram<'name'>;
+  private readonly claimDuration: Histogram;
+  /** Inserted here, waiting for the commit that TaskChanges announces: id → name and when. */
+  private readonly unconfirmed = new Map<string, { name: string; at: number }>();
+  private readonly unsubscribes: (() => void)[] = [];
+
+  constructor(
+    private readonly activity: TaskActivity,
+    private readonly changes: TaskChanges,
+    private readonly store: TaskStore,
+    private readonly hostedService: QueuedHostedService,
+    private readonly config: BackgroundTasksConfig,
+  ) {
+    const registers = [this.registry];
+    collectDefaultMetrics({ register: this.registry });
+    const counter = (name: string, help: string) =>
+      new Counter({ name, help, labelNames: ['name'] as const, registers });
+    this.enqueued = counter('background_tasks_enqueued_total', 'Tasks enqueued (committed) by this process');
+    this.completed = counter(
+      'background_tasks_completed_total',
+      'Tasks that completed, ended by this process',
+    );
+    this.failed = counter(
+      'background_tasks_failed_total',
+      'Tasks that failed for good, ended by this process',
+    );
+    this.cancelled = counter(
+      'background_tasks_cancelled_total',
+      'Tasks cancelled: running ones ended by this worker, waiting ones by requests to this process',
+    );
+    this.retried = counter(
+      'background_tasks_retried_total',
+      'Failed attempts put back in the queue to be tried again, by this process',
+    );
+    this.recovered = new Counter({
+      name: 'background_tasks_expired_leases_recovered_total',
+      help: 'Tasks whose worker vanished (expired lease), returned to the queue or failed by this process',
+      registers,
+    });
+    this.runDuration = new Histogram({
+      name: 'background_tasks_run_duration_seconds',
+      help: 'From the claim to the stored ending of a run, by task name and how it ended',
+      labelNames: ['name', 'outcome'] as const,
+      buckets: [0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30, 60, 300, 900, 3600],
+      registers,
+    });
+    this.queueWait = new Histogram({
+      name: 'background_tasks_queue_wait_seconds',
+      help: 'From when a task was due to its claim, by task name',
+      labelNames: ['name'] as const,
+      buckets: [0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 10, 60, 300, 3600],
+      registers,
+    });
+    this.claimDuration = new Histogram({
+      name: 'background_tasks_claim_round_duration_seconds',
+      help: "Duration of this worker's claim statements",
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
+      registers,
+    });
+    new Gauge({
+      name: 'background_tasks_queue_depth',
+      help: 'Tasks waiting (enqueued), running (processing) and suspended, in the whole queue',
+      labelNames: ['status'] as const,
+      registers,
+      async collect() {
+        const counts = await store.activeCounts();
+        for (const [status, count] of Object.entries(counts)) this.set({ status }, Number(count));
+      },
+    });
+    new Gauge({
+      name: 'background_tasks_worker_running_tasks',
+      help: 'Handlers running in this process now',
+      registers,
+      collect() {
+        this.set(hostedService.activeRunCount);
+      },
+    });
+    new Gauge({
+      name: 'background_tasks_worker_last_claim_round_timestamp_seconds',
+      help: "When this process's worker last finished a claim round (0: never; APP_ROLE=api runs none)",
+      registers,
+      collect() {
+        this.set((hostedService.lastClaimRoundAt?.getTime() ?? 0) / 1000);
+      },
+    });
+  }
+
+  onModuleInit(): void {
+    this.unsubscribes.push(
+      this.activity.subscribe((event) => this.onActivity(event)),
+      this.changes.subscribe((ids) => this.confirmInserts(ids)),
+    );
+  }
+
+  onApplicationShutdown(): void {
+    for (const unsubscribe of this.unsubscribes) unsubscribe();
+  }
+
+  /** The Prometheus text format. */
+  async scrape(): Promise<{ contentType: string; body: string }> {
+    return { contentType: this.registry.contentType, body: await this.registry.metrics() };
+  }
+
+  private onActivity(event: TaskActivityEvent): void {
+    switch (event.kind) {
+      case 'inserted': {
+        const at = Date.now();
+        for (const { id, name } of event.tasks) this.unconfirmed.set(id, { name, at });
+        this.forgetUnconfirmed(at);
+        return;
+      }
+      case 'claimed':
+        this.claimDuration.observe(event.durationMs / 1000);
+        if (!this.config.runsWorker) return;
+        for (const { name, waitMs } of event.tasks) this.queueWait.observe({ name }, waitMs / 1000);
+        return;
+      case 'ended':
+        for (const run of event.runs) if (run.held) this.countEnding(run);
+        return;
+      case 'cancelled-waiting':
+        void this.store
+          .findById(event.id)
+          .then((task) => task && this.cancelled.inc({ name: task.name }))
+          .catch(() => undefined);
+        return;
+      case 'leases-recovered':
+        this.recovered.inc(event.count);
+        return;
+    }
+  }
+
+  private countEnding(run: EndedRun): void {
+    this.runDuration.observe({ name: run.name, outcome: run.ending }, run.runMs / 1000);
+    const counter = {
+      completed: this.completed,
+      failed: this.failed,
+      cancelled: this.cancelled,
+      retrying: this.retried,
+      suspended: undefined,
+      released: undefined,
+    }[run.ending];
+    counter?.inc({ name: run.name });
+  }
+
+  private confirmInserts(ids: readonly string[]): void {
+    if (this.unconfirmed.size === 0) return;
+    for (const id of ids) {
+      const insert = this.unconfirmed.get(id);
+      if (!insert) continue;
+      this.unconfirmed.delete(id);
+      this.enqueued.inc({ name: insert.name });
+    }
+  }
+
+  private forgetUnconfirmed(now: number): void {
+    for (const [id, { at }] of this.unconfirmed) {
+      if (now - at < UNCONFIRMED_TTL_MS) break; // insertion order is time order
+      this.unconfirmed.delete(id);
+    }
+  }
+}

@@ -1,0 +1,220 @@
+import type { INestApplication } from '@nestjs/common';
+import request from 'supertest';
+import type { App } from 'supertest/types.js';
+import type { BackgroundTaskView } from '../../src/background-tasks/queries/background-task.view.js';
+import { BackgroundTaskQueue } from '../../src/background-tasks/queue/background-task-queue.js';
+import { TEST_ADMIN_TOKENS, TEST_USERS, type TestUser } from '../support/http-client.js';
+import { baseUrl, SseClient } from '../support/sse-client.js';
+import { createTestApp } from '../support/test-app.js';
+import { TEST_ENGINES, TestDatabase } from '../support/test-database.js';
+import { SleepTask } from '../support/test-tasks.js';
+
+const bearer = (user: TestUser) => ({ Authorization: `Bearer ${TEST_USERS[user]}` });
+
+/** Milliseconds from each change's write (the row's updatedAt) to its event, for every event after the first. */
+function latencies(client: SseClient): number[] {
+  return client.events
+    .filter((event) => event.type === 'task')
+    .slice(1)
+    .map((event) => event.receivedAt - Date.parse((JSON.parse(event.data) as BackgroundTaskView).updatedAt));
+}
+
+describe.each(TEST_ENGINES)('live task updates over server-sent events [%s]', (engine) => {
+  let db: TestDatabase;
+  let app: INestApplication<App>;
+  let url: string;
+  const clients: SseClient[] = [];
+
+  const open = async (path: string, headers: Record<string, string> = {}) => {
+    const client = await SseClient.open(`${url}${path}`, headers);
+    clients.push(client);
+    return client;
+  };
+  const startDemo = async (user: TestUser, steps: number, stepMs: number) => {
+    const response = await request(app.getHttpServer())
+      .post('/api/demo-tasks')
+      .set(bearer(user))
+      .send({ steps, stepMs })
+      .expect(202);
+    return (response.body as { taskId: string }).taskId;
+  };
+
+  beforeAll(async () => {
+    db = await TestDatabase.create(engine);
+    app = await createTestApp(db, { env: { ADMIN_TOKENS: TEST_ADMIN_TOKENS } });
+    await app.listen(0, '127.0.0.1');
+    url = baseUrl(app);
+  });
+
+  afterEach(() => {
+    for (const client of clients.splice(0)) client.close();
+  });
+
+  afterAll(async () => {
+    await app?.close();
+    await db?.dispose();
+  });
+
+  it('streams a task from its state now to its final state, each change within ~100 ms, then ends', async () => {
+    const taskId = await startDemo('alice', 5, 250);
+    const stream = await open(`/api/background-tasks/${taskId}/events`, bearer('alice'));
+    expect(stream.status).toBe(200);
+    expect(stream.contentType).toMatch(/^text\/event-stream/);
+    await stream.done;
+
+    const views = stream.data<BackgroundTaskView>('task');
+    expect(views.at(-1)).toMatchObject({ id: taskId, status: 'completed', percentComplete: 100 });
+    // Every step was seen, in order, while it ran.
+    // (The first processing view may come before the first step: the claim is a change too.)
+    const steps = views
+      .filter((v) => v.status === 'processing' && v.taskStep !== null)
+      .map((v) => v.taskStep);
+    expect(new Set(steps)).toEqual(new Set([1, 2, 3, 4, 5]));
+    expect(steps).toEqual([...steps].sort());
+    // Pushed, not polled: a poll every second would be ~500 ms late on average.
+    const delays = latencies(stream);
+    expect(delays.length).toBeGreaterThanOrEqual(5);
+    expect(Math.max(...delays)).toBeLessThan(150);
+  });
+
+  it('sends a finished task once and ends the stream', async () => {
+    const taskId = await startDemo('alice', 1, 0);
+    const first = await open(`/api/background-tasks/${taskId}/events`, bearer('alice'));
+    await first.done;
+    const second = await open(`/api/background-tasks/${taskId}/events`, bearer('alice'));
+    await second.done;
+    expect(second.data<BackgroundTaskView>('task')).toEqual([
+      expect.objectContaining({ id: taskId, status: 'completed' }),
+    ]);
+  });
+
+  it('opens for EventSource with a stream token in the URL, and for nothing else', async () => {
+    const taskId = await startDemo('alice', 2, 50);
+    const { body } = await request(app.getHttpServer())
+      .post('/api/stream-tokens')
+      .set(bearer('alice'))
+      .expect(201);
+    const { streamToken, expiresAt } = body as { streamToken: string; expiresAt: string };
+    expect(Date.parse(expiresAt) - Date.now()).toBeGreaterThan(30_000);
+
+    const stream = await open(`/api/background-tasks/${taskId}/events?streamToken=${streamToken}`);
+    expect(stream.status).toBe(200);
+    await stream.done;
+    expect(stream.data<BackgroundTaskView>('task').at(-1)?.status).toBe('completed');
+
+    // Not a bearer token: the rest of the API refuses it.
+    await request(app.getHttpServer())
+      .get(`/api/background-tasks/${taskId}?streamToken=${streamToken}`)
+      .expect(401);
+    await request(app.getHttpServer())
+      .get(`/api/background-tasks/${taskId}/events?streamToken=x.y`)
+      .expect(401);
+    await request(app.getHttpServer()).get(`/api/background-tasks/${taskId}/events`).expect(401);
+    // Bob's token does not open Alice's task.
+    const bobs = await request(app.getHttpServer()).post('/api/stream-tokens').set(bearer('bob')).expect(201);
+    await request(app.getHttpServer())
+      .get(
+        `/api/background-tasks/${taskId}/events?streamToken=${(bobs.body as { streamToken: string }).streamToken}`,
+      )
+      .expect(404);
+  });
+
+  it("answers 404 for somebody else's task and 400 for a malformed id, before any stream starts", async () => {
+    const taskId = await startDemo('alice', 1, 0);
+    const response = await request(app.getHttpServer())
+      .get(`/api/background-tasks/${taskId}/events`)
+      .set(bearer('bob'))
+      .expect(404);
+    expect(response.body).toMatchObject({ code: 'BACKGROUND_TASK.NOT_FOUND' });
+    await request(app.getHttpServer())
+      .get('/api/background-tasks/nope/events')
+      .set(bearer('alice'))
+      .expect(400);
+  });
+
+  it('streams the changes of the tasks a user may see to the list, new tasks included', async () => {
+    const alice = await open('/api/background-tasks/events', bearer('alice'));
+    const root = await open('/api/background-tasks/events?name=demo.countdown', bearer('root'));
+    expect(alice.status).toBe(200);
+    const alicesTask = await startDemo('alice', 3, 100);
+    const bobsTask = await startDemo('bob', 3, 100);
+
+    const finished = (client: SseClient, id: string) =>
+      client.data<BackgroundTaskView>('task').some((v) => v.id === id && v.status === 'completed');
+    await alice.until((c) => finished(c, alicesTask));
+    await root.until((c) => finished(c, alicesTask) && finished(c, bobsTask));
+
+    const alicesViews = alice.data<BackgroundTaskView>('task');
+    expect(alicesViews.some((v) => v.id === bobsTask)).toBe(false);
+    const statuses = alicesViews.filter((v) => v.id === alicesTask).map((v) => v.status);
+    expect(statuses).toEqual(expect.arrayContaining(['processing', 'completed']));
+    // An editor may not watch somebody else's list; an unknown parameter is refused.
+    await request(app.getHttpServer())
+      .get('/api/background-tasks/events?createdBy=bob')
+      .set(bearer('alice'))
+      .expect(403);
+    await request(app.getHttpServer())
+      .get('/api/background-tasks/events?foo=1')
+      .set(bearer('alice'))
+      .expect(400);
+  });
+
+  it('tells the list to reload, instead of sending each task, when a burst changes many at once', async () => {
+    const root = await open('/api/background-tasks/events', bearer('root'));
+    const later = new Date(Date.now() + 3_600_000);
+    const metadatas = Array.from({ length: 120 }, () => ({ ms: 1 }));
+    await app.get(BackgroundTaskQueue).enqueueMany(SleepTask, metadatas, { runAt: later });
+    await root.until((c) => c.events.some((e) => e.type === 'resync'));
+    expect(root.events.filter((e) => e.type === 'task').length).toBeLessThan(10);
+  });
+});
+
+describe.each(TEST_ENGINES)('live task updates across processes [%s]', (engine) => {
+  let db: TestDatabase;
+  let api: INestApplication<App>;
+  let worker: INestApplication<App>;
+
+  beforeAll(async () => {
+    db = await TestDatabase.create(engine);
+    const env = { ADMIN_TOKENS: TEST_ADMIN_TOKENS };
+    api = await createTestApp(db, { env: { ...env, APP_ROLE: 'api' } });
+    worker = await createTestApp(db, { env: { ...env, APP_ROLE: 'worker' } });
+    await api.listen(0, '127.0.0.1');
+  });
+
+  afterAll(async () => {
+    await worker?.close();
+    await api?.close();
+    await db?.dispose();
+  });
+
+  it(
+    engine === 'postgres'
+      ? "pushes another process's progress through LISTEN/NOTIFY within ~100 ms"
+      : "shows another process's progress by polling every second",
+    async () => {
+      const started = await request(api.getHttpServer())
+        .post('/api/demo-tasks')
+        .set(bearer('alice'))
+        .send({ steps: 5, stepMs: 500 })
+        .expect(202);
+      const { taskId } = started.body as { taskId: string };
+      const stream = await SseClient.open(
+        `${baseUrl(api)}/api/background-tasks/${taskId}/events`,
+        bearer('alice'),
+      );
+      try {
+        await stream.done;
+        const views = stream.data<BackgroundTaskView>('task');
+        expect(views.at(-1)).toMatchObject({ status: 'completed', percentComplete: 100 });
+        expect(views.filter((v) => v.status === 'processing').length).toBeGreaterThanOrEqual(2);
+        if (engine === 'postgres') {
+          // The relay batches for 50 ms; polling alone would be 5 s late here.
+          expect(Math.max(...latencies(stream))).toBeLessThan(250);
+        }
+      } finally {
+        stream.close();
+      }
+    },
+  );
+});
