@@ -46,4 +46,18 @@ const postgres = process.env.TEST_POSTGRES_URL;
     expect(claimPlan).toContain('Index Scan using background_tasks_claim');
     expect(claimPlan).not.toMatch(/\bSort\b/);
   });
+
+  it('commits a claim without waiting for its WAL flush, and leaves other transactions durable', async () => {
+    const schema = database.env.SchemaName;
+    await client.query('BEGIN');
+    await client.query(
+      `SELECT id FROM "${schema}".claim_background_tasks('owner-2', 30000, 1, ARRAY['test.noop'])`,
+    );
+    const inClaim = await client.query<{ synchronous_commit: string }>('SHOW synchronous_commit');
+    await client.query('COMMIT');
+    const after = await client.query<{ synchronous_commit: string }>('SHOW synchronous_commit');
+
+    expect(inClaim.rows[0].synchronous_commit).toBe('off');
+    expect(after.rows[0].synchronous_commit).toBe('on');
+  });
 });
