@@ -146,25 +146,27 @@ export class TaskRun {
 
   private context(): BackgroundTaskContext<unknown, unknown> {
     const { task } = this;
-    const context = {
+    // eslint-disable-next-line @typescript-eslint/no-this-alias -- the getters below need the run, not the context
+    const run = this;
+    return {
       taskId: task.id,
       taskName: task.name,
       metadata: task.metadata,
-      executionMetadata: undefined as unknown,
+      // Always the last checkpoint, also after checkpoint() replaced it.
+      get executionMetadata() {
+        return run.executionMetadata;
+      },
       checkpoint: (next: unknown, options?: { manager?: EntityManager }) =>
         this.checkpoint(next, options?.manager),
       attempt: task.attempts,
       maxAttempts: task.maxAttempts,
       createdBy: task.createdBy,
-      signal: this.controller.signal,
+      // Made on first use: most short tasks never look at it, and an AbortSignal is costly to create.
+      get signal() {
+        return run.controller.signal;
+      },
       progress: (update: TaskProgressUpdate) => this.progress.report(update),
     };
-    // Always the last checkpoint, also after checkpoint() replaced it.
-    Object.defineProperty(context, 'executionMetadata', {
-      get: () => this.executionMetadata,
-      enumerable: true,
-    });
-    return context;
   }
 
   private async checkpoint(next: unknown, manager?: EntityManager): Promise<void> {
