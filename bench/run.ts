@@ -22,6 +22,6 @@ for (const engine of engines) {
 }
 for (const engine of engines) {
   if (parts.includes('progress')) await benchmarkProgressWrites(engine, machine);
-  if (parts.includes('queue')) await benchmarkQueue(OURS, engine);
+  if (parts.includes('queue')) await benchmarkQueue(OURS, engine, machine);
   if (parts.includes('scale') && engine === 'postgres') await benchmarkScale(OURS, machine);
 }

@@ -14,7 +14,8 @@ async function bootstrap(): Promise<void> {
   loadDotEnvFile();
   const config = loadAppConfig(process.env);
   // Structured logs: one JSON object per line, with taskId and taskName on every line about a task.
-  Logger.overrideLogger(new JsonLogger());
+  const jsonLogger = new JsonLogger();
+  Logger.overrideLogger(jsonLogger);
   const logger = new Logger('Bootstrap');
   // The embedded default needs no setup step: its schema follows the code. Server databases are migrated
   // deliberately, with `npm run migration:run`, as part of a deployment.
@@ -23,7 +24,7 @@ async function bootstrap(): Promise<void> {
     if (applied.length > 0) logger.log(`Applied migrations: ${applied.join(', ')}`);
   }
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), {
-    logger: new JsonLogger(),
+    logger: jsonLogger,
   });
   configureHttpApp(app);
   app.enableShutdownHooks();

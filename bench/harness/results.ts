@@ -109,11 +109,6 @@ function table(header: string[], rows: string[][]): string[] {
   ];
 }
 
-const best = (figures: readonly Figure[] | undefined, lowerIsBetter = false): number | undefined => {
-  if (!figures || figures.length === 0) return undefined;
-  const values = figures.map((f) => f.value);
-  return lowerIsBetter ? Math.min(...values) : Math.max(...values);
-};
 const median = (figures: readonly Figure[] | undefined): number | undefined => {
   if (!figures || figures.length === 0) return undefined;
   const values = figures.map((f) => f.value).sort((a, b) => a - b);
@@ -186,8 +181,9 @@ function evaluateTargets(results: ResultsFile): Target[] {
   ];
 }
 
+/** The worst of the runs' latencies: the highest. */
 function worst(figures: readonly Figure[] | undefined): number | undefined {
-  return best(figures, false);
+  return figures && figures.length > 0 ? Math.max(...figures.map((f) => f.value)) : undefined;
 }
 
 export function renderMarkdown(results: ResultsFile): string {

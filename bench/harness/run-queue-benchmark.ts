@@ -1,4 +1,3 @@
-import { describeMachine } from './machine.js';
 import type { QueueFactory } from './queue-under-test.js';
 import { formatFigures, recordQueue } from './results.js';
 import { QUEUE_SCENARIOS, SIZES, runScenario, type Figure, type QueueScenario } from './scenarios.js';
@@ -10,11 +9,15 @@ const SELECTED = process.env.BENCH_SCENARIOS?.split(',') as QueueScenario[] | un
 
 /**
  * Runs every queue scenario against one queue module on one engine, each in fresh storage, prints the
- * figures as they come and records them for bench/RESULTS.md.
+ * figures as they come and records them for bench/RESULTS.md. `machine` is described once, at the start of
+ * the whole run, so that its load average is the one before any benchmark ran.
  */
-export async function benchmarkQueue(queueModuleUrl: string, engine: BenchEngine): Promise<void> {
+export async function benchmarkQueue(
+  queueModuleUrl: string,
+  engine: BenchEngine,
+  machine: string,
+): Promise<void> {
   const { default: createQueue } = (await import(queueModuleUrl)) as { default: QueueFactory };
-  const machine = await describeMachine();
   const figures: Partial<Record<QueueScenario, Figure[]>> = {};
   let identity = { library: '?', configuration: '?' };
   console.log(`sizes: ${JSON.stringify(SIZES)}; ${RUNS} run(s) each`);

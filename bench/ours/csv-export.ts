@@ -1,7 +1,6 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, fork } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { loadAppConfig } from '../../src/config/app-config.js';
 import { DemoContentSeeder } from '../../src/content/seed/demo-content.seeder.js';

@@ -20,6 +20,7 @@ import type {
   RunningWorker,
   WorkerOptions,
 } from '../harness/queue-under-test.js';
+import { OUR_LIBRARY } from '../harness/results.js';
 import { BENCH_WORK_DIR } from '../harness/storage.js';
 import { BenchProbe, BenchTasksModule, NoopBenchTask } from './bench-tasks.js';
 
@@ -61,7 +62,7 @@ export async function bootApp(
 }
 
 class ThisProject implements QueueUnderTest {
-  readonly library = 'this project';
+  readonly library = OUR_LIBRARY;
   readonly configuration: string;
   private app: INestApplicationContext | undefined;
   private unfinishedSql: string;

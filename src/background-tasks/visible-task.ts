@@ -1,5 +1,5 @@
 import { isAdmin, type ApiUser } from '../auth/api-user.js';
-import { BackgroundTaskNotFoundError } from './background-task.errors.js';
+import { BackgroundTaskNotFoundError, TaskListForbiddenError } from './background-task.errors.js';
 import type { BackgroundTaskRecord } from './storage/task-records.js';
 import type { TaskStore } from './storage/task-store.js';
 
@@ -17,4 +17,14 @@ export async function findVisibleTask(
   const record = await store.findById(id);
   if (!record || !canSeeTask(record, viewer)) throw new BackgroundTaskNotFoundError(id);
   return record;
+}
+
+/**
+ * The creator a task list of `viewer` is limited to: the one asked for (or none) for admins, the viewer
+ * for anybody else, who may not ask for another user's tasks.
+ */
+export function listableCreator(viewer: ApiUser, requested: string | undefined): string | undefined {
+  if (isAdmin(viewer)) return requested;
+  if (requested !== undefined && requested !== viewer.name) throw new TaskListForbiddenError();
+  return viewer.name;
 }

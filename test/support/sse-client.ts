@@ -62,7 +62,6 @@ export class SseClient {
     } finally {
       this.ended = true;
       this.wake();
-      opened(this);
     }
   }
 

@@ -76,9 +76,27 @@ export interface StepsCheckpoint {
 }
 
 /**
- * A multi-step task that follows the checkpoint rule: each step's work is made durable (a row in the side
- * table) before the checkpoint that records it. A run that starts again resumes at `nextStep`.
+ * The steps from the checkpoint on, following the checkpoint rule: each step's work is made durable (a row in
+ * the side table) before the checkpoint that records it.
  */
+async function runSteps(
+  context: BackgroundTaskContext<StepsMetadata, StepsCheckpoint>,
+  runs: RunsTable,
+): Promise<void> {
+  const { metadata, signal, progress, taskId, attempt } = context;
+  for (let step = context.executionMetadata!.nextStep; step <= metadata.steps; step++) {
+    progress({
+      step,
+      info: `Step ${step} of ${metadata.steps}`,
+      percent: ((step - 1) / metadata.steps) * 100,
+    });
+    await delay(metadata.stepMs, undefined, { signal });
+    await runs.record(taskId, attempt, step);
+    await context.checkpoint({ nextStep: step + 1 });
+  }
+}
+
+/** A multi-step task (see runSteps): a run that starts again resumes at `nextStep`. */
 @BackgroundTask('test.steps')
 export class StepsTask implements BackgroundTaskExecutor<StepsMetadata, StepsCheckpoint, { steps: number }> {
   constructor(private readonly runs: RunsTable) {}
@@ -88,18 +106,8 @@ export class StepsTask implements BackgroundTaskExecutor<StepsMetadata, StepsChe
   }
 
   async execute(context: BackgroundTaskContext<StepsMetadata, StepsCheckpoint>) {
-    const { metadata, signal, progress, taskId, attempt } = context;
-    for (let step = context.executionMetadata!.nextStep; step <= metadata.steps; step++) {
-      progress({
-        step,
-        info: `Step ${step} of ${metadata.steps}`,
-        percent: ((step - 1) / metadata.steps) * 100,
-      });
-      await delay(metadata.stepMs, undefined, { signal });
-      await this.runs.record(taskId, attempt, step);
-      await context.checkpoint({ nextStep: step + 1 });
-    }
-    return TaskOutcome.success({ steps: metadata.steps });
+    await runSteps(context, this.runs);
+    return TaskOutcome.success({ steps: context.metadata.steps });
   }
 }
 
@@ -121,18 +129,8 @@ export class FaultStepsTask implements BackgroundTaskExecutor<
   }
 
   async execute(context: BackgroundTaskContext<StepsMetadata, StepsCheckpoint>) {
-    const { metadata, signal, progress, taskId, attempt } = context;
-    await this.runs.record(taskId, attempt, 0);
-    for (let step = context.executionMetadata!.nextStep; step <= metadata.steps; step++) {
-      progress({
-        step,
-        info: `Step ${step} of ${metadata.steps}`,
-        percent: ((step - 1) / metadata.steps) * 100,
-      });
-      await delay(metadata.stepMs, undefined, { signal });
-      await this.runs.record(taskId, attempt, step);
-      await context.checkpoint({ nextStep: step + 1 });
-    }
+    await this.runs.record(context.taskId, context.attempt, 0);
+    await runSteps(context, this.runs);
     return TaskOutcome.success({ pid: process.pid });
   }
 }

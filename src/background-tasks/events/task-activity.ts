@@ -57,10 +57,6 @@ export class TaskActivity {
     return () => this.listeners.delete(listener);
   }
 
-  get hasListeners(): boolean {
-    return this.listeners.size > 0;
-  }
-
   emit(event: TaskActivityEvent): void {
     for (const listener of this.listeners) listener(event);
   }

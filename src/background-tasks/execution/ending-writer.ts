@@ -1,4 +1,5 @@
 import type { Logger } from '@nestjs/common';
+import type { TaskChanges } from '../events/task-changes.js';
 import type { FinishedRun } from '../storage/task-records.js';
 import type { TaskStore } from '../storage/task-store.js';
 import type { Mutex } from '../../shared/mutex.js';
@@ -16,6 +17,9 @@ interface Pending {
  * that arrive while a write is in flight go together in the next one. Under load that turns thousands of
  * completions a second into a few hundred statements; when idle, each ending is written immediately.
  *
+ * Every stored batch is announced on TaskChanges (the ids whose lease was still held), whichever path
+ * submitted it: a finished run, a released prefetch, a shutdown.
+ *
  * A database error never drops an ending: the batch is retried with backoff until it lands, or until the
  * worker stops (the lease then expires and another worker runs the task again).
  */
@@ -28,6 +32,7 @@ export class EndingWriter {
     private readonly store: TaskStore,
     private readonly leaseWrites: Mutex,
     private readonly logger: Logger,
+    private readonly changes: TaskChanges,
   ) {}
 
   /** Resolves true when the ending was stored, false when the lease had moved on (the write was fenced out). */
@@ -45,6 +50,7 @@ export class EndingWriter {
       try {
         const held = await this.leaseWrites.run(() => this.store.finish(batch.map((p) => p.run)));
         failures = 0;
+        if (held.size > 0) this.changes.publish([...held]);
         for (const pending of batch) pending.settle(held.has(pending.run.id));
       } catch (error) {
         failures++;

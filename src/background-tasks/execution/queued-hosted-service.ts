@@ -8,6 +8,7 @@ import {
 } from '@nestjs/common';
 import { BackgroundTasksConfig } from '../background-tasks.config.js';
 import { TaskChanges } from '../events/task-changes.js';
+import { AfterCommitHooks } from '../queue/after-commit-hooks.js';
 import { QueueWakeSignal } from '../queue/queue-wake-signal.js';
 import { queueOrder, type ClaimedTask } from '../storage/task-records.js';
 import { TaskStore, type TaskNotificationSubscription } from '../storage/task-store.js';
@@ -77,8 +78,9 @@ export class QueuedHostedService implements OnApplicationBootstrap, BeforeApplic
     private readonly config: BackgroundTasksConfig,
     private readonly wakeSignal: QueueWakeSignal,
     private readonly changes: TaskChanges,
+    private readonly afterCommit: AfterCommitHooks,
   ) {
-    this.endings = new EndingWriter(store, this.leaseWrites, this.logger);
+    this.endings = new EndingWriter(store, this.leaseWrites, this.logger, changes);
     this.retryPolicy = new RetryPolicy(config.retryDelaysMs);
   }
 
@@ -189,8 +191,8 @@ export class QueuedHostedService implements OnApplicationBootstrap, BeforeApplic
   }
 
   private startRun(task: ClaimedTask): void {
-    const { registry, store, retryPolicy, logger, changes } = this;
-    const run = new TaskRun(task, { registry, store, retryPolicy, logger, changes });
+    const { registry, store, retryPolicy, logger, changes, afterCommit } = this;
+    const run = new TaskRun(task, { registry, store, retryPolicy, logger, changes, afterCommit });
     this.runs.set(task.id, run);
     this.activeRuns++;
     void run
@@ -204,7 +206,6 @@ export class QueuedHostedService implements OnApplicationBootstrap, BeforeApplic
         return finished && this.endings.submit(finished);
       })
       .then((held) => {
-        if (held) this.changes.publish([task.id]);
         if (held === false) {
           this.logger.warn(
             `Task ${task.id} (${task.name}): ending rejected, the lease had moved to another worker`,
@@ -234,21 +235,25 @@ export class QueuedHostedService implements OnApplicationBootstrap, BeforeApplic
       .run(() => this.store.renewLeases(owners, this.config.leaseDurationMs))
       .then((renewals) => {
         const held = new Map(renewals.map((renewal) => [renewal.id, renewal]));
-        for (const entry of waiting) {
-          // Not started yet: a lost lease simply drops it; a cancellation request ends it (see release).
-          const renewal = held.get(entry.task.id);
-          const index = this.prefetched.indexOf(entry);
-          if (index < 0) continue;
-          if (!renewal) {
-            this.prefetched.splice(index, 1);
-            this.logger.warn(
-              `Task ${entry.task.id} (${entry.task.name}): prefetched, but its lease was lost`,
-            );
-          } else if (renewal.cancelRequested) {
-            this.prefetched.splice(index, 1);
-            this.release(entry.task);
-          }
-        }
+        // Prefetched tasks not started yet: a lost lease simply drops one; a cancellation request ends it
+        // (see release). One pass: the buffer may hold a thousand entries.
+        const waitingNow = new Set(waiting);
+        this.prefetched.splice(
+          0,
+          this.prefetched.length,
+          ...this.prefetched.filter((entry) => {
+            if (!waitingNow.has(entry)) return true; // prefetched after this renewal was sent
+            const renewal = held.get(entry.task.id);
+            if (!renewal) {
+              this.logger.warn(
+                `Task ${entry.task.id} (${entry.task.name}): prefetched, but its lease was lost`,
+              );
+            } else if (renewal.cancelRequested) {
+              void this.release(entry.task);
+            }
+            return renewal !== undefined && !renewal.cancelRequested;
+          }),
+        );
         for (const run of runs) {
           const renewal = held.get(run.task.id);
           // A run removed meanwhile had its ending stored, which also ends its lease.
@@ -266,7 +271,7 @@ export class QueuedHostedService implements OnApplicationBootstrap, BeforeApplic
     const cutoff = Date.now() - PREFETCH_HOLD_MS;
     while (this.prefetched.length > 0 && this.prefetched[0].claimedAt < cutoff) {
       this.prefetchPaused = true;
-      this.release(this.prefetched.shift()!.task);
+      void this.release(this.prefetched.shift()!.task);
     }
   }
 
@@ -274,15 +279,13 @@ export class QueuedHostedService implements OnApplicationBootstrap, BeforeApplic
    * Gives an unstarted task back: `enqueued` with its attempt returned, or `cancelled` when a cancellation
    * was requested meanwhile (the ending statement decides that under the row lock).
    */
-  private release(task: ClaimedTask): void {
-    void this.endings
-      .submit({
-        id: task.id,
-        leaseOwner: task.leaseOwner,
-        ending: { kind: 'released' },
-        progress: task.progress,
-      })
-      .then((held) => held && this.changes.publish([task.id]));
+  private release(task: ClaimedTask, progress = task.progress): Promise<boolean> {
+    return this.endings.submit({
+      id: task.id,
+      leaseOwner: task.leaseOwner,
+      ending: { kind: 'released' },
+      progress,
+    });
   }
 
   async stop(): Promise<void> {
@@ -290,7 +293,7 @@ export class QueuedHostedService implements OnApplicationBootstrap, BeforeApplic
     this.stopping = true;
     this.wakeSignal.notify();
     await this.loop;
-    for (const { task } of this.prefetched.splice(0)) this.release(task);
+    for (const { task } of this.prefetched.splice(0)) void this.release(task);
     await this.notifications?.unsubscribe();
     const interrupted = this.runs.size;
     for (const run of this.runs.values()) run.abort('shutdown');
@@ -329,12 +332,7 @@ export class QueuedHostedService implements OnApplicationBootstrap, BeforeApplic
     await Promise.all(
       stragglers.map((run) => {
         run.abandon();
-        return this.endings.submit({
-          id: run.task.id,
-          leaseOwner: run.task.leaseOwner,
-          ending: { kind: 'released' },
-          progress: run.progress.current,
-        });
+        return this.release(run.task, run.progress.current);
       }),
     );
   }

@@ -4,6 +4,7 @@ import type { BackgroundTaskContext, TaskProgressUpdate } from '../contract/back
 import { isTaskOutcome, type TaskOutcome } from '../contract/task-outcome.js';
 import { UnrecoverableTaskError } from '../contract/unrecoverable-task.error.js';
 import type { TaskChanges } from '../events/task-changes.js';
+import type { AfterCommitHooks } from '../queue/after-commit-hooks.js';
 import { CANCELLED_WHILE_RUNNING } from '../storage/ending-row.js';
 import type { ClaimedTask, FinishedRun, RunEnding } from '../storage/task-records.js';
 import type { TaskStore } from '../storage/task-store.js';
@@ -48,6 +49,7 @@ export interface TaskRunDependencies {
   readonly retryPolicy: RetryPolicy;
   readonly logger: Logger;
   readonly changes: TaskChanges;
+  readonly afterCommit: AfterCommitHooks;
 }
 
 /**
@@ -178,7 +180,10 @@ export class TaskRun {
       throw new TaskAbortedError('lease-lost');
     }
     this.executionMetadata = next;
-    this.deps.changes.publish([id]);
+    // Inside the caller's transaction, live views can read the new state only once it commits.
+    const announce = () => this.deps.changes.publish([id]);
+    if (manager) this.deps.afterCommit.runAfterCommit(manager, announce);
+    else announce();
   }
 
   private startTimeout(registered: RegisteredTask): void {

@@ -1,7 +1,6 @@
-import type { Provider } from '@nestjs/common';
 import type { Pool } from 'pg';
-import { DataSource } from 'typeorm';
-import { DatabaseConfig } from '../../database/database-config.js';
+import type { DataSource } from 'typeorm';
+import type { DatabaseConfig } from '../../database/database-config.js';
 import { PostgresTaskStore } from './postgres/postgres-task-store.js';
 import { SqliteTaskStore } from './sqlite/sqlite-task-store.js';
 import { SqlServerTaskStore } from './sqlserver/sqlserver-task-store.js';
@@ -22,9 +21,3 @@ export function createTaskStore(config: DatabaseConfig, dataSource: DataSource):
       return new SqlServerTaskStore(dataSource, config.schema as string);
   }
 }
-
-export const taskStoreProvider: Provider = {
-  provide: TaskStore,
-  inject: [DatabaseConfig, DataSource],
-  useFactory: createTaskStore,
-};

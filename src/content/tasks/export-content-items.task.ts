@@ -99,7 +99,6 @@ export class ExportContentItemsTask implements BackgroundTaskExecutor<
       }
       const sort = itemSortFor(type, metadata.orderBy);
       progress({ step: 2, info: `Exported 0 of ${count.format(total)} items`, percent: 0 });
-      let durable = state;
       let lastCheckpointAt = Date.now();
       let pagesSinceCheckpoint = 0;
       const fetchPage = (after: ExportCheckpoint['after']) => {
@@ -120,12 +119,9 @@ export class ExportContentItemsTask implements BackgroundTaskExecutor<
         const page = await nextPage;
         if (page.length === 0) break;
         // The next page is read while this one is turned into CSV and written: the database and this
-        // process work at the same time instead of taking turns.
+        // process work at the same time instead of taking turns. A short page is the last one.
         const lastRow = page[page.length - 1];
-        nextPage =
-          page.length < PAGE_SIZE
-            ? Promise.resolve([])
-            : fetchPage({ key: lastRow.sortKey, id: lastRow.item.id });
+        if (page.length === PAGE_SIZE) nextPage = fetchPage({ key: lastRow.sortKey, id: lastRow.item.id });
         const bytes =
           state.bytes +
           (await writeAt(
@@ -146,7 +142,7 @@ export class ExportContentItemsTask implements BackgroundTaskExecutor<
           ++pagesSinceCheckpoint >= CHECKPOINT_EVERY_PAGES ||
           Date.now() - lastCheckpointAt >= CHECKPOINT_INTERVAL_MS
         ) {
-          durable = await this.checkpoint(context, file, state);
+          await this.checkpoint(context, file, state);
           lastCheckpointAt = Date.now();
           pagesSinceCheckpoint = 0;
         }
@@ -157,7 +153,7 @@ export class ExportContentItemsTask implements BackgroundTaskExecutor<
         });
         if (page.length < PAGE_SIZE) break;
       }
-      if (durable !== state) await this.checkpoint(context, file, state);
+      if (pagesSinceCheckpoint > 0) await this.checkpoint(context, file, state);
       progress({ step: 3, info: `Finishing: ${count.format(state.rows)} items`, percent: 100 });
       await file.sync();
     } finally {
@@ -171,10 +167,9 @@ export class ExportContentItemsTask implements BackgroundTaskExecutor<
     context: BackgroundTaskContext<ExportMetadata, ExportCheckpoint>,
     file: FileHandle,
     state: ExportCheckpoint,
-  ): Promise<ExportCheckpoint> {
+  ): Promise<void> {
     await file.datasync();
     await context.checkpoint(state);
-    return state;
   }
 
   private exportedFields(type: ContentType, names: readonly string[]): FieldDefinition[] {

@@ -16,4 +16,4 @@ export function reportScenario(scenario: string, summary: string, figures: Recor
   );
 }
 
-export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+export { setTimeout as sleep } from 'node:timers/promises';

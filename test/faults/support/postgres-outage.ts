@@ -13,13 +13,13 @@ export async function postgresOutage(
   url: string,
   applications: string[],
 ): Promise<'stopped' | 'connections cut'> {
-  const version = readdirSync('/etc/postgresql').sort().at(-1);
+  // Read in the call, inside the try below: with no local cluster the outage falls back to cutting connections.
   const cluster = (action: 'stop' | 'start') =>
     execFileSync(
       'pg_ctlcluster',
       [
         '--skip-systemctl-redirect',
-        String(version),
+        String(readdirSync('/etc/postgresql').sort().at(-1)),
         'main',
         action,
         ...(action === 'stop' ? ['-m', 'fast'] : []),

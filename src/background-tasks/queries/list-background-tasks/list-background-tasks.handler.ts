@@ -1,7 +1,6 @@
 import { QueryHandler, type IQueryHandler } from '@nestjs/cqrs';
-import { isAdmin } from '../../../auth/api-user.js';
-import { TaskListForbiddenError } from '../../background-task.errors.js';
 import { TaskStore } from '../../storage/task-store.js';
+import { listableCreator } from '../../visible-task.js';
 import { toBackgroundTaskView } from '../background-task.view.js';
 import { ListBackgroundTasksQuery, type BackgroundTaskPage } from './list-background-tasks.query.js';
 import { decodeCursor, encodeCursor } from './task-list-cursor.js';
@@ -12,10 +11,7 @@ export class ListBackgroundTasksHandler implements IQueryHandler<ListBackgroundT
   constructor(private readonly store: TaskStore) {}
 
   async execute({ viewer, filter, cursor, limit }: ListBackgroundTasksQuery): Promise<BackgroundTaskPage> {
-    if (!isAdmin(viewer) && filter.createdBy !== undefined && filter.createdBy !== viewer.name) {
-      throw new TaskListForbiddenError();
-    }
-    const createdBy = isAdmin(viewer) ? filter.createdBy : viewer.name;
+    const createdBy = listableCreator(viewer, filter.createdBy);
     // One extra row tells whether there is a next page without a second query.
     const records = await this.store.list({
       ...filter,

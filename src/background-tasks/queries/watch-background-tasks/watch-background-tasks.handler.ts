@@ -1,8 +1,7 @@
 import { QueryHandler, type IQueryHandler } from '@nestjs/cqrs';
 import { map, type Observable } from 'rxjs';
-import { isAdmin } from '../../../auth/api-user.js';
-import { TaskListForbiddenError } from '../../background-task.errors.js';
 import { TaskWatcher } from '../../events/task-watcher.js';
+import { listableCreator } from '../../visible-task.js';
 import { toBackgroundTaskView } from '../background-task.view.js';
 import { WatchBackgroundTasksQuery, type BackgroundTaskListEvent } from './watch-background-tasks.query.js';
 
@@ -12,10 +11,7 @@ export class WatchBackgroundTasksHandler implements IQueryHandler<WatchBackgroun
   constructor(private readonly watcher: TaskWatcher) {}
 
   execute({ viewer, filter }: WatchBackgroundTasksQuery): Promise<Observable<BackgroundTaskListEvent>> {
-    if (!isAdmin(viewer) && filter.createdBy !== undefined && filter.createdBy !== viewer.name) {
-      throw new TaskListForbiddenError();
-    }
-    const createdBy = isAdmin(viewer) ? filter.createdBy : viewer.name;
+    const createdBy = listableCreator(viewer, filter.createdBy);
     return Promise.resolve(
       this.watcher
         .list(viewer, { name: filter.name, createdBy })
