@@ -148,6 +148,25 @@ describe.each(TEST_ENGINES)('enqueue and run [%s]', (engine) => {
     );
   });
 
+  it('enqueues all of a batch or none of it, whatever statement fails', async () => {
+    const before = await db.count();
+    const insertChunk = store.enqueueMany;
+    let statements = 0;
+    // The database fails the second of the two statements that 1,500 tasks take.
+    store.enqueueMany = async (tasks, manager) => {
+      if (++statements === 2) throw new Error('the connection was lost mid-batch');
+      return insertChunk.call(store, tasks, manager);
+    };
+    try {
+      const metadatas = Array.from({ length: 1_500 }, () => ({ ms: 1 }));
+      await expect(queue.enqueueMany(SleepTask, metadatas)).rejects.toThrow('mid-batch');
+    } finally {
+      store.enqueueMany = insertChunk;
+    }
+    expect(statements).toBe(2);
+    expect(await db.count()).toBe(before);
+  });
+
   it('inserts with the caller transaction: nothing on rollback, a task that runs on commit', async () => {
     const dataSource = app.get(DataSource);
     const before = await db.count();

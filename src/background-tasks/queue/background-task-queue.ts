@@ -1,5 +1,6 @@
 import { Injectable, type Type } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
+import { UnitOfWork } from '../../database/unit-of-work.js';
 import { uuidv7 } from '../../shared/uuid-v7.js';
 import { BackgroundTasksConfig } from '../background-tasks.config.js';
 import { getTaskDefinition } from '../contract/background-task.decorator.js';
@@ -63,6 +64,7 @@ export class BackgroundTaskQueue {
     private readonly wakeSignal: QueueWakeSignal,
     private readonly afterCommit: AfterCommitHooks,
     private readonly changes: TaskChanges,
+    private readonly unitOfWork: UnitOfWork,
   ) {}
 
   async enqueue<TExecutor extends AnyExecutor>(
@@ -90,8 +92,10 @@ export class BackgroundTaskQueue {
 
   /**
    * Enqueues many tasks of one kind with one statement per 1,000 (instead of a round trip each), all with the
-   * same options; returns their ids in order. Bulk tasks take no idempotency key or initial execution
-   * metadata: use `enqueue` for those.
+   * same options; returns their ids in order. All or none: more than one statement runs in one transaction
+   * (the caller's, with `manager`), so a failure leaves no part of the batch behind and workers see the
+   * whole batch at once. Bulk tasks take no idempotency key or initial execution metadata: use `enqueue`
+   * for those.
    */
   async enqueueMany<TExecutor extends AnyExecutor>(
     task: Type<TExecutor>,
@@ -109,9 +113,13 @@ export class BackgroundTaskQueue {
       executionMetadata: undefined,
       idempotencyKey: null,
     }));
-    for (let start = 0; start < rows.length; start += BULK_CHUNK) {
-      await this.store.enqueueMany(rows.slice(start, start + BULK_CHUNK), options.manager);
-    }
+    const insertAll = async (manager: EntityManager | undefined) => {
+      for (let start = 0; start < rows.length; start += BULK_CHUNK) {
+        await this.store.enqueueMany(rows.slice(start, start + BULK_CHUNK), manager);
+      }
+    };
+    if (options.manager || rows.length <= BULK_CHUNK) await insertAll(options.manager);
+    else await this.unitOfWork.run(insertAll);
     const ids = rows.map((row) => row.id);
     if (ids.length > 0) this.announce(ids, options.manager);
     return ids;
