@@ -2,6 +2,7 @@ import { CreateBackgroundTasks1763900000000 } from './1763900000000-create-backg
 import { TaskContractColumns1763986400000 } from './1763986400000-task-contract-columns.js';
 import { CreateContent1764072800000 } from './1764072800000-create-content.js';
 import { PlannerProofClaim1764159200000 } from './1764159200000-planner-proof-claim.js';
+import { PlannerProofFinish1764850000000 } from './1764850000000-planner-proof-finish.js';
 
 /**
  * Every migration, oldest first. Listed by class rather than found by a glob, so that the compiled app,
@@ -13,4 +14,5 @@ export const migrations = [
   TaskContractColumns1763986400000,
   CreateContent1764072800000,
   PlannerProofClaim1764159200000,
+  PlannerProofFinish1764850000000,
 ];

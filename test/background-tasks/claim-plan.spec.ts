@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { postgresStatements } from '../../src/background-tasks/storage/postgres/postgres-statements.js';
 import { TestDatabase } from '../support/test-database.js';
 
 const postgres = process.env.TEST_POSTGRES_URL;
@@ -6,10 +7,11 @@ const postgres = process.env.TEST_POSTGRES_URL;
 /**
  * A queue's statistics are always stale: right after a bulk enqueue into an empty queue the planner thinks a
  * handful of rows are waiting. The claim must still walk the claim index in order and stop after LIMIT
- * rows, rather than sort every waiting row (which made each claim round cost ~70 ms at 50,000 rows).
- * auto_explain reports the plan the claim function actually ran with.
+ * rows, rather than sort every waiting row (which made each claim round cost ~70 ms at 50,000 rows), and
+ * the endings must still find their rows by primary key rather than scan the table (25 ms a batch at
+ * 50,000 rows). auto_explain reports the plans the statements actually ran with.
  */
-(postgres ? describe : describe.skip)('the PostgreSQL claim plan', () => {
+(postgres ? describe : describe.skip)('the PostgreSQL claim and finish plans', () => {
   let database: TestDatabase;
   let client: pg.Client;
   const plans: string[] = [];
@@ -47,6 +49,53 @@ const postgres = process.env.TEST_POSTGRES_URL;
     expect(claimPlan).not.toMatch(/\bSort\b/);
   });
 
+  it('ends runs by primary-key look-ups, even on a connection that planned the statement for a tiny table', async () => {
+    // A database of its own: the queue must start empty.
+    const own = await TestDatabase.create('postgres');
+    const schema = own.env.SchemaName;
+    const tasks = own.table('background_tasks');
+    const finish = { name: 'finish', text: postgresStatements(schema).finish };
+    const claim = (owner: string, limit: number) =>
+      connection.query<{ id: string }>(
+        `SELECT id FROM "${schema}".claim_background_tasks($1, 30000, $2, ARRAY['test.noop'])`,
+        [owner, limit],
+      );
+    const end = (ids: { id: string }[], owner: string) =>
+      connection.query({ ...finish, values: [completions(ids, owner), '{}'] });
+    const fill = (count: number) =>
+      connection.query(
+        `INSERT INTO ${tasks} (id, name, priority, run_after, max_attempts, metadata)
+         SELECT gen_random_uuid(), 'test.noop', 0, now(), 3, '{}'::jsonb FROM generate_series(1, $1::int)`,
+        [count],
+      );
+    const connection = new pg.Client({ connectionString: postgres });
+    await connection.connect();
+    try {
+      // A worker's first endings, while the queue is nearly empty: the named statement is planned (and its
+      // generic plan cached) for a table of a page or two, never analysed.
+      await fill(8);
+      for (let round = 0; round < 8; round++)
+        await end((await claim(`early-${round}`, 1)).rows, `early-${round}`);
+      // Then a bulk enqueue arrives, and the same connection ends a batch of 200.
+      await fill(30_000);
+      const { rows } = await claim('late', 200);
+      const finishPlans: string[] = [];
+      connection.on('notice', (notice) => finishPlans.push(notice.message ?? ''));
+      await connection.query(`LOAD 'auto_explain'`);
+      await connection.query('SET auto_explain.log_min_duration = 0');
+      await connection.query('SET client_min_messages = log');
+      const ended = await end(rows, 'late');
+
+      expect(ended.rowCount).toBe(200);
+      const plan = finishPlans.find((text) => text.includes('Update on'));
+      expect(plan).toContain('Index Scan using background_tasks_pkey');
+      expect(plan).not.toMatch(/Seq Scan|Hash Join|background_tasks_lease/);
+    } finally {
+      await connection.end();
+      await own.dispose();
+    }
+  });
+
   it('commits a claim without waiting for its WAL flush, and leaves other transactions durable', async () => {
     const schema = database.env.SchemaName;
     await client.query('BEGIN');
@@ -61,3 +110,25 @@ const postgres = process.env.TEST_POSTGRES_URL;
     expect(after.rows[0].synchronous_commit).toBe('on');
   });
 });
+
+/** The endings `finish` takes (see ending-row.ts): each task completed without a result. */
+function completions(tasks: { id: string }[], leaseOwner: string): string {
+  return JSON.stringify(
+    tasks.map(({ id }) => ({
+      id,
+      leaseOwner,
+      status: 'completed',
+      resultJson: 'null',
+      errorJson: null,
+      keepError: false,
+      attemptErrorJson: null,
+      attemptsDelta: 0,
+      runAfter: null,
+      resumeAt: null,
+      final: true,
+      step: null,
+      info: null,
+      percent: 100,
+    })),
+  );
+}

@@ -1,10 +1,5 @@
 import { ALL_COLUMNS, CLAIMED_COLUMNS } from '../task-row-mapper.js';
 
-/** Columns of one run's ending, as `finish` reads them from a JSON array (see ending-row.ts). */
-const ENDING_RECORD = `v(id uuid, "leaseOwner" text, status text, "resultJson" text, "errorJson" text,
-  "keepError" boolean, "attemptErrorJson" text, "attemptsDelta" int, "runAfter" timestamptz,
-  "resumeAt" timestamptz, final boolean, step int, info text, percent int)`;
-
 /** The LISTEN/NOTIFY channel the insert trigger of the migration announces new tasks on. */
 export const notificationChannel = (schema: string) => `${schema}.background_tasks`;
 
@@ -72,20 +67,25 @@ export function postgresStatements(schema: string) {
       SET status = 'enqueued', run_after = now(), resume_at = NULL, updated_at = now()
       WHERE status = 'suspended' AND resume_at <= now()`,
 
-    // Fenced on the lease owner: a worker that lost its lease writes nothing.
+    // Fenced on the lease owner: a worker that lost its lease writes nothing. The owner alone is the fence
+    // (see finish); a status condition would only tempt the planner into the partial index of processing
+    // rows instead of the primary key.
     saveProgress: `
       UPDATE ${t} SET task_step = $3, status_info = $4, percent_complete = $5, updated_at = now()
-      WHERE id = $1 AND lease_owner = $2 AND status = 'processing'`,
+      WHERE id = $1 AND lease_owner = $2`,
 
     // The checkpoint and the progress it was taken at, in one fenced write.
     checkpoint: `
       UPDATE ${t}
       SET execution_metadata = $3::jsonb, task_step = $4, status_info = $5, percent_complete = $6, updated_at = now()
-      WHERE id = $1 AND lease_owner = $2 AND status = 'processing'`,
+      WHERE id = $1 AND lease_owner = $2`,
 
     // The endings of many runs in one statement, each row fenced on its own lease owner; RETURNING tells
-    // which were still held. A run that ends without a final status while a cancellation was requested ends
-    // cancelled: decided here, under the row lock, so no request is lost between the check and the write.
+    // which were still held. A lease owner is set exactly while a task is `processing` (every statement
+    // that moves a task on clears it), so the owner alone is the fence. A run that ends without a final
+    // status while a cancellation was requested ends cancelled: decided here, under the row lock, so no
+    // request is lost between the check and the write. background_task_endings reads the batch (migration
+    // 1764850000000 says why through a function): the plan is a nested loop probing the primary key.
     finish: `
       UPDATE ${t} AS t
       SET status = CASE WHEN v.final OR t.cancel_requested_at IS NULL THEN v.status ELSE 'cancelled' END,
@@ -98,8 +98,8 @@ export function postgresStatements(schema: string) {
           attempts = t.attempts + v."attemptsDelta", run_after = COALESCE(v."runAfter", t.run_after),
           resume_at = v."resumeAt", task_step = v.step, status_info = v.info, percent_complete = v.percent,
           lease_owner = NULL, lease_expires_at = NULL, updated_at = now()
-      FROM jsonb_to_recordset($1::jsonb) AS ${ENDING_RECORD}
-      WHERE t.id = v.id AND t.lease_owner = v."leaseOwner" AND t.status = 'processing'
+      FROM "${schema}".background_task_endings($1::jsonb) AS v
+      WHERE t.id = v.id AND t.lease_owner = v."leaseOwner"
       RETURNING t.id`,
 
     cancelWaiting: `
