@@ -1,4 +1,6 @@
+import { setTimeout } from 'node:timers/promises';
 import type { INestApplication } from '@nestjs/common';
+import { TaskStore } from '../../src/background-tasks/storage/task-store.js';
 import { BackgroundTaskQueue } from '../../src/background-tasks/queue/background-task-queue.js';
 import { HttpClient, TEST_ADMIN_TOKENS } from '../support/http-client.js';
 import { createTestApp, eventually } from '../support/test-app.js';
@@ -70,5 +72,33 @@ describe.each(TEST_ENGINES)('prefetching worker [%s]', (engine) => {
     apps.splice(apps.indexOf(worker), 1);
     expect(await db.count("status = 'processing'")).toBe(0);
     expect(await db.count("status = 'enqueued' AND attempts = 0")).toBe(3); // the long one and two short ones
+  });
+
+  it('claims no more while its endings fall behind than its slots and prefetch can hold', async () => {
+    const worker = await start({
+      APP_ROLE: 'all',
+      WORKER_CONCURRENCY: '2',
+      WORKER_PREFETCH: '3',
+      BatchSize: '10',
+    });
+    const store = worker.get(TaskStore);
+    const storeEndings = store.finish;
+    // Every batch of endings takes 300 ms to store (a slow or busy database), while the tasks take none.
+    store.finish = async (runs) => {
+      await setTimeout(300);
+      return storeEndings.call(store, runs);
+    };
+    await worker.get(BackgroundTaskQueue).enqueueMany(
+      SleepTask,
+      Array.from({ length: 40 }, () => ({ ms: 0 })),
+    );
+
+    let mostLeased = 0;
+    while ((await db.count("status = 'completed'")) < 40) {
+      mostLeased = Math.max(mostLeased, await db.count("status = 'processing'"));
+      await setTimeout(20);
+    }
+    expect(mostLeased).toBeGreaterThan(0);
+    expect(mostLeased).toBeLessThanOrEqual(5);
   });
 });

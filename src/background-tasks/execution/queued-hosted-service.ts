@@ -150,14 +150,19 @@ export class QueuedHostedService implements OnApplicationBootstrap, BeforeApplic
   /**
    * How many tasks to claim now: one per free slot, plus WORKER_PREFETCH ahead. While every slot is busy the
    * prefetch buffer is topped up only once half of it is used, so that claims stay batches.
+   *
+   * A run keeps its lease until its ending is stored, so runs waiting for the ending writer count against
+   * the same budget: when endings fall behind, claiming slows down with them instead of piling up leased
+   * rows that every renewal and every ending statement would then have to step over.
    */
   private claimLimit(): number {
     const { concurrency, batchSize, prefetch } = this.config;
     const ahead = this.prefetchPaused ? 0 : prefetch;
+    const room = concurrency + ahead - this.runs.size - this.prefetched.length;
+    if (room <= 0) return 0;
     const free = concurrency - this.activeRuns; // > 0 only when the buffer is empty
-    if (free > 0) return Math.min(batchSize, free + ahead);
-    const room = ahead - this.prefetched.length;
-    return room > 0 && room >= Math.min(batchSize, Math.ceil(ahead / 2)) ? Math.min(batchSize, room) : 0;
+    if (free > 0) return Math.min(batchSize, room);
+    return room >= Math.min(batchSize, Math.ceil(ahead / 2)) ? Math.min(batchSize, room) : 0;
   }
 
   private startPrefetchedRuns(): void {
@@ -216,6 +221,8 @@ export class QueuedHostedService implements OnApplicationBootstrap, BeforeApplic
       .finally(() => {
         this.runs.delete(task.id);
         if (this.runs.size === 0) this.runsSettled?.();
+        // Its lease is given up: room for another claim if the last round suggested more work is waiting.
+        else if (this.lastClaimWasFull) this.wakeSignal.notify();
       });
   }
 
