@@ -28,7 +28,9 @@ export interface TaskNotificationSubscription {
  * file, with the reason each statement is safe under concurrency written beside it.
  *
  * Writes about a running task take its lease owner and match on it (`WHERE id = … AND lease_owner = …`):
- * they return false, or leave the id out of their result, when the lease has moved on.
+ * they return false, or leave the id out of their result, when the lease has moved on. The owner alone is
+ * the fence: a claim sets it, and every statement that moves a task out of `processing` clears it, so a
+ * row has a lease owner exactly while it is processing.
  */
 export abstract class TaskStore implements OnApplicationShutdown {
   abstract readonly engine: DatabaseEngine;

@@ -71,13 +71,13 @@ export function sqliteStatements() {
     // Fenced on the lease owner: a worker that lost its lease writes nothing.
     saveProgress: `
       UPDATE background_tasks SET task_step = ?, status_info = ?, percent_complete = ?, updated_at = ?
-      WHERE id = ? AND lease_owner = ? AND status = 'processing'`,
+      WHERE id = ? AND lease_owner = ?`,
 
     // The checkpoint and the progress it was taken at, in one fenced write.
     checkpoint: `
       UPDATE background_tasks
       SET execution_metadata = ?, task_step = ?, status_info = ?, percent_complete = ?, updated_at = ?
-      WHERE id = ? AND lease_owner = ? AND status = 'processing'`,
+      WHERE id = ? AND lease_owner = ?`,
 
     // One run's ending, fenced on the lease owner; the store runs a batch of these in one transaction.
     finish: `
@@ -92,7 +92,7 @@ export function sqliteStatements() {
           attempts = attempts + @attemptsDelta, run_after = COALESCE(@runAfter, run_after), resume_at = @resumeAt,
           task_step = @step, status_info = @info, percent_complete = @percent,
           lease_owner = NULL, lease_expires_at = NULL, updated_at = @now
-      WHERE id = @id AND lease_owner = @leaseOwner AND status = 'processing'`,
+      WHERE id = @id AND lease_owner = @leaseOwner`,
 
     cancelWaiting: `
       UPDATE background_tasks

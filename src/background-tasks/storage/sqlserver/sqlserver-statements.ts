@@ -97,14 +97,14 @@ export function sqlserverStatements(schema: string) {
     // Fenced on the lease owner: a worker that lost its lease writes nothing.
     saveProgress: `
       UPDATE ${t} SET task_step = @2, status_info = @3, percent_complete = @4, updated_at = SYSUTCDATETIME()
-      WHERE id = @0 AND lease_owner = @1 AND status = 'processing'`,
+      WHERE id = @0 AND lease_owner = @1`,
 
     // The checkpoint and the progress it was taken at, in one fenced write.
     checkpoint: `
       UPDATE ${t}
       SET execution_metadata = @2, task_step = @3, status_info = @4, percent_complete = @5,
           updated_at = SYSUTCDATETIME()
-      WHERE id = @0 AND lease_owner = @1 AND status = 'processing'`,
+      WHERE id = @0 AND lease_owner = @1`,
 
     // The endings of many runs in one statement, each row fenced on its own lease owner; OUTPUT tells which
     // were still held. A run that ends without a final status while a cancellation was requested ends
@@ -123,8 +123,7 @@ export function sqlserverStatements(schema: string) {
           lease_owner = NULL, lease_expires_at = NULL, updated_at = SYSUTCDATETIME()
       OUTPUT inserted.id
       FROM ${t} AS t
-      JOIN OPENJSON(@0) WITH (${ENDING_RECORD}) AS v ON t.id = v.id AND t.lease_owner = v.leaseOwner
-      WHERE t.status = 'processing'`,
+      JOIN OPENJSON(@0) WITH (${ENDING_RECORD}) AS v ON t.id = v.id AND t.lease_owner = v.leaseOwner`,
 
     cancelWaiting: `
       UPDATE ${t}
