@@ -200,30 +200,32 @@ export class QueuedHostedService implements OnApplicationBootstrap, BeforeApplic
     const run = new TaskRun(task, { registry, store, retryPolicy, logger, changes, afterCommit });
     this.runs.set(task.id, run);
     this.activeRuns++;
-    void run
-      .execute()
-      .then((finished) => {
-        this.activeRuns--;
-        this.prefetchPaused = false;
-        this.startPrefetchedRuns();
-        // A slot is free: claim again at once if the last round suggested more work is waiting.
-        if (this.lastClaimWasFull) this.wakeSignal.notify();
-        return finished && this.endings.submit(finished);
-      })
-      .then((held) => {
-        if (held === false) {
-          this.logger.warn(
-            `Task ${task.id} (${task.name}): ending rejected, the lease had moved to another worker`,
-          );
-        }
-      })
-      .catch((error: unknown) => this.logger.error(`Task ${task.id} (${task.name}): ${String(error)}`))
-      .finally(() => {
-        this.runs.delete(task.id);
-        if (this.runs.size === 0) this.runsSettled?.();
-        // Its lease is given up: room for another claim if the last round suggested more work is waiting.
-        else if (this.lastClaimWasFull) this.wakeSignal.notify();
-      });
+    void this.runToItsEnding(run);
+  }
+
+  /** Runs the handler, frees its slot, and hands the ending to the writer; the lease is held until it is stored. */
+  private async runToItsEnding(run: TaskRun): Promise<void> {
+    const { task } = run;
+    try {
+      const finished = await run.execute();
+      this.activeRuns--;
+      this.prefetchPaused = false;
+      this.startPrefetchedRuns();
+      // A slot is free: claim again at once if the last round suggested more work is waiting.
+      if (this.lastClaimWasFull) this.wakeSignal.notify();
+      if (finished && !(await this.endings.submit(finished))) {
+        this.logger.warn(
+          `Task ${task.id} (${task.name}): ending rejected, the lease had moved to another worker`,
+        );
+      }
+    } catch (error) {
+      this.logger.error(`Task ${task.id} (${task.name}): ${String(error)}`);
+    } finally {
+      this.runs.delete(task.id);
+      if (this.runs.size === 0) this.runsSettled?.();
+      // Its lease is given up: room for another claim if the last round suggested more work is waiting.
+      else if (this.lastClaimWasFull) this.wakeSignal.notify();
+    }
   }
 
   /**

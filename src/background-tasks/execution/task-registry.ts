@@ -35,6 +35,7 @@ export interface BackgroundTaskRunRequest {
 export class TaskRegistry implements OnModuleInit {
   private readonly byName = new Map<string, RegisteredTask>();
   private readonly byClass = new Map<Type<AnyExecutor>, RegisteredTask>();
+  private readonly singletons = new Map<Type<AnyExecutor>, AnyExecutor>();
 
   constructor(
     private readonly discovery: DiscoveryService,
@@ -85,7 +86,14 @@ export class TaskRegistry implements OnModuleInit {
    * dependencies gets a fresh DI sub-tree per run, with the task as its REQUEST.
    */
   async resolveExecutor(task: RegisteredTask, request: BackgroundTaskRunRequest): Promise<AnyExecutor> {
-    if (task.isStatic) return this.moduleRef.get(task.executorClass, { strict: false });
+    if (task.isStatic) {
+      // A singleton never changes: looked up once, not for each of thousands of runs a second.
+      const cached = this.singletons.get(task.executorClass);
+      if (cached) return cached;
+      const executor: AnyExecutor = this.moduleRef.get(task.executorClass, { strict: false });
+      this.singletons.set(task.executorClass, executor);
+      return executor;
+    }
     const contextId = ContextIdFactory.create();
     this.moduleRef.registerRequestByContextId(request, contextId);
     return this.moduleRef.resolve(task.executorClass, contextId, { strict: false });

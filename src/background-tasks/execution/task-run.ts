@@ -57,7 +57,8 @@ export interface TaskRunDependencies {
  * throws) into the ending to store. It never writes the ending itself: the worker batches endings.
  */
 export class TaskRun {
-  private readonly controller = new AbortController();
+  /** Made when the handler first reads its signal: most short tasks never do, and one costs microseconds. */
+  private controller: AbortController | undefined;
   private abortCause: AbortCause | undefined;
   private executing = true;
   private abandoned = false;
@@ -97,7 +98,7 @@ export class TaskRun {
         `lease lost (${detail ?? 'fenced out'}): another worker may run this task; stopping this run`,
       );
     }
-    this.controller.abort(new TaskAbortedError(cause));
+    this.controller?.abort(new TaskAbortedError(cause));
   }
 
   /**
@@ -163,12 +164,20 @@ export class TaskRun {
       attempt: task.attempts,
       maxAttempts: task.maxAttempts,
       createdBy: task.createdBy,
-      // Made on first use: most short tasks never look at it, and an AbortSignal is costly to create.
       get signal() {
-        return run.controller.signal;
+        return run.signal();
       },
       progress: (update: TaskProgressUpdate) => this.progress.report(update),
     };
+  }
+
+  /** The run's signal, already aborted when the run was aborted before the handler asked for it. */
+  private signal(): AbortSignal {
+    if (!this.controller) {
+      this.controller = new AbortController();
+      if (this.abortCause) this.controller.abort(new TaskAbortedError(this.abortCause));
+    }
+    return this.controller.signal;
   }
 
   private async checkpoint(next: unknown, manager?: EntityManager): Promise<void> {

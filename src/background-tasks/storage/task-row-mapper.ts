@@ -74,10 +74,13 @@ export function toTaskRecord(row: Row, read: ColumnReaders): BackgroundTaskRecor
 export const parseJsonText = (value: unknown): unknown =>
   typeof value === 'string' ? JSON.parse(value) : null;
 
+/** The timestamps among the claimed columns (readDate takes them as dates, text or epoch milliseconds). */
+export const CLAIMED_TIMES = ['run_after', 'started_at'] as const;
+
 /** Columns a claim returns: what a run needs, nothing more (results and errors stay in the table). */
 export const CLAIMED_COLUMNS =
   'id, name, metadata, execution_metadata, attempts, max_attempts, created_by, lease_owner, task_step, status_info, percent_complete, ' +
-  'priority, run_after, started_at';
+  `priority, ${CLAIMED_TIMES.join(', ')}`;
 
 export const ALL_COLUMNS =
   'id, name, status, priority, run_after, attempts, max_attempts, lease_owner, lease_expires_at, cancel_requested_at, ' +

@@ -1,4 +1,13 @@
-import { ALL_COLUMNS, CLAIMED_COLUMNS } from '../task-row-mapper.js';
+import { ALL_COLUMNS, CLAIMED_COLUMNS, CLAIMED_TIMES } from '../task-row-mapper.js';
+
+/**
+ * The claimed columns with their timestamps as epoch milliseconds: pg parses a timestamptz from text with
+ * a regular expression, a cost paid for every task a worker claims; a float8 arrives as a number.
+ */
+const CLAIMED_WITH_EPOCH_TIMES = CLAIMED_TIMES.reduce(
+  (columns, time) => columns.replace(time, `(extract(epoch FROM ${time}) * 1000)::float8 AS ${time}`),
+  CLAIMED_COLUMNS,
+);
 
 /** The LISTEN/NOTIFY channel the insert trigger of the migration announces new tasks on. */
 export const notificationChannel = (schema: string) => `${schema}.background_tasks`;
@@ -37,7 +46,7 @@ export function postgresStatements(schema: string) {
     // rows another worker is claiming right now are skipped, not waited for, so concurrent claimers never
     // block each other and never take the same row. The partial index on enqueued rows yields candidates in
     // (priority DESC, run_after, id) order and LIMIT stops the scan early, whatever the number of finished rows.
-    claim: `SELECT ${CLAIMED_COLUMNS} FROM "${schema}".claim_background_tasks($1, $2, $3, $4::text[])`,
+    claim: `SELECT ${CLAIMED_WITH_EPOCH_TIMES} FROM "${schema}".claim_background_tasks($1, $2, $3, $4::text[])`,
 
     // Extends only rows still held by one of our claim rounds: after the row lock is granted PostgreSQL
     // re-checks the WHERE clause, so a lease that moved on in the meantime is never taken back.
