@@ -13,9 +13,13 @@ export interface ListDialect {
 }
 
 /**
- * The task list, newest first, with keyset paging on (created_at, id): a page after the given task reads
- * only the rows it returns, however deep the page, through the (created_at DESC, id DESC) index, or the
- * (created_by, created_at DESC, id DESC) one for a user's own tasks.
+ * The task list, newest first, with keyset paging: a page after the given task reads only the rows it
+ * returns, however deep the page.
+ *
+ * PostgreSQL and SQLite page by id alone: ids are UUIDv7, time-ordered, so the primary key (or the
+ * per-creator (created_by, id) index) serves the order, and no index of creation times has to be written
+ * with every change of a task (migration 1764850100000). SQL Server compares uniqueidentifiers from their
+ * last bytes, so it pages by (created_at, id), its clustered index.
  */
 export function buildListQuery(
   query: TaskListQuery,
@@ -31,15 +35,17 @@ export function buildListQuery(
   if (query.name) where.push(`name = ${bind(query.name)}`);
   if (query.createdBy) where.push(`created_by = ${bind(query.createdBy)}`);
   if (query.after) {
-    const createdAt = dialect.date(query.after.createdAt);
-    where.push(
-      dialect.sqlServer
-        ? `(created_at < ${bind(createdAt)} OR (created_at = ${bind(createdAt)} AND id < ${bind(query.after.id)}))`
-        : `(created_at, id) < (${bind(createdAt)}, ${bind(query.after.id)})`,
-    );
+    if (dialect.sqlServer) {
+      const createdAt = dialect.date(query.after.createdAt);
+      where.push(
+        `(created_at < ${bind(createdAt)} OR (created_at = ${bind(createdAt)} AND id < ${bind(query.after.id)}))`,
+      );
+    } else {
+      where.push(`id < ${bind(query.after.id)}`);
+    }
   }
   const filter = where.length > 0 ? `WHERE ${where.join(' AND ')}` : '';
-  const order = 'ORDER BY created_at DESC, id DESC';
+  const order = dialect.sqlServer ? 'ORDER BY created_at DESC, id DESC' : 'ORDER BY id DESC';
   const sql = dialect.sqlServer
     ? `SELECT TOP (${bind(query.limit)}) ${ALL_COLUMNS} FROM ${dialect.table} ${filter} ${order}`
     : `SELECT ${ALL_COLUMNS} FROM ${dialect.table} ${filter} ${order} LIMIT ${bind(query.limit)}`;

@@ -1,5 +1,6 @@
 import pg from 'pg';
 import { postgresStatements } from '../../src/background-tasks/storage/postgres/postgres-statements.js';
+import { buildListQuery } from '../../src/background-tasks/storage/task-list-sql.js';
 import { TestDatabase } from '../support/test-database.js';
 
 const postgres = process.env.TEST_POSTGRES_URL;
@@ -11,7 +12,7 @@ const postgres = process.env.TEST_POSTGRES_URL;
  * the endings must still find their rows by primary key rather than scan the table (25 ms a batch at
  * 50,000 rows). auto_explain reports the plans the statements actually ran with.
  */
-(postgres ? describe : describe.skip)('the PostgreSQL claim and finish plans', () => {
+(postgres ? describe : describe.skip)('the PostgreSQL plans of the queue’s statements', () => {
   let database: TestDatabase;
   let client: pg.Client;
   const plans: string[] = [];
@@ -94,6 +95,25 @@ const postgres = process.env.TEST_POSTGRES_URL;
       await connection.end();
       await own.dispose();
     }
+  });
+
+  it.each([
+    ['everyone’s tasks', {}, 'background_tasks_pkey'],
+    ['one user’s tasks', { createdBy: 'alice' }, 'background_tasks_created_by'],
+  ])('lists %s newest first by walking an index, not sorting the table', async (_, filter, index) => {
+    const { sql, params } = buildListQuery(
+      { ...filter, after: { createdAt: new Date(), id: 'ffffffff-ffff-7fff-bfff-ffffffffffff' }, limit: 50 },
+      {
+        table: database.table('background_tasks'),
+        placeholder: (i) => `$${i + 1}`,
+        date: (d) => d,
+        sqlServer: false,
+      },
+    );
+    const plan = await client.query<{ 'QUERY PLAN': string }>(`EXPLAIN ${sql}`, params);
+    const text = plan.rows.map((row) => row['QUERY PLAN']).join('\n');
+    expect(text).toMatch(new RegExp(`Index Scan (Backward )?using ${index}\\b`));
+    expect(text).not.toMatch(/\bSort\b/);
   });
 
   it('commits a claim without waiting for its WAL flush, and leaves other transactions durable', async () => {
