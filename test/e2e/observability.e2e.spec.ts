@@ -1,5 +1,6 @@
 import type { INestApplication } from '@nestjs/common';
 import request from 'supertest';
+import { DataSource } from 'typeorm';
 import type { App } from 'supertest/types.js';
 import { BackgroundTaskQueue } from '../../src/background-tasks/queue/background-task-queue.js';
 import { JsonLogger } from '../../src/observability/logging/json-logger.js';
@@ -52,7 +53,19 @@ describe.each(TEST_ENGINES)('GET /metrics and structured logs [%s]', (engine) =>
       .expect(202);
     const queue = app.get(BackgroundTaskQueue);
     const failing = await queue.enqueue(FlakyTask, { succeedOnAttempt: 9, how: 'throw' }, { maxAttempts: 2 });
-    await queue.enqueue(SleepTask, { ms: 1 }, { runAt: new Date(Date.now() + 3_600_000) });
+    const later = { runAt: new Date(Date.now() + 3_600_000) };
+    await queue.enqueue(SleepTask, { ms: 1 }, later);
+    // Neither a repeated idempotency key nor a rolled-back enqueue adds a task: neither is counted.
+    await queue.enqueue(SleepTask, { ms: 1 }, { ...later, idempotencyKey: 'once' });
+    await queue.enqueue(SleepTask, { ms: 1 }, { ...later, idempotencyKey: 'once' });
+    await app
+      .get(DataSource)
+      .transaction(async (manager) => {
+        await queue.enqueueMany(SleepTask, [{ ms: 1 }, { ms: 1 }], { ...later, manager });
+        throw new Error('the command failed after enqueueing');
+      })
+      .catch(() => undefined);
+    await queue.enqueueMany(SleepTask, [{ ms: 1 }, { ms: 1 }, { ms: 1 }], later);
     await eventually(
       async () =>
         (await http.as('alice').get(`/api/background-tasks/${long.body.taskId}`)).body.status ===
@@ -78,6 +91,7 @@ describe.each(TEST_ENGINES)('GET /metrics and structured logs [%s]', (engine) =>
     const m = (series: string) => sample(text.body, series);
     expect(m('background_tasks_enqueued_total{name="demo.countdown"}')).toBe(2);
     expect(m('background_tasks_enqueued_total{name="test.flaky"}')).toBe(1);
+    expect(m('background_tasks_enqueued_total{name="test.sleep"}')).toBe(5);
     expect(m('background_tasks_completed_total{name="demo.countdown"}')).toBe(1);
     expect(m('background_tasks_cancelled_total{name="demo.countdown"}')).toBe(1);
     expect(m('background_tasks_retried_total{name="test.flaky"}')).toBe(1);
@@ -87,7 +101,7 @@ describe.each(TEST_ENGINES)('GET /metrics and structured logs [%s]', (engine) =>
     );
     expect(m('background_tasks_run_duration_seconds_count{name="test.flaky",outcome="failed"}')).toBe(1);
     expect(m('background_tasks_queue_wait_seconds_count{name="demo.countdown"}')).toBe(2);
-    expect(m('background_tasks_queue_depth{status="enqueued"}')).toBe(1);
+    expect(m('background_tasks_queue_depth{status="enqueued"}')).toBe(5);
     expect(m('background_tasks_queue_depth{status="processing"}')).toBe(0);
     expect(m('background_tasks_claim_round_duration_seconds_count')).toBeGreaterThan(0);
     expect(m('background_tasks_worker_last_claim_round_timestamp_seconds')).toBeGreaterThan(

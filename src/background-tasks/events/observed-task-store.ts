@@ -15,24 +15,12 @@ const MAX_TRACKED_RUNS = 50_000;
 /**
  * Reports the queue writes of `store` to `activity`, at the store's boundary: the worker and the queue call
  * the store as before and know nothing of it. Only outcomes are added (names, durations); no statement is
- * added or changed. Returns the same store object, with `enqueue`, `enqueueMany`, `claim`, `finish`,
- * `cancelWaiting` and `recoverExpiredLeases` wrapped.
+ * added or changed. Returns the same store object, with `claim`, `finish`, `cancelWaiting` and
+ * `recoverExpiredLeases` wrapped. (Enqueues are reported by BackgroundTaskQueue, which knows when they
+ * commit.)
  */
 export function observeTaskStore(store: TaskStore, activity: TaskActivity): TaskStore {
   const runs = new Map<string, ClaimedRun>();
-
-  const enqueue = store.enqueue.bind(store);
-  store.enqueue = async (task, manager) => {
-    const result = await enqueue(task, manager);
-    if (result.created) activity.emit({ kind: 'inserted', tasks: [{ id: result.id, name: task.name }] });
-    return result;
-  };
-
-  const enqueueMany = store.enqueueMany.bind(store);
-  store.enqueueMany = async (tasks, manager) => {
-    await enqueueMany(tasks, manager);
-    activity.emit({ kind: 'inserted', tasks: tasks.map(({ id, name }) => ({ id, name })) });
-  };
 
   const claim = store.claim.bind(store);
   store.claim = async (request) => {

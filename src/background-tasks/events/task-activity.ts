@@ -1,12 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { RunEnding } from '../storage/task-records.js';
 
-/** A task this process inserted (not yet known to be committed: see TaskChanges for that). */
-export interface InsertedTask {
-  readonly id: string;
-  readonly name: string;
-}
-
 /** A run this process claimed and then stored the ending of. */
 export interface EndedRun {
   readonly id: string;
@@ -22,7 +16,8 @@ export interface EndedRun {
 }
 
 export type TaskActivityEvent =
-  | { readonly kind: 'inserted'; readonly tasks: readonly InsertedTask[] }
+  /** Tasks of one kind this process added to the queue, once committed (a rolled-back enqueue never is). */
+  | { readonly kind: 'enqueued'; readonly name: string; readonly count: number }
   | {
       readonly kind: 'claimed';
       readonly tasks: readonly {
@@ -46,7 +41,8 @@ export type TaskActivityListener = (event: TaskActivityEvent) => void;
 /**
  * What this process did to the queue, as typed events: the inserts, claim rounds and endings it wrote.
  * TaskChanges says *which* tasks changed; this says *what happened*, which metrics and logs need without
- * reading rows back. Fed by observeTaskStore(); listeners are called synchronously and must not throw.
+ * reading rows back. Fed by BackgroundTaskQueue (enqueues) and observeTaskStore() (the worker's writes);
+ * listeners are called synchronously and must not throw.
  */
 @Injectable()
 export class TaskActivity {

@@ -5,8 +5,10 @@ import { uuidv7 } from '../../shared/uuid-v7.js';
 import { BackgroundTasksConfig } from '../background-tasks.config.js';
 import { getTaskDefinition } from '../contract/background-task.decorator.js';
 import type { ExecutionMetadataOf, MetadataOf } from '../contract/background-task-executor.js';
+import { TaskActivity } from '../events/task-activity.js';
 import { TaskChanges } from '../events/task-changes.js';
 import { TaskRegistry, type AnyExecutor, type RegisteredTask } from '../execution/task-registry.js';
+import { toJson } from '../storage/ending-row.js';
 import { TaskStore } from '../storage/task-store.js';
 import { AfterCommitHooks } from './after-commit-hooks.js';
 import { EnqueueError } from './enqueue-errors.js';
@@ -41,9 +43,10 @@ function checkOptions(options: EnqueueOptions): void {
   }
 }
 
-function checkJson(value: unknown, what: string): void {
+/** The value as the JSON text stored for it, or an EnqueueError naming it when it has none. */
+function jsonOf(value: unknown, what: string): string {
   try {
-    JSON.stringify(value);
+    return toJson(value);
   } catch (error) {
     throw new EnqueueError(`${what} must be JSON-serialisable: ${(error as Error).message}`);
   }
@@ -65,6 +68,7 @@ export class BackgroundTaskQueue {
     private readonly afterCommit: AfterCommitHooks,
     private readonly changes: TaskChanges,
     private readonly unitOfWork: UnitOfWork,
+    private readonly activity: TaskActivity,
   ) {}
 
   async enqueue<TExecutor extends AnyExecutor>(
@@ -76,17 +80,19 @@ export class BackgroundTaskQueue {
   ): Promise<string> {
     const registered = this.registered(task);
     checkOptions(options);
-    checkJson(metadata, 'metadata');
-    checkJson(options.executionMetadata, 'executionMetadata');
-    const { id } = await this.store.enqueue(
+    jsonOf(metadata, 'metadata');
+    jsonOf(options.executionMetadata, 'executionMetadata');
+    const { id, created } = await this.store.enqueue(
       {
-        ...this.newRow(registered, metadata, options),
+        id: uuidv7(),
+        ...this.sharedColumns(registered, options),
+        metadata,
         executionMetadata: options.executionMetadata,
         idempotencyKey: options.idempotencyKey ?? null,
       },
       options.manager,
     );
-    this.announce([id], options.manager);
+    this.announce(registered.name, [id], created, options.manager);
     return id;
   }
 
@@ -107,21 +113,21 @@ export class BackgroundTaskQueue {
       throw new EnqueueError('enqueueMany takes neither idempotencyKey nor executionMetadata; use enqueue');
     }
     checkOptions(options);
-    metadatas.forEach((metadata, index) => checkJson(metadata, `metadata[${index}]`));
-    const rows = metadatas.map((metadata) => ({
-      ...this.newRow(registered, metadata, options),
-      executionMetadata: undefined,
-      idempotencyKey: null,
-    }));
+    const metadata = metadatas.map((value, index) => jsonOf(value, `metadata[${index}]`));
+    const shared = this.sharedColumns(registered, options);
+    const ids = metadatas.map(() => uuidv7());
     const insertAll = async (manager: EntityManager | undefined) => {
-      for (let start = 0; start < rows.length; start += BULK_CHUNK) {
-        await this.store.enqueueMany(rows.slice(start, start + BULK_CHUNK), manager);
+      for (let start = 0; start < ids.length; start += BULK_CHUNK) {
+        const end = start + BULK_CHUNK;
+        await this.store.enqueueMany(
+          { ...shared, ids: ids.slice(start, end), metadata: metadata.slice(start, end) },
+          manager,
+        );
       }
     };
-    if (options.manager || rows.length <= BULK_CHUNK) await insertAll(options.manager);
+    if (options.manager || ids.length <= BULK_CHUNK) await insertAll(options.manager);
     else await this.unitOfWork.run(insertAll);
-    const ids = rows.map((row) => row.id);
-    if (ids.length > 0) this.announce(ids, options.manager);
+    if (ids.length > 0) this.announce(registered.name, ids, true, options.manager);
     return ids;
   }
 
@@ -136,12 +142,11 @@ export class BackgroundTaskQueue {
     );
   }
 
-  private newRow(registered: RegisteredTask, metadata: unknown, options: EnqueueOptions<unknown>) {
+  /** The columns every task of one enqueue call shares: what its kind and the options say. */
+  private sharedColumns(registered: RegisteredTask, options: EnqueueOptions<unknown>) {
     const maxRetryCount = registered.definition.maxRetryCount ?? this.config.maxRetryCount;
     return {
-      id: uuidv7(),
       name: registered.name,
-      metadata,
       priority: options.priority ?? 0,
       runAfter: options.runAt ?? null,
       maxAttempts: options.maxAttempts ?? maxRetryCount + 1,
@@ -151,12 +156,19 @@ export class BackgroundTaskQueue {
 
   /**
    * Wakes the local worker and tells this process's listeners, at once or when the caller's transaction
-   * commits (other processes learn through NOTIFY or polling).
+   * commits (other processes learn through NOTIFY or polling). `created` is false when an idempotency key
+   * matched a task that was already there: nothing new to count.
    */
-  private announce(ids: readonly string[], manager: EntityManager | undefined): void {
+  private announce(
+    name: string,
+    ids: readonly string[],
+    created: boolean,
+    manager: EntityManager | undefined,
+  ): void {
     const announce = () => {
       this.wakeSignal.notify();
       this.changes.publish(ids);
+      if (created) this.activity.emit({ kind: 'enqueued', name, count: ids.length });
     };
     if (manager) this.afterCommit.runAfterCommit(manager, announce);
     else announce();

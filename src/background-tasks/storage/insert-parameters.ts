@@ -1,5 +1,5 @@
 import { toJson } from './ending-row.js';
-import type { NewTaskRow } from './task-records.js';
+import type { NewTaskBatch, NewTaskRow } from './task-records.js';
 
 /** The parameters of an insert, in the order the PostgreSQL and SQL Server insert statements take them. */
 export function insertParameters(task: NewTaskRow): unknown[] {
@@ -17,20 +17,10 @@ export function insertParameters(task: NewTaskRow): unknown[] {
 }
 
 /**
- * Rows for a bulk insert as one JSON document. Metadata travels as JSON text inside it, so that every
- * engine stores exactly what `toJson` made of it, scalars included.
+ * A batch's tasks as one JSON document of `[id, metadata]` pairs, for the engines that read a bulk insert
+ * from JSON (SQLite's json_each, SQL Server's OPENJSON). Metadata travels as JSON text inside it, so that
+ * the engine stores exactly what `toJson` made of it, scalars included.
  */
-export function bulkInsertDocument(tasks: readonly NewTaskRow[], time: (date: Date) => string): string {
-  return JSON.stringify(
-    tasks.map((task) => ({
-      id: task.id,
-      name: task.name,
-      priority: task.priority,
-      runAfter: task.runAfter === null ? null : time(task.runAfter),
-      maxAttempts: task.maxAttempts,
-      createdBy: task.createdBy,
-      metadata: toJson(task.metadata),
-      executionMetadata: task.executionMetadata === undefined ? null : toJson(task.executionMetadata),
-    })),
-  );
+export function idAndMetadataPairs(batch: NewTaskBatch): string {
+  return JSON.stringify(batch.ids.map((id, index) => [id, batch.metadata[index]]));
 }

@@ -23,6 +23,22 @@ export interface NewTaskRow {
   readonly idempotencyKey: string | null;
 }
 
+/**
+ * Tasks of one kind enqueued together with the same options (BackgroundTaskQueue.enqueueMany): only their
+ * ids and metadata differ, so a store sends the shared columns once and two lists.
+ */
+export interface NewTaskBatch {
+  readonly name: string;
+  readonly priority: number;
+  /** Not before this time; null means now by the database's clock. */
+  readonly runAfter: Date | null;
+  readonly maxAttempts: number;
+  readonly createdBy: string | null;
+  readonly ids: readonly string[];
+  /** Each task's metadata as JSON text (what `toJson` makes of it), in the order of `ids`. */
+  readonly metadata: readonly string[];
+}
+
 export interface EnqueueResult {
   readonly id: string;
   /** False when the idempotency key matched an existing task, whose id is returned instead. */

@@ -8,6 +8,7 @@ import type {
   EnqueueResult,
   FinishedRun,
   LeaseRenewal,
+  NewTaskBatch,
   NewTaskRow,
   TaskListQuery,
   TaskProgress,
@@ -42,10 +43,10 @@ export abstract class TaskStore implements OnApplicationShutdown {
   abstract enqueue(task: NewTaskRow, manager?: EntityManager): Promise<EnqueueResult>;
 
   /**
-   * Inserts many tasks in one statement (the rows carry no idempotency keys). With a manager, inside the
+   * Inserts a batch of tasks in one statement (they carry no idempotency keys). With a manager, inside the
    * manager's transaction.
    */
-  abstract enqueueMany(tasks: readonly NewTaskRow[], manager?: EntityManager): Promise<void>;
+  abstract enqueueMany(batch: NewTaskBatch, manager?: EntityManager): Promise<void>;
 
   /** Takes up to `limit` due tasks, in priority then run-after order, and leases them to `leaseOwner`. */
   abstract claim(request: ClaimRequest): Promise<ClaimedTask[]>;

@@ -6,18 +6,14 @@ import {
   type EndedRun,
   type TaskActivityEvent,
 } from '../../background-tasks/events/task-activity.js';
-import { TaskChanges } from '../../background-tasks/events/task-changes.js';
 import { QueuedHostedService } from '../../background-tasks/execution/queued-hosted-service.js';
 import { TaskStore } from '../../background-tasks/storage/task-store.js';
-
-/** An insert never confirmed by a commit (its transaction rolled back) is forgotten after this. */
-const UNCONFIRMED_TTL_MS = 10 * 60_000;
 
 /**
  * The queue's Prometheus metrics, for GET /metrics. Each process counts what it wrote itself (its inserts,
  * its claims, the endings it stored), so that summing over instances counts every event once:
  *
- * - enqueued, by task name: counted once the insert is committed (TaskChanges announces it then);
+ * - enqueued, by task name: counted once the insert is committed;
  * - completed / failed / cancelled / retried, by name: the endings a worker stored, and cancellations of
  *   waiting tasks by API requests;
  * - run time (claim to stored ending) and queue wait (due to claimed), by name;
@@ -36,13 +32,10 @@ export class TaskMetrics implements OnModuleInit, OnApplicationShutdown {
   private readonly runDuration: Histogram<'name' | 'outcome'>;
   private readonly queueWait: Histogram<'name'>;
   private readonly claimDuration: Histogram;
-  /** Inserted here, waiting for the commit that TaskChanges announces: id → name and when. */
-  private readonly unconfirmed = new Map<string, { name: string; at: number }>();
   private readonly unsubscribes: (() => void)[] = [];
 
   constructor(
     private readonly activity: TaskActivity,
-    private readonly changes: TaskChanges,
     private readonly store: TaskStore,
     private readonly hostedService: QueuedHostedService,
     private readonly config: BackgroundTasksConfig,
@@ -122,10 +115,7 @@ export class TaskMetrics implements OnModuleInit, OnApplicationShutdown {
   }
 
   onModuleInit(): void {
-    this.unsubscribes.push(
-      this.activity.subscribe((event) => this.onActivity(event)),
-      this.changes.subscribe((ids) => this.confirmInserts(ids)),
-    );
+    this.unsubscribes.push(this.activity.subscribe((event) => this.onActivity(event)));
   }
 
   onApplicationShutdown(): void {
@@ -139,12 +129,9 @@ export class TaskMetrics implements OnModuleInit, OnApplicationShutdown {
 
   private onActivity(event: TaskActivityEvent): void {
     switch (event.kind) {
-      case 'inserted': {
-        const at = Date.now();
-        for (const { id, name } of event.tasks) this.unconfirmed.set(id, { name, at });
-        this.forgetUnconfirmed(at);
+      case 'enqueued':
+        this.enqueued.inc({ name: event.name }, event.count);
         return;
-      }
       case 'claimed':
         this.claimDuration.observe(event.durationMs / 1000);
         if (!this.config.runsWorker) return;
@@ -176,22 +163,5 @@ export class TaskMetrics implements OnModuleInit, OnApplicationShutdown {
       released: undefined,
     }[run.ending];
     counter?.inc({ name: run.name });
-  }
-
-  private confirmInserts(ids: readonly string[]): void {
-    if (this.unconfirmed.size === 0) return;
-    for (const id of ids) {
-      const insert = this.unconfirmed.get(id);
-      if (!insert) continue;
-      this.unconfirmed.delete(id);
-      this.enqueued.inc({ name: insert.name });
-    }
-  }
-
-  private forgetUnconfirmed(now: number): void {
-    for (const [id, { at }] of this.unconfirmed) {
-      if (now - at < UNCONFIRMED_TTL_MS) break; // insertion order is time order
-      this.unconfirmed.delete(id);
-    }
   }
 }

@@ -1,7 +1,7 @@
 import type { Pool } from 'pg';
 import type { EntityManager } from 'typeorm';
 import { CANCELLED_WHILE_RUNNING, toEndingRow, toJson } from '../ending-row.js';
-import { bulkInsertDocument, insertParameters } from '../insert-parameters.js';
+import { insertParameters } from '../insert-parameters.js';
 import { buildListQuery } from '../task-list-sql.js';
 import type {
   BackgroundTaskRecord,
@@ -10,6 +10,7 @@ import type {
   EnqueueResult,
   FinishedRun,
   LeaseRenewal,
+  NewTaskBatch,
   NewTaskRow,
   TaskListQuery,
   TaskProgress,
@@ -75,10 +76,15 @@ export class PostgresTaskStore extends TaskStore {
     return { id: String(existing[0].id), created: false };
   }
 
-  async enqueueMany(tasks: readonly NewTaskRow[], manager?: EntityManager): Promise<void> {
-    const document = bulkInsertDocument(tasks, (date) => date.toISOString());
-    if (manager) await manager.query(this.sql.insertMany, [document]);
-    else await this.run('insertMany', [document]);
+  async enqueueMany(batch: NewTaskBatch, manager?: EntityManager): Promise<void> {
+    const { name, priority, runAfter, maxAttempts, createdBy } = batch;
+    const values = [
+      batch.ids.join(','),
+      ...[name, priority, runAfter, maxAttempts, createdBy],
+      `[${batch.metadata.join(',')}]`,
+    ];
+    if (manager) await manager.query(this.sql.insertMany, values);
+    else await this.run('insertMany', values);
   }
 
   async claim(request: ClaimRequest): Promise<ClaimedTask[]> {

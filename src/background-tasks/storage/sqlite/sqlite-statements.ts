@@ -16,14 +16,13 @@ export function sqliteStatements() {
 
     idByIdempotencyKey: 'SELECT id FROM background_tasks WHERE idempotency_key = ?',
 
-    // A batch in one statement, from one JSON array (see insert-parameters.ts). Positional parameters, so
-    // that TypeORM's connection (inside a caller's transaction) can run it too: now, now, now, rows.
+    // A batch in one statement, from one JSON array of [id, metadata] pairs (see insert-parameters.ts).
+    // Positional parameters, so that TypeORM's connection (inside a caller's transaction) can run it too:
+    // name, priority, run after, max attempts, created by, now, now, pairs.
     insertMany: `
       INSERT INTO background_tasks (id, name, status, priority, run_after, attempts, max_attempts, created_by,
-        metadata, execution_metadata, created_at, updated_at)
-      SELECT value ->> '$.id', value ->> '$.name', 'enqueued', value ->> '$.priority',
-             COALESCE(value ->> '$.runAfter', ?), 0, value ->> '$.maxAttempts', value ->> '$.createdBy',
-             value ->> '$.metadata', value ->> '$.executionMetadata', ?, ?
+        metadata, created_at, updated_at)
+      SELECT value ->> '$[0]', ?, 'enqueued', ?, ?, 0, ?, ?, value ->> '$[1]', ?, ?
       FROM json_each(?)`,
 
     // The sub-select and the update are one statement under the write lock: no other connection can claim

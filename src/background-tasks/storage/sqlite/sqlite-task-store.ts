@@ -2,7 +2,7 @@ import Database from 'better-sqlite3';
 import type { EntityManager } from 'typeorm';
 import { SQLITE_PRAGMAS } from '../../../database/data-source-options.js';
 import { CANCELLED_WHILE_RUNNING, toEndingRow, toJson } from '../ending-row.js';
-import { bulkInsertDocument } from '../insert-parameters.js';
+import { idAndMetadataPairs } from '../insert-parameters.js';
 import { buildListQuery } from '../task-list-sql.js';
 import type {
   BackgroundTaskRecord,
@@ -11,6 +11,7 @@ import type {
   EnqueueResult,
   FinishedRun,
   LeaseRenewal,
+  NewTaskBatch,
   NewTaskRow,
   TaskListQuery,
   TaskProgress,
@@ -100,9 +101,11 @@ export class SqliteTaskStore extends TaskStore {
     return { id: String(existing.id), created: false };
   }
 
-  async enqueueMany(tasks: readonly NewTaskRow[], manager?: EntityManager): Promise<void> {
+  async enqueueMany(batch: NewTaskBatch, manager?: EntityManager): Promise<void> {
     const at = now();
-    const params = [at, at, at, bulkInsertDocument(tasks, (date) => date.toISOString())];
+    const { name, priority, runAfter, maxAttempts, createdBy } = batch;
+    const runAt = runAfter ? runAfter.toISOString() : at;
+    const params = [name, priority, runAt, maxAttempts, createdBy, at, at, idAndMetadataPairs(batch)];
     if (manager) await manager.query(sqliteStatements().insertMany, params);
     else await retryWhileBusy(() => this.statements.insertMany.run(...params));
   }

@@ -39,13 +39,12 @@ export function sqlserverStatements(schema: string) {
 
     idByIdempotencyKey: `SELECT id FROM ${t} WHERE idempotency_key = @0`,
 
-    // A batch in one statement, from one JSON array (see insert-parameters.ts).
+    // A batch in one statement: the shared columns once, the tasks as one JSON array of [id, metadata]
+    // pairs (see insert-parameters.ts).
     insertMany: `
-      INSERT INTO ${t} (id, name, priority, run_after, max_attempts, created_by, metadata, execution_metadata)
-      SELECT id, name, priority, COALESCE(runAfter, SYSUTCDATETIME()), maxAttempts, createdBy, metadata,
-             executionMetadata
-      FROM OPENJSON(@0) WITH (id uniqueidentifier, name nvarchar(200), priority int, runAfter datetime2(3),
-        maxAttempts int, createdBy nvarchar(200), metadata nvarchar(max), executionMetadata nvarchar(max))`,
+      INSERT INTO ${t} (id, name, priority, run_after, max_attempts, created_by, metadata)
+      SELECT task.id, @1, @2, COALESCE(@3, SYSUTCDATETIME()), @4, @5, task.metadata
+      FROM OPENJSON(@0) WITH (id uniqueidentifier '$[0]', metadata nvarchar(max) '$[1]') AS task`,
 
     // The ordered CTE picks the next rows; UPDLOCK locks them for this statement, READPAST skips rows other
     // workers hold locked (instead of waiting for them), ROWLOCK keeps SQL Server from escalating to page

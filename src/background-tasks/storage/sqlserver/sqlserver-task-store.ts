@@ -1,6 +1,6 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import { CANCELLED_WHILE_RUNNING, toEndingRow, toJson } from '../ending-row.js';
-import { bulkInsertDocument, insertParameters } from '../insert-parameters.js';
+import { idAndMetadataPairs, insertParameters } from '../insert-parameters.js';
 import { buildListQuery } from '../task-list-sql.js';
 import type {
   BackgroundTaskRecord,
@@ -9,6 +9,7 @@ import type {
   EnqueueResult,
   FinishedRun,
   LeaseRenewal,
+  NewTaskBatch,
   NewTaskRow,
   TaskListQuery,
   TaskProgress,
@@ -85,9 +86,10 @@ export class SqlServerTaskStore extends TaskStore {
     return { id: idOf(records[0]), created: false };
   }
 
-  async enqueueMany(tasks: readonly NewTaskRow[], manager?: EntityManager): Promise<void> {
-    const document = bulkInsertDocument(tasks, (date) => date.toISOString().replace(/Z$/, ''));
-    await this.run(this.sql.insertMany, [document], manager);
+  async enqueueMany(batch: NewTaskBatch, manager?: EntityManager): Promise<void> {
+    const { name, priority, runAfter, maxAttempts, createdBy } = batch;
+    const params = [idAndMetadataPairs(batch), name, priority, runAfter, maxAttempts, createdBy];
+    await this.run(this.sql.insertMany, params, manager);
   }
 
   async claim(request: ClaimRequest): Promise<ClaimedTask[]> {
