@@ -107,6 +107,34 @@ describe('SqlServerTaskStore', () => {
     expect(issued[1].params).toEqual(['["w#1","w#2"]', 30_000]);
   });
 
+  it('inserts a bulk batch with its shared columns once and its tasks as [id, metadata] pairs', async () => {
+    const { dataSource, issued } = recordingDataSource();
+    const store = new SqlServerTaskStore(dataSource, 'cms');
+    const runAfter = new Date('2026-12-01T10:00:00.000Z');
+    await store.enqueueMany({
+      name: 'demo.countdown',
+      priority: 2,
+      runAfter,
+      maxAttempts: 4,
+      createdBy: 'alice',
+      ids: ['01a20953-0000-7000-8000-000000000001', '01a20953-0000-7000-8000-000000000002'],
+      metadata: ['{"steps":1}', '"a string"'],
+    });
+    expect(issued).toHaveLength(1);
+    expect(issued[0].sql).toContain(
+      "OPENJSON(@0) WITH (id uniqueidentifier '$[0]', metadata nvarchar(max) '$[1]')",
+    );
+    expect(issued[0].params).toEqual([
+      '[["01a20953-0000-7000-8000-000000000001","{\\"steps\\":1}"],["01a20953-0000-7000-8000-000000000002","\\"a string\\""]]',
+      'demo.countdown',
+      2,
+      runAfter,
+      4,
+      'alice',
+    ]);
+    expect(placeholders(issued[0].sql)).toBe(issued[0].params.length);
+  });
+
   it('sends run endings as one OPENJSON document, with datetime2-friendly times', async () => {
     const { dataSource, issued } = recordingDataSource({
       OPENJSON: { records: [{ id: '01A20953-0000-7000-8000-000000000001' }] },
