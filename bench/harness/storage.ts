@@ -39,7 +39,11 @@ export async function freshStorage(engine: BenchEngine): Promise<FreshStorage> {
   await postgresSql(`CREATE SCHEMA "${name}"`);
   return {
     settings: { databaseUrl: BENCH_POSTGRES_URL, schema: name },
-    drop: () => postgresSql(`DROP SCHEMA "${name}" CASCADE`).then(() => undefined),
+    drop: async () => {
+      await postgresSql(`DROP SCHEMA "${name}" CASCADE`);
+      // The application's DATA_DIR (task files) for this scenario, see benchEnvironment.
+      rmSync(join(BENCH_WORK_DIR, name), { recursive: true, force: true });
+    },
   };
 }
 

@@ -71,10 +71,14 @@ class ThisProject implements QueueUnderTest {
     const env = benchEnvironment(settings);
     this.configuration = `BatchSize ${env.BatchSize}, WORKER_PREFETCH ${env.WORKER_PREFETCH}, PollingDelay ${env.PollingDelay}`;
     const table = env.SchemaName ? `"${env.SchemaName}"."background_tasks"` : 'background_tasks';
-    // Each EXISTS matches a partial index's predicate, so the check never steps over finished rows.
+    // Each sub-query matches a partial index's predicate, so the check never steps over finished rows. Each
+    // reads a column outside its index, so that it is a plain index scan rather than an index-only one: a
+    // plain scan marks the entries of rows that have moved on as dead, and the next check, 5 ms later,
+    // skips them instead of visiting the heap for each of thousands again. (EXISTS would not do: the
+    // planner drops its select list and scans index-only.)
     this.unfinishedSql =
-      `SELECT 1 AS unfinished WHERE EXISTS (SELECT 1 FROM ${table} WHERE status = 'enqueued') ` +
-      `OR EXISTS (SELECT 1 FROM ${table} WHERE status = 'processing')`;
+      `SELECT 1 AS unfinished WHERE (SELECT name FROM ${table} WHERE status = 'enqueued' LIMIT 1) IS NOT NULL ` +
+      `OR (SELECT name FROM ${table} WHERE status = 'processing' LIMIT 1) IS NOT NULL`;
   }
 
   private config(role: 'api' | 'all', concurrency = 8): AppConfig {
