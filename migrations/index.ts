@@ -4,6 +4,7 @@ import { CreateContent1764072800000 } from './1764072800000-create-content.js';
 import { PlannerProofClaim1764159200000 } from './1764159200000-planner-proof-claim.js';
 import { PlannerProofFinish1764850000000 } from './1764850000000-planner-proof-finish.js';
 import { FewerTaskIndexWrites1764850100000 } from './1764850100000-fewer-task-index-writes.js';
+import { CsvNumbersAsJavascript1764850200000 } from './1764850200000-csv-numbers-as-javascript.js';
 
 /**
  * Every migration, oldest first. Listed by class rather than found by a glob, so that the compiled app,
@@ -17,4 +18,5 @@ export const migrations = [
   PlannerProofClaim1764159200000,
   PlannerProofFinish1764850000000,
   FewerTaskIndexWrites1764850100000,
+  CsvNumbersAsJavascript1764850200000,
 ];

@@ -13,6 +13,7 @@ import { ListContentTypesHandler } from './queries/list-content-types/list-conte
 import { DemoContentSeeder } from './seed/demo-content.seeder.js';
 import { ContentItemRepository } from './storage/content-item.repository.js';
 import { ContentTypeRepository } from './storage/content-type.repository.js';
+import { PostgresItemCsv } from './storage/postgres-item-csv.js';
 import { ExportContentItemsTask } from './tasks/export-content-items.task.js';
 import { ImportContentItemsTask } from './tasks/import-content-items.task.js';
 
@@ -38,6 +39,7 @@ const tasks = [ExportContentItemsTask, ImportContentItemsTask];
   providers: [
     ContentTypeRepository,
     ContentItemRepository,
+    PostgresItemCsv,
     DemoContentSeeder,
     ...commandHandlers,
     ...queryHandlers,
