@@ -25,7 +25,8 @@ interface Pending {
  */
 export class EndingWriter {
   private readonly queue: Pending[] = [];
-  private flushing: Promise<void> | undefined;
+  private flushing = false;
+  private flushed: Promise<void> = Promise.resolve();
   private stopped = false;
 
   constructor(
@@ -39,39 +40,53 @@ export class EndingWriter {
   submit(run: FinishedRun): Promise<boolean> {
     return new Promise((settle) => {
       this.queue.push({ run, settle });
-      this.flushing ??= this.flush().finally(() => (this.flushing = undefined));
+      if (!this.flushing) {
+        this.flushing = true;
+        this.flushed = this.flush();
+      }
     });
   }
 
+  /**
+   * Writes until the queue is empty. `flushing` turns false in the same synchronous step as the last look
+   * at the queue (no await in between), so an ending submitted after it starts a new flush: none is left
+   * behind.
+   */
   private async flush(): Promise<void> {
     let failures = 0;
-    while (this.queue.length > 0) {
-      const batch = this.queue.splice(0, MAX_BATCH);
-      try {
-        const held = await this.leaseWrites.run(() => this.store.finish(batch.map((p) => p.run)));
-        failures = 0;
-        if (held.size > 0) this.changes.publish([...held]);
-        for (const pending of batch) pending.settle(held.has(pending.run.id));
-      } catch (error) {
-        failures++;
-        if (this.stopped) {
-          this.logger.error(`Could not store ${batch.length} task endings before stopping: ${String(error)}`);
-          for (const pending of batch) pending.settle(false);
-          continue;
+    try {
+      while (this.queue.length > 0) {
+        const batch = this.queue.splice(0, MAX_BATCH);
+        try {
+          const held = await this.leaseWrites.run(() => this.store.finish(batch.map((p) => p.run)));
+          failures = 0;
+          if (held.size > 0) this.changes.publish([...held]);
+          for (const pending of batch) pending.settle(held.has(pending.run.id));
+        } catch (error) {
+          failures++;
+          if (this.stopped) {
+            this.logger.error(
+              `Could not store ${batch.length} task endings before stopping: ${String(error)}`,
+            );
+            for (const pending of batch) pending.settle(false);
+            continue;
+          }
+          this.queue.unshift(...batch);
+          const delay = retryBackoffMs(failures);
+          this.logger.warn(
+            `Storing ${batch.length} task endings failed (${String(error)}); retrying in ${delay} ms`,
+          );
+          await sleep(delay);
         }
-        this.queue.unshift(...batch);
-        const delay = retryBackoffMs(failures);
-        this.logger.warn(
-          `Storing ${batch.length} task endings failed (${String(error)}); retrying in ${delay} ms`,
-        );
-        await sleep(delay);
       }
+    } finally {
+      this.flushing = false;
     }
   }
 
   /** Stops retrying failed writes after the current attempt; waits for the writes under way. */
   async stop(): Promise<void> {
     this.stopped = true;
-    await this.flushing;
+    await this.flushed;
   }
 }
