@@ -101,4 +101,17 @@ describe.each(TEST_ENGINES)('prefetching worker [%s]', (engine) => {
     expect(mostLeased).toBeGreaterThan(0);
     expect(mostLeased).toBeLessThanOrEqual(5);
   });
+
+  it('starts a task that arrived while every slot was busy as soon as one frees up, not at the next poll', async () => {
+    const worker = await start({ APP_ROLE: 'all', WORKER_CONCURRENCY: '1', PollingDelay: '10s' });
+    const queue = worker.get(BackgroundTaskQueue);
+    await queue.enqueue(SleepTask, { ms: 300 });
+    await eventually(async () => (await db.count("status = 'processing'")) === 1, 2_000);
+    const waiting = await queue.enqueue(SleepTask, { ms: 1 }); // wakes the worker, which has no room
+
+    await eventually(
+      async () => (await worker.get(TaskStore).findById(waiting))?.status === 'completed',
+      3_000,
+    );
+  });
 });

@@ -63,7 +63,11 @@ export class QueuedHostedService implements OnApplicationBootstrap, BeforeApplic
   private readonly retryPolicy: RetryPolicy;
   private loop: Promise<void> | undefined;
   private stopping = false;
-  private lastClaimWasFull = false;
+  /**
+   * Whether due work may be waiting: the last claim round filled its limit, or the loop was woken (or
+   * polled) while it had no room to claim. A slot or a lease freeing up then starts a claim round at once.
+   */
+  private moreWorkMayWait = false;
   private lastMaintenanceAt = 0;
   private heartbeatTimer: NodeJS.Timeout | undefined;
   private renewing: Promise<void> | undefined;
@@ -140,8 +144,11 @@ export class QueuedHostedService implements OnApplicationBootstrap, BeforeApplic
         // Started in queue order: UPDATE … RETURNING gives its rows in no particular order.
         for (const task of claimed.sort(queueOrder)) this.prefetched.push({ task, claimedAt });
         this.startPrefetchedRuns();
-        this.lastClaimWasFull = claimed.length === limit;
-        if (this.lastClaimWasFull) continue;
+        this.moreWorkMayWait = claimed.length === limit;
+        if (this.moreWorkMayWait) continue;
+      } else {
+        // No room (or nothing to run): whatever woke the loop may be waiting, for the next free slot.
+        this.moreWorkMayWait = true;
       }
       await this.wakeSignal.wait(this.config.pollingDelayMs);
     }
@@ -211,8 +218,8 @@ export class QueuedHostedService implements OnApplicationBootstrap, BeforeApplic
       this.activeRuns--;
       this.prefetchPaused = false;
       this.startPrefetchedRuns();
-      // A slot is free: claim again at once if the last round suggested more work is waiting.
-      if (this.lastClaimWasFull) this.wakeSignal.notify();
+      // A slot is free: claim again at once if more work may be waiting.
+      if (this.moreWorkMayWait) this.wakeSignal.notify();
       if (finished && !(await this.endings.submit(finished))) {
         this.logger.warn(
           `Task ${task.id} (${task.name}): ending rejected, the lease had moved to another worker`,
@@ -223,8 +230,8 @@ export class QueuedHostedService implements OnApplicationBootstrap, BeforeApplic
     } finally {
       this.runs.delete(task.id);
       if (this.runs.size === 0) this.runsSettled?.();
-      // Its lease is given up: room for another claim if the last round suggested more work is waiting.
-      else if (this.lastClaimWasFull) this.wakeSignal.notify();
+      // Its lease is given up: room for another claim if more work may be waiting.
+      if (this.moreWorkMayWait) this.wakeSignal.notify();
     }
   }
 
