@@ -1,3 +1,4 @@
+import type { ClaimedTask } from '../storage/task-records.js';
 import type { TaskStore } from '../storage/task-store.js';
 import type { TaskActivity } from './task-activity.js';
 
@@ -15,18 +16,14 @@ const MAX_TRACKED_RUNS = 50_000;
 /**
  * Reports the queue writes of `store` to `activity`, at the store's boundary: the worker and the queue call
  * the store as before and know nothing of it. Only outcomes are added (names, durations); no statement is
- * added or changed. Returns the same store object, with `claim`, `finish`, `cancelWaiting` and
- * `recoverExpiredLeases` wrapped. (Enqueues are reported by BackgroundTaskQueue, which knows when they
+ * added or changed. Returns the same store object, with `claim`, `enqueueClaimed`, `finish`,
+ * `cancelWaiting` and `recoverExpiredLeases` wrapped. (Enqueues are reported by BackgroundTaskQueue, which knows when they
  * commit.)
  */
 export function observeTaskStore(store: TaskStore, activity: TaskActivity): TaskStore {
   const runs = new Map<string, ClaimedRun>();
 
-  const claim = store.claim.bind(store);
-  store.claim = async (request) => {
-    const started = performance.now();
-    const claimed = await claim(request);
-    const claimedAt = performance.now();
+  const recordClaims = (claimed: readonly ClaimedTask[], claimedAt: number, durationMs?: number) => {
     for (const task of claimed) {
       if (runs.size >= MAX_TRACKED_RUNS) runs.delete(runs.keys().next().value as string);
       runs.set(task.id, {
@@ -44,9 +41,24 @@ export function observeTaskStore(store: TaskStore, activity: TaskActivity): Task
         attempt: attempts,
         waitMs: Math.max(0, at.getTime() - runAfter.getTime()),
       })),
-      durationMs: claimedAt - started,
+      durationMs,
     });
+  };
+
+  const claim = store.claim.bind(store);
+  store.claim = async (request) => {
+    const started = performance.now();
+    const claimed = await claim(request);
+    const claimedAt = performance.now();
+    recordClaims(claimed, claimedAt, claimedAt - started);
     return claimed;
+  };
+
+  const enqueueClaimed = store.enqueueClaimed.bind(store);
+  store.enqueueClaimed = async (task, lease) => {
+    const result = await enqueueClaimed(task, lease);
+    if (result.claimed) recordClaims([result.claimed], performance.now());
+    return result;
   };
 
   const finish = store.finish.bind(store);

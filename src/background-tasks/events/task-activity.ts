@@ -27,8 +27,8 @@ export type TaskActivityEvent =
         /** From when the task was due to its claim. */
         readonly waitMs: number;
       }[];
-      /** How long the claim statement took. */
-      readonly durationMs: number;
+      /** How long the claim statement took; absent for a task handed to the worker at its enqueue. */
+      readonly durationMs?: number;
     }
   | { readonly kind: 'ended'; readonly runs: readonly EndedRun[] }
   /** An enqueued or suspended task cancelled by a request (it never reached a worker's ending). */

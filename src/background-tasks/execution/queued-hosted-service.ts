@@ -10,7 +10,7 @@ import { BackgroundTasksConfig } from '../background-tasks.config.js';
 import { TaskChanges } from '../events/task-changes.js';
 import { AfterCommitHooks } from '../queue/after-commit-hooks.js';
 import { QueueWakeSignal } from '../queue/queue-wake-signal.js';
-import { queueOrder, type ClaimedTask } from '../storage/task-records.js';
+import { queueOrder, type ClaimedTask, type LeaseRequest } from '../storage/task-records.js';
 import { TaskStore, type TaskNotificationSubscription } from '../storage/task-store.js';
 import { EndingWriter } from './ending-writer.js';
 import { Mutex } from '../../shared/mutex.js';
@@ -28,6 +28,8 @@ import { TaskRun } from './task-run.js';
  * - With WORKER_PREFETCH > 0 it also claims that many tasks ahead, so that a freed slot starts the next
  *   task without a round trip; a prefetched task that waits longer than a second goes back to the queue
  *   (its attempt given back), so long-running tasks do not keep work from idle workers.
+ * - A task enqueued in this process while a slot is free and nothing due waits ahead of it is inserted
+ *   already leased to this worker and starts without a claim round (offerSlot; PostgreSQL and SQLite).
  * - It wakes on an enqueue in this process, on a PostgreSQL NOTIFY from another one, when a slot frees up
  *   while work is waiting, and every PollingDelay regardless.
  * - Running tasks renew their leases; a task whose lease was lost is aborted and writes nothing more.
@@ -38,6 +40,16 @@ import { TaskRun } from './task-run.js';
  */
 /** How long a prefetched task may wait for a slot before it goes back to the queue for another worker. */
 const PREFETCH_HOLD_MS = 1_000;
+
+/** A free slot offered to a task this process is enqueueing: see QueuedHostedService.offerSlot. */
+export interface SlotOffer {
+  /** The lease the task is inserted with when nothing waits ahead of it. */
+  readonly lease: LeaseRequest;
+  /** Runs the task, inserted already leased to this worker. */
+  start(task: ClaimedTask): void;
+  /** Gives the slot back: the task went to the queue (or the insert failed). */
+  decline(): void;
+}
 
 interface PrefetchedTask {
   readonly task: ClaimedTask;
@@ -55,6 +67,10 @@ export class QueuedHostedService implements OnApplicationBootstrap, BeforeApplic
   private activeRuns = 0;
   /** Claimed tasks waiting for a slot (WORKER_PREFETCH), oldest first; their leases are renewed too. */
   private readonly prefetched: PrefetchedTask[] = [];
+  /** Slots promised to tasks being enqueued in this process (offerSlot), not running yet. */
+  private offeredSlots = 0;
+  /** The task names this worker has executors for, known once it starts. */
+  private names: string[] = [];
   /** Set when prefetched tasks went back unstarted: no claiming ahead until a slot frees up. */
   private prefetchPaused = false;
   private readonly claimMutex = new Mutex();
@@ -108,6 +124,7 @@ export class QueuedHostedService implements OnApplicationBootstrap, BeforeApplic
   async start(): Promise<void> {
     if (this.loop) return;
     const names = this.registry.names();
+    this.names = names;
     if (names.length === 0) {
       this.logger.warn('No @BackgroundTask providers are registered: the worker has nothing to run');
     }
@@ -165,11 +182,43 @@ export class QueuedHostedService implements OnApplicationBootstrap, BeforeApplic
   private claimLimit(): number {
     const { concurrency, batchSize, prefetch } = this.config;
     const ahead = this.prefetchPaused ? 0 : prefetch;
-    const room = concurrency + ahead - this.runs.size - this.prefetched.length;
+    const room = concurrency + ahead - this.runs.size - this.prefetched.length - this.offeredSlots;
     if (room <= 0) return 0;
-    const free = concurrency - this.activeRuns; // > 0 only when the buffer is empty
+    const free = concurrency - this.activeRuns - this.offeredSlots; // > 0 only when the buffer is empty
     if (free > 0) return Math.min(batchSize, room);
     return room >= Math.min(batchSize, Math.ceil(ahead / 2)) ? Math.min(batchSize, room) : 0;
+  }
+
+  /**
+   * A free slot for a task this process is enqueueing, when this worker could start it at once: it runs,
+   * has a slot free and no claimed task waiting for one, and has an executor for the task. The enqueue then
+   * inserts the task already leased to this worker (TaskStore.enqueueClaimed) and hands it over with
+   * `start`, or gives the slot back with `decline` when the task went to the queue instead.
+   */
+  offerSlot(name: string): SlotOffer | undefined {
+    const { concurrency, prefetch, leaseDurationMs } = this.config;
+    if (!this.isRunning || this.prefetched.length > 0 || !this.names.includes(name)) return undefined;
+    if (this.activeRuns + this.offeredSlots >= concurrency) return undefined;
+    if (this.runs.size + this.offeredSlots >= concurrency + prefetch) return undefined; // endings behind
+    this.offeredSlots++;
+    let open = true;
+    const giveBack = () => {
+      if (open) this.offeredSlots--;
+      open = false;
+    };
+    return {
+      lease: { leaseOwner: `${this.workerId}#${++this.claimRound}`, leaseDurationMs, names: this.names },
+      start: (task) => {
+        giveBack();
+        if (this.stopping) {
+          void this.release(task); // the worker began to stop meanwhile: back to the queue
+          return;
+        }
+        this.changes.publish([task.id]);
+        this.startRun(task);
+      },
+      decline: giveBack,
+    };
   }
 
   private startPrefetchedRuns(): void {

@@ -7,7 +7,9 @@ import { getTaskDefinition } from '../contract/background-task.decorator.js';
 import type { ExecutionMetadataOf, MetadataOf } from '../contract/background-task-executor.js';
 import { TaskActivity } from '../events/task-activity.js';
 import { TaskChanges } from '../events/task-changes.js';
+import { QueuedHostedService, type SlotOffer } from '../execution/queued-hosted-service.js';
 import { TaskRegistry, type AnyExecutor, type RegisteredTask } from '../execution/task-registry.js';
+import type { ClaimedEnqueueResult, NewTaskRow } from '../storage/task-records.js';
 import { toJson } from '../storage/ending-row.js';
 import { TaskStore } from '../storage/task-store.js';
 import { AfterCommitHooks } from './after-commit-hooks.js';
@@ -69,6 +71,7 @@ export class BackgroundTaskQueue {
     private readonly changes: TaskChanges,
     private readonly unitOfWork: UnitOfWork,
     private readonly activity: TaskActivity,
+    private readonly worker: QueuedHostedService,
   ) {}
 
   async enqueue<TExecutor extends AnyExecutor>(
@@ -82,18 +85,35 @@ export class BackgroundTaskQueue {
     checkOptions(options);
     jsonOf(metadata, 'metadata');
     jsonOf(options.executionMetadata, 'executionMetadata');
-    const { id, created } = await this.store.enqueue(
-      {
-        id: uuidv7(),
-        ...this.sharedColumns(registered, options),
-        metadata,
-        executionMetadata: options.executionMetadata,
-        idempotencyKey: options.idempotencyKey ?? null,
-      },
-      options.manager,
-    );
-    this.announce(registered.name, [id], created, options.manager);
+    const row: NewTaskRow = {
+      id: uuidv7(),
+      ...this.sharedColumns(registered, options),
+      metadata,
+      executionMetadata: options.executionMetadata,
+      idempotencyKey: options.idempotencyKey ?? null,
+    };
+    // A task due now, enqueued outside a caller's transaction (whose commit it would have to wait for),
+    // goes straight to a free slot of this process's worker, when it has one.
+    const due = options.runAt === undefined || options.runAt.getTime() <= Date.now();
+    const offer = due && !options.manager ? this.worker.offerSlot(registered.name) : undefined;
+    const { id, created, claimed }: ClaimedEnqueueResult = offer
+      ? await this.enqueueOnto(offer, row)
+      : await this.store.enqueue(row, options.manager);
+    this.announce(registered.name, [id], created, options.manager, !claimed);
     return id;
+  }
+
+  private async enqueueOnto(offer: SlotOffer, row: NewTaskRow): Promise<ClaimedEnqueueResult> {
+    let result: ClaimedEnqueueResult;
+    try {
+      result = await this.store.enqueueClaimed(row, offer.lease);
+    } catch (error) {
+      offer.decline();
+      throw error;
+    }
+    if (result.claimed) offer.start(result.claimed);
+    else offer.decline();
+    return result;
   }
 
   /**
@@ -157,16 +177,18 @@ export class BackgroundTaskQueue {
   /**
    * Wakes the local worker and tells this process's listeners, at once or when the caller's transaction
    * commits (other processes learn through NOTIFY or polling). `created` is false when an idempotency key
-   * matched a task that was already there: nothing new to count.
+   * matched a task that was already there: nothing new to count. A task handed to the worker at its insert
+   * needs no wake-up.
    */
   private announce(
     name: string,
     ids: readonly string[],
     created: boolean,
     manager: EntityManager | undefined,
+    wake = true,
   ): void {
     const announce = () => {
-      this.wakeSignal.notify();
+      if (wake) this.wakeSignal.notify();
       this.changes.publish(ids);
       if (created) this.activity.emit({ kind: 'enqueued', name, count: ids.length });
     };

@@ -74,13 +74,22 @@ export function queueOrder(a: ClaimedTask, b: ClaimedTask): number {
   );
 }
 
-export interface ClaimRequest {
+/** Which worker takes tasks, for how long, and of which kinds. */
+export interface LeaseRequest {
   /** Unique per claim round (worker id + round number), so that a stale run never matches a newer claim. */
   readonly leaseOwner: string;
-  readonly limit: number;
   readonly leaseDurationMs: number;
   /** Only tasks this worker has executors for. */
   readonly names: readonly string[];
+}
+
+export interface ClaimRequest extends LeaseRequest {
+  readonly limit: number;
+}
+
+export interface ClaimedEnqueueResult extends EnqueueResult {
+  /** The new task, leased to the requesting worker; undefined when it went to the queue instead. */
+  readonly claimed?: ClaimedTask;
 }
 
 export interface LeaseRenewal {

@@ -133,7 +133,7 @@ export class TaskMetrics implements OnModuleInit, OnApplicationShutdown {
         this.enqueued.inc({ name: event.name }, event.count);
         return;
       case 'claimed':
-        this.claimDuration.observe(event.durationMs / 1000);
+        if (event.durationMs !== undefined) this.claimDuration.observe(event.durationMs / 1000);
         if (!this.config.runsWorker) return;
         for (const { name, waitMs } of event.tasks) this.queueWait.observe({ name }, waitMs / 1000);
         return;

@@ -29,6 +29,27 @@ export function postgresStatements(schema: string) {
       ON CONFLICT (idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
       RETURNING id`,
 
+    // An insert that is also a claim, for a task enqueued in a process whose worker has a free slot (see
+    // TaskStore.enqueueClaimed): leased to $10 unless a due task of a kind this worker runs ($12), of equal
+    // or higher priority, waits ahead of it; then it is enqueued as by `insert`. The look-ahead is the
+    // claim's own walk of the partial index on enqueued rows, stopped at the first match. Two inserts at
+    // once may both see nothing ahead and both hand over: each to a slot of its own.
+    insertClaimed: `
+      INSERT INTO ${t} (id, name, priority, run_after, max_attempts, created_by, idempotency_key, metadata,
+        execution_metadata, status, lease_owner, lease_expires_at, attempts, started_at)
+      SELECT $1, $2, $3, COALESCE($4::timestamptz, now()), $5, $6, $7, $8::jsonb, $9::jsonb,
+             CASE WHEN ahead.waiting THEN 'enqueued' ELSE 'processing' END,
+             CASE WHEN ahead.waiting THEN NULL ELSE $10 END,
+             CASE WHEN ahead.waiting THEN NULL ELSE now() + $11 * interval '1 millisecond' END,
+             CASE WHEN ahead.waiting THEN 0 ELSE 1 END,
+             CASE WHEN ahead.waiting THEN NULL ELSE now() END
+      FROM (SELECT EXISTS (
+              SELECT 1 FROM ${t}
+              WHERE status = 'enqueued' AND run_after <= now() AND priority >= $3 AND name = ANY($12::text[])
+            ) AS waiting) AS ahead
+      ON CONFLICT (idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
+      RETURNING status, ${CLAIMED_WITH_EPOCH_TIMES}`,
+
     // A batch in one statement: the shared columns once, the ids as one comma-separated text and the
     // metadata as one JSON array, zipped row by row by ROWS FROM.
     insertMany: `

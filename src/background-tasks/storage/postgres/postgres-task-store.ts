@@ -5,11 +5,13 @@ import { insertParameters } from '../insert-parameters.js';
 import { buildListQuery } from '../task-list-sql.js';
 import type {
   BackgroundTaskRecord,
+  ClaimedEnqueueResult,
   ClaimedTask,
   ClaimRequest,
   EnqueueResult,
   FinishedRun,
   LeaseRenewal,
+  LeaseRequest,
   NewTaskBatch,
   NewTaskRow,
   TaskListQuery,
@@ -74,6 +76,18 @@ export class PostgresTaskStore extends TaskStore {
       );
     }
     return { id: String(existing[0].id), created: false };
+  }
+
+  override async enqueueClaimed(task: NewTaskRow, lease: LeaseRequest): Promise<ClaimedEnqueueResult> {
+    const { leaseOwner, leaseDurationMs, names } = lease;
+    const values = [...insertParameters(task), leaseOwner, leaseDurationMs, names];
+    const [row] = (await this.run('insertClaimed', values)).rows;
+    if (!row) return this.enqueue(task); // the idempotency key is taken: find its task
+    return {
+      id: task.id,
+      created: true,
+      claimed: row.status === 'processing' ? toClaimedTask(row, readers) : undefined,
+    };
   }
 
   async enqueueMany(batch: NewTaskBatch, manager?: EntityManager): Promise<void> {

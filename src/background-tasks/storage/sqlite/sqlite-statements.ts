@@ -16,6 +16,27 @@ export function sqliteStatements() {
 
     idByIdempotencyKey: 'SELECT id FROM background_tasks WHERE idempotency_key = ?',
 
+    // An insert that is also a claim, for a task enqueued in a process whose worker has a free slot (see
+    // TaskStore.enqueueClaimed): leased to @owner unless a due task of a kind this worker runs, of equal or
+    // higher priority, waits ahead of it; then it is enqueued as by `insert`. One statement under the write
+    // lock. (`WHERE true`: SQLite needs it between a SELECT and ON CONFLICT.)
+    insertClaimed: `
+      INSERT INTO background_tasks (id, name, status, priority, run_after, attempts, max_attempts, created_by,
+        idempotency_key, metadata, execution_metadata, created_at, updated_at, lease_owner, lease_expires_at,
+        started_at)
+      SELECT @id, @name, CASE WHEN waiting THEN 'enqueued' ELSE 'processing' END, @priority, @runAfter,
+             CASE WHEN waiting THEN 0 ELSE 1 END, @maxAttempts, @createdBy, @idempotencyKey, @metadata,
+             @executionMetadata, @now, @now, CASE WHEN waiting THEN NULL ELSE @owner END,
+             CASE WHEN waiting THEN NULL ELSE @expires END, CASE WHEN waiting THEN NULL ELSE @now END
+      FROM (SELECT EXISTS (
+              SELECT 1 FROM background_tasks
+              WHERE status = 'enqueued' AND run_after <= @now AND priority >= @priority
+                AND name IN (SELECT value FROM json_each(@names))
+            ) AS waiting)
+      WHERE true
+      ON CONFLICT (idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
+      RETURNING status, ${CLAIMED_COLUMNS}`,
+
     // A batch in one statement, from one JSON array of [id, metadata] pairs (see insert-parameters.ts).
     // Positional parameters, so that TypeORM's connection (inside a caller's transaction) can run it too:
     // name, priority, run after, max attempts, created by, now, now, pairs.

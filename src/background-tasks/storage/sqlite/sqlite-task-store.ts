@@ -6,11 +6,13 @@ import { idAndMetadataPairs } from '../insert-parameters.js';
 import { buildListQuery } from '../task-list-sql.js';
 import type {
   BackgroundTaskRecord,
+  ClaimedEnqueueResult,
   ClaimedTask,
   ClaimRequest,
   EnqueueResult,
   FinishedRun,
   LeaseRenewal,
+  LeaseRequest,
   NewTaskBatch,
   NewTaskRow,
   TaskListQuery,
@@ -99,6 +101,32 @@ export class SqliteTaskStore extends TaskStore {
     if (inserted.length > 0) return { id: task.id, created: true };
     const existing = this.statements.idByIdempotencyKey.get(task.idempotencyKey) as Row;
     return { id: String(existing.id), created: false };
+  }
+
+  override async enqueueClaimed(task: NewTaskRow, lease: LeaseRequest): Promise<ClaimedEnqueueResult> {
+    const at = now();
+    const params = {
+      id: task.id,
+      name: task.name,
+      priority: task.priority,
+      runAfter: task.runAfter ? task.runAfter.toISOString() : at,
+      maxAttempts: task.maxAttempts,
+      createdBy: task.createdBy,
+      idempotencyKey: task.idempotencyKey,
+      metadata: toJson(task.metadata),
+      executionMetadata: task.executionMetadata === undefined ? null : toJson(task.executionMetadata),
+      now: at,
+      owner: lease.leaseOwner,
+      expires: inMs(lease.leaseDurationMs),
+      names: JSON.stringify(lease.names),
+    };
+    const [row] = await retryWhileBusy(() => this.statements.insertClaimed.all(params) as Row[]);
+    if (!row) return this.enqueue(task); // the idempotency key is taken: find its task
+    return {
+      id: task.id,
+      created: true,
+      claimed: row.status === 'processing' ? toClaimedTask(row, readers) : undefined,
+    };
   }
 
   async enqueueMany(batch: NewTaskBatch, manager?: EntityManager): Promise<void> {
