@@ -14,7 +14,10 @@ import { SleepTask } from '../support/test-tasks.js';
  * over this way has started_at = created_at: both are the insert's now(). (One that waits for a claim
  * round here starts 300 ms later.)
  */
-describe.each(TEST_ENGINES)('a task handed to a free local slot at its insert [%s]', (engine) => {
+// SQL Server's store does not hand over (TaskStore.handsOver): its enqueues are claimed by a round.
+const ENGINES = TEST_ENGINES.filter((engine) => engine !== 'sqlserver');
+
+describe.each(ENGINES)('a task handed to a free local slot at its insert [%s]', (engine) => {
   let db: TestDatabase;
   const apps: INestApplication[] = [];
 
@@ -63,14 +66,55 @@ describe.each(TEST_ENGINES)('a task handed to a free local slot at its insert [%
     expect(await store.findById(handedOver)).toMatchObject({ status: 'completed', attempts: 1 });
   });
 
+  it('never runs more than WORKER_CONCURRENCY handlers when a claim round and a hand-over overlap', async () => {
+    const app = await start({ APP_ROLE: 'all', WORKER_CONCURRENCY: '1' });
+    const worker = app.get(QueuedHostedService);
+    const store = app.get(TaskStore);
+    // A claim round takes a task and is slow to answer; meanwhile an enqueue gets the free slot offered,
+    // and its insert answers only after the round did.
+    const claim = store.claim.bind(store);
+    const enqueueClaimed = store.enqueueClaimed.bind(store);
+    let roundTookTask!: () => void;
+    let roundAnswered!: () => void;
+    const took = new Promise<void>((resolve) => (roundTookTask = resolve));
+    const answered = new Promise<void>((resolve) => (roundAnswered = resolve));
+    store.claim = async (request) => {
+      const claimed = await claim(request);
+      if (claimed.length > 0) {
+        roundTookTask();
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        setImmediate(roundAnswered); // after the worker has dealt with the round's task
+      }
+      return claimed;
+    };
+    store.enqueueClaimed = async (task, lease) => {
+      const result = await enqueueClaimed(task, lease);
+      await answered;
+      return result;
+    };
+    let mostRunning = 0;
+    const sampler = setInterval(() => (mostRunning = Math.max(mostRunning, worker.activeRunCount)), 5);
+    try {
+      const queue = app.get(BackgroundTaskQueue);
+      await queue.enqueueMany(SleepTask, [{ ms: 300 }]); // claimed by a round (bulk tasks are not handed over)
+      await took;
+      const handedOver = await queue.enqueue(SleepTask, { ms: 300 });
+      expect(await startedAtInsert(handedOver)).toBe(true);
+      await eventually(async () => (await db.count("status = 'completed'")) === 2, 5_000);
+    } finally {
+      clearInterval(sampler);
+    }
+    expect(mostRunning).toBe(1);
+  });
+
   describe('the insert that leases', () => {
     let store: TaskStore;
     const lease: LeaseRequest = { leaseOwner: 'local#1', leaseDurationMs: 30_000, names: ['test.sleep'] };
     const row = (overrides: Partial<NewTaskRow> = {}): NewTaskRow => ({
       id: uuidv7(),
       name: 'test.sleep',
-      metadata: { ms: 1 },
-      executionMetadata: undefined,
+      metadataJson: '{"ms":1}',
+      executionMetadataJson: null,
       priority: 0,
       runAfter: null,
       maxAttempts: 3,
@@ -114,21 +158,16 @@ describe.each(TEST_ENGINES)('a task handed to a free local slot at its insert [%
     });
   });
 
-  it('gives a handed-over task back to the queue when the worker stopped before it could start', async () => {
+  it('gives a handed-over task back to the queue when the worker stops during its insert', async () => {
     const app = await start({ APP_ROLE: 'all' });
     const worker = app.get(QueuedHostedService);
-    const offer = worker.offerSlot('test.sleep')!;
-    const { claimed } = await app.get(TaskStore).enqueueClaimed(
-      {
-        ...{ id: uuidv7(), name: 'test.sleep', metadata: { ms: 1 }, executionMetadata: undefined },
-        ...{ priority: 0, runAfter: null, maxAttempts: 3, createdBy: null, idempotencyKey: null },
-      },
-      offer.lease,
-    );
+    // The enqueue takes its offer at once; the worker is told to stop while the insert is under way, and
+    // waits for it before its endings and connections go.
+    const enqueued = app.get(BackgroundTaskQueue).enqueue(SleepTask, { ms: 1 });
     await worker.stop();
-    offer.start(claimed!);
+    const id = await enqueued;
 
-    await eventually(async () => (await db.count("status = 'enqueued' AND attempts = 0")) === 1, 5_000);
+    expect(await app.get(TaskStore).findById(id)).toMatchObject({ status: 'enqueued', attempts: 0 });
     expect(worker.offerSlot('test.sleep')).toBeUndefined(); // a stopped worker offers nothing
   });
 });

@@ -69,6 +69,7 @@ export class QueuedHostedService implements OnApplicationBootstrap, BeforeApplic
   private readonly prefetched: PrefetchedTask[] = [];
   /** Slots promised to tasks being enqueued in this process (offerSlot), not running yet. */
   private offeredSlots = 0;
+  private offersSettled: (() => void) | undefined;
   /** The task names this worker has executors for, known once it starts. */
   private names: string[] = [];
   /** Set when prefetched tasks went back unstarted: no claiming ahead until a slot frees up. */
@@ -180,13 +181,18 @@ export class QueuedHostedService implements OnApplicationBootstrap, BeforeApplic
    * rows that every renewal and every ending statement would then have to step over.
    */
   private claimLimit(): number {
-    const { concurrency, batchSize, prefetch } = this.config;
-    const ahead = this.prefetchPaused ? 0 : prefetch;
-    const room = concurrency + ahead - this.runs.size - this.prefetched.length - this.offeredSlots;
+    const { concurrency, batchSize } = this.config;
+    const ahead = this.leaseBudget() - concurrency;
+    const room = this.leaseBudget() - this.runs.size - this.prefetched.length - this.offeredSlots;
     if (room <= 0) return 0;
     const free = concurrency - this.activeRuns - this.offeredSlots; // > 0 only when the buffer is empty
     if (free > 0) return Math.min(batchSize, room);
     return room >= Math.min(batchSize, Math.ceil(ahead / 2)) ? Math.min(batchSize, room) : 0;
+  }
+
+  /** Leases this worker may hold at once: its slots, plus WORKER_PREFETCH unless claiming ahead is paused. */
+  private leaseBudget(): number {
+    return this.config.concurrency + (this.prefetchPaused ? 0 : this.config.prefetch);
   }
 
   /**
@@ -196,33 +202,37 @@ export class QueuedHostedService implements OnApplicationBootstrap, BeforeApplic
    * `start`, or gives the slot back with `decline` when the task went to the queue instead.
    */
   offerSlot(name: string): SlotOffer | undefined {
-    const { concurrency, prefetch, leaseDurationMs } = this.config;
+    const { concurrency, leaseDurationMs } = this.config;
     if (!this.isRunning || this.prefetched.length > 0 || !this.names.includes(name)) return undefined;
     if (this.activeRuns + this.offeredSlots >= concurrency) return undefined;
-    if (this.runs.size + this.offeredSlots >= concurrency + prefetch) return undefined; // endings behind
+    if (this.runs.size + this.offeredSlots >= this.leaseBudget()) return undefined; // endings behind
     this.offeredSlots++;
     let open = true;
     const giveBack = () => {
-      if (open) this.offeredSlots--;
+      if (!open) return;
       open = false;
+      this.offeredSlots--;
+      if (this.offeredSlots === 0) this.offersSettled?.();
     };
     return {
       lease: { leaseOwner: `${this.workerId}#${++this.claimRound}`, leaseDurationMs, names: this.names },
       start: (task) => {
         giveBack();
-        if (this.stopping) {
+        if (this.stopping)
           void this.release(task); // the worker began to stop meanwhile: back to the queue
-          return;
-        }
-        this.changes.publish([task.id]);
-        this.startRun(task);
+        else this.startRun(task);
       },
-      decline: giveBack,
+      decline: () => {
+        giveBack();
+        this.startPrefetchedRuns(); // a claim round may have left a task waiting for this slot
+      },
     };
   }
 
   private startPrefetchedRuns(): void {
-    while (this.activeRuns < this.config.concurrency && this.prefetched.length > 0) {
+    // A slot offered to a task being enqueued is taken: a claim round that was under way when it was offered
+    // leaves its task waiting in the buffer instead of running one task too many.
+    while (this.activeRuns + this.offeredSlots < this.config.concurrency && this.prefetched.length > 0) {
       this.startRun(this.prefetched.shift()!.task);
     }
   }
@@ -358,6 +368,8 @@ export class QueuedHostedService implements OnApplicationBootstrap, BeforeApplic
     this.stopping = true;
     this.wakeSignal.notify();
     await this.loop;
+    // An enqueue holding an offer finishes its insert; its task then goes back to the queue (see offerSlot).
+    await this.waitForOffers(this.config.shutdownGracePeriodMs);
     for (const { task } of this.prefetched.splice(0)) void this.release(task);
     await this.notifications?.unsubscribe();
     const interrupted = this.runs.size;
@@ -373,6 +385,17 @@ export class QueuedHostedService implements OnApplicationBootstrap, BeforeApplic
     await this.renewing;
     await this.endings.stop();
     this.logger.log(`Worker ${this.workerId} stopped`);
+  }
+
+  private waitForOffers(timeoutMs: number): Promise<void> {
+    if (this.offeredSlots === 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, timeoutMs);
+      this.offersSettled = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
   }
 
   private waitForRuns(timeoutMs: number): Promise<void> {

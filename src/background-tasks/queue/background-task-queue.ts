@@ -83,19 +83,20 @@ export class BackgroundTaskQueue {
   ): Promise<string> {
     const registered = this.registered(task);
     checkOptions(options);
-    jsonOf(metadata, 'metadata');
-    jsonOf(options.executionMetadata, 'executionMetadata');
+    const { executionMetadata } = options;
     const row: NewTaskRow = {
       id: uuidv7(),
       ...this.sharedColumns(registered, options),
-      metadata,
-      executionMetadata: options.executionMetadata,
+      metadataJson: jsonOf(metadata, 'metadata'),
+      executionMetadataJson:
+        executionMetadata === undefined ? null : jsonOf(executionMetadata, 'executionMetadata'),
       idempotencyKey: options.idempotencyKey ?? null,
     };
     // A task due now, enqueued outside a caller's transaction (whose commit it would have to wait for),
     // goes straight to a free slot of this process's worker, when it has one.
     const due = options.runAt === undefined || options.runAt.getTime() <= Date.now();
-    const offer = due && !options.manager ? this.worker.offerSlot(registered.name) : undefined;
+    const offer =
+      due && !options.manager && this.store.handsOver ? this.worker.offerSlot(registered.name) : undefined;
     const { id, created, claimed }: ClaimedEnqueueResult = offer
       ? await this.enqueueOnto(offer, row)
       : await this.store.enqueue(row, options.manager);

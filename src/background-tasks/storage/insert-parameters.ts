@@ -1,4 +1,3 @@
-import { toJson } from './ending-row.js';
 import type { NewTaskBatch, NewTaskRow } from './task-records.js';
 
 /** The parameters of an insert, in the order the PostgreSQL and SQL Server insert statements take them. */
@@ -11,8 +10,8 @@ export function insertParameters(task: NewTaskRow): unknown[] {
     task.maxAttempts,
     task.createdBy,
     task.idempotencyKey,
-    toJson(task.metadata),
-    task.executionMetadata === undefined ? null : toJson(task.executionMetadata),
+    task.metadataJson,
+    task.executionMetadataJson,
   ];
 }
 

@@ -13,8 +13,10 @@ export const NO_PROGRESS: TaskProgress = { step: null, info: null, percent: 0 };
 export interface NewTaskRow {
   readonly id: string;
   readonly name: string;
-  readonly metadata: unknown;
-  readonly executionMetadata: unknown;
+  /** The metadata as JSON text (what `toJson` made of it). */
+  readonly metadataJson: string;
+  /** The first checkpoint as JSON text, or null for none. */
+  readonly executionMetadataJson: string | null;
   readonly priority: number;
   /** Not before this time; null means now by the database's clock. */
   readonly runAfter: Date | null;

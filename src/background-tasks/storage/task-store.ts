@@ -37,6 +37,8 @@ export interface TaskNotificationSubscription {
  */
 export abstract class TaskStore implements OnApplicationShutdown {
   abstract readonly engine: DatabaseEngine;
+  /** Whether enqueueClaimed can lease the task it inserts (otherwise it only enqueues). */
+  readonly handsOver: boolean = false;
 
   /**
    * Inserts a task, or returns the id of the task that already holds its idempotency key. With a manager,
@@ -51,7 +53,7 @@ export abstract class TaskStore implements OnApplicationShutdown {
    * (the round trip that made up half of an idle queue's pickup latency). `claimed` is undefined when the
    * task went to the queue as usual, or when its idempotency key matched an existing task.
    *
-   * This default only enqueues; the PostgreSQL and SQLite stores hand the task over.
+   * This default only enqueues (`handsOver` is false); the PostgreSQL and SQLite stores hand over.
    */
   async enqueueClaimed(task: NewTaskRow, _lease: LeaseRequest): Promise<ClaimedEnqueueResult> {
     return this.enqueue(task);

@@ -40,6 +40,7 @@ const readers: ColumnReaders = { json: (value) => (value === undefined ? null : 
  */
 export class PostgresTaskStore extends TaskStore {
   readonly engine = 'postgres' as const;
+  override readonly handsOver = true;
   private readonly sql: ReturnType<typeof postgresStatements>;
 
   constructor(
@@ -68,12 +69,17 @@ export class PostgresTaskStore extends TaskStore {
       manager ? await manager.query<Row[]>(sql, params) : (await this.pool.query<Row>(sql, params)).rows;
     const inserted = manager ? await query(this.sql.insert, values) : (await this.run('insert', values)).rows;
     if (inserted.length > 0) return { id: task.id, created: true };
-    const existing = await query(this.sql.idByIdempotencyKey, [task.idempotencyKey]);
+    return this.holderOf(
+      task.idempotencyKey,
+      await query(this.sql.idByIdempotencyKey, [task.idempotencyKey]),
+    );
+  }
+
+  /** The task that already held the idempotency key of an insert that did nothing. */
+  private holderOf(key: string | null, existing: Row[]): EnqueueResult {
     if (existing.length === 0) {
       // Only under REPEATABLE READ or SERIALIZABLE, where PostgreSQL normally raises a serialization failure first.
-      throw new Error(
-        `The task holding idempotency key ${task.idempotencyKey} is not visible to this transaction`,
-      );
+      throw new Error(`The task holding idempotency key ${key} is not visible to this transaction`);
     }
     return { id: String(existing[0].id), created: false };
   }
@@ -82,7 +88,10 @@ export class PostgresTaskStore extends TaskStore {
     const { leaseOwner, leaseDurationMs, names } = lease;
     const values = [...insertParameters(task), leaseOwner, leaseDurationMs, names];
     const [row] = (await this.run('insertClaimed', values)).rows;
-    if (!row) return this.enqueue(task); // the idempotency key is taken: find its task
+    if (!row) {
+      const { rows } = await this.run('idByIdempotencyKey', [task.idempotencyKey]);
+      return this.holderOf(task.idempotencyKey, rows);
+    }
     return {
       id: task.id,
       created: true,

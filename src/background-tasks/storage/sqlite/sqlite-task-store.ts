@@ -50,6 +50,7 @@ type Statements = { [name in keyof ReturnType<typeof sqliteStatements>]: Databas
  */
 export class SqliteTaskStore extends TaskStore {
   readonly engine = 'sqlite' as const;
+  override readonly handsOver = true;
   private readonly db: Database.Database;
   private readonly statements: Statements;
   private readonly finishAll: (rows: Row[]) => string[];
@@ -84,8 +85,8 @@ export class SqliteTaskStore extends TaskStore {
       task.maxAttempts,
       task.createdBy,
       task.idempotencyKey,
-      toJson(task.metadata),
-      task.executionMetadata === undefined ? null : toJson(task.executionMetadata),
+      task.metadataJson,
+      task.executionMetadataJson,
       createdAt,
       createdAt,
     ];
@@ -99,7 +100,12 @@ export class SqliteTaskStore extends TaskStore {
     }
     const inserted = await retryWhileBusy(() => this.statements.insert.all(...params) as Row[]);
     if (inserted.length > 0) return { id: task.id, created: true };
-    const existing = this.statements.idByIdempotencyKey.get(task.idempotencyKey) as Row;
+    return this.holderOf(task.idempotencyKey);
+  }
+
+  /** The task that already held the idempotency key of an insert that did nothing (one writer: it is there). */
+  private holderOf(key: string | null): EnqueueResult {
+    const existing = this.statements.idByIdempotencyKey.get(key) as Row;
     return { id: String(existing.id), created: false };
   }
 
@@ -113,15 +119,15 @@ export class SqliteTaskStore extends TaskStore {
       maxAttempts: task.maxAttempts,
       createdBy: task.createdBy,
       idempotencyKey: task.idempotencyKey,
-      metadata: toJson(task.metadata),
-      executionMetadata: task.executionMetadata === undefined ? null : toJson(task.executionMetadata),
+      metadata: task.metadataJson,
+      executionMetadata: task.executionMetadataJson,
       now: at,
       owner: lease.leaseOwner,
       expires: inMs(lease.leaseDurationMs),
       names: JSON.stringify(lease.names),
     };
     const [row] = await retryWhileBusy(() => this.statements.insertClaimed.all(params) as Row[]);
-    if (!row) return this.enqueue(task); // the idempotency key is taken: find its task
+    if (!row) return this.holderOf(task.idempotencyKey);
     return {
       id: task.id,
       created: true,

@@ -87,8 +87,8 @@ describe('SqlServerTaskStore', () => {
     await store.enqueue({
       id: '01a20953-0000-7000-8000-000000000001',
       name: 'demo.countdown',
-      metadata: { steps: 1 },
-      executionMetadata: undefined,
+      metadataJson: '{"steps":1}',
+      executionMetadataJson: null,
       priority: 0,
       runAfter: null,
       maxAttempts: 4,
