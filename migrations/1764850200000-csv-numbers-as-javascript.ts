@@ -3,7 +3,7 @@ import { MigrationContext } from './support/migration-context.js';
 
 /**
  * PostgreSQL: a number written as JavaScript's String(number) writes it, so that an export the database
- * formats (COPY, see postgres-csv-copy.ts) holds the same bytes as one formatted in JavaScript.
+ * formats (COPY, see postgres-item-csv.ts) holds the same bytes as one formatted in JavaScript.
  *
  * A number field's value arrives as JSON that JavaScript wrote, and jsonb keeps its digits exactly, so
  * numeric's text is already JavaScript's for every value from 1e-6 up to 1e21. Outside that range

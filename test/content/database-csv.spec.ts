@@ -14,7 +14,7 @@ import {
 } from '../../src/content/storage/postgres-item-csv.js';
 import { UnitOfWork } from '../../src/database/unit-of-work.js';
 import { uuidv7 } from '../../src/shared/uuid-v7.js';
-import { createTestApp } from '../support/test-app.js';
+import { createTestApp, eventually } from '../support/test-app.js';
 import { TestDatabase } from '../support/test-database.js';
 
 const FIELDS: FieldDefinition[] = [
@@ -156,5 +156,30 @@ const values: fc.Arbitrary<FieldValues> = fc.record({
     const after = cursorAfter(first.records.lastRecord!, 'created_at');
     const rest = await databaseCsv({ ...query, after, limit: 1_000 });
     expect(first.csv + rest.csv).toBe(await javascriptCsv({ ...query, limit: 1_000 }));
+  });
+
+  it('closes its connection when the export stops in the middle of a stretch', async () => {
+    const query: CsvCopyQuery = {
+      contentTypeId: type.id,
+      column: 'created_at',
+      direction: 'asc',
+      fields: FIELDS,
+      limit: 1_000,
+    };
+    const connections = async () =>
+      Number(
+        (
+          await db.sql<{ n: string }>(
+            `SELECT count(*) AS n FROM pg_stat_activity WHERE application_name = $1`,
+            [`csv-export:${schema()}`],
+          )
+        )[0].n,
+      );
+    for await (const chunk of app.get(PostgresItemCsv).records(query)) {
+      expect(chunk.length).toBeGreaterThan(0);
+      expect(await connections()).toBe(1);
+      break; // as an aborted export does
+    }
+    await eventually(async () => (await connections()) === 0, 2_000);
   });
 });

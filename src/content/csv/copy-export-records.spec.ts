@@ -97,6 +97,14 @@ describe('CopyExportRecords', () => {
     );
   });
 
+  it('says so when the stream ends inside a record, which must not pass for a short last stretch', () => {
+    const converter = new CopyExportRecords();
+    converter.convert(
+      Buffer.from('00000000-0000-7000-8000-000000000001,2026-12-01 07:00:00+00,2026-12-01 07:'),
+    );
+    expect(() => converter.finish()).toThrow(/ended inside a record, after 0 complete records/);
+  });
+
   it('refuses a timestamp it cannot write as toISOString does, rather than write another one', () => {
     const converter = new CopyExportRecords();
     const record = '00000000-0000-7000-8000-000000000001,10000-01-01 00:00:00+00,2026-12-01 07:00:00+00\n';

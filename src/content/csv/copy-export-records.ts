@@ -50,6 +50,13 @@ export class CopyExportRecords {
     return this.last;
   }
 
+  /** At the end of the stream: every record arrived whole (a cut-off stream must not pass for a short one). */
+  finish(): void {
+    if (this.rest) {
+      throw new Error(`The CSV stream ended inside a record, after ${this.count} complete records`);
+    }
+  }
+
   /** The complete records of what arrived so far, converted; an incomplete last record waits for its end. */
   convert(chunk: Buffer): Buffer {
     const input = this.rest ? Buffer.concat([this.rest, chunk]) : chunk;

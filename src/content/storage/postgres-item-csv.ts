@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import pg from 'pg';
 import { to as copyTo } from 'pg-copy-streams';
-import { DataSource } from 'typeorm';
 import { DatabaseConfig } from '../../database/database-config.js';
 import { containsPattern } from '../../database/sql-dialect.js';
 import type { RecordHead } from '../csv/copy-export-records.js';
@@ -94,33 +93,32 @@ export function csvCopySql(schema: string, query: CsvCopyQuery): string {
  */
 @Injectable()
 export class PostgresItemCsv {
-  constructor(
-    private readonly dataSource: DataSource,
-    private readonly config: DatabaseConfig,
-  ) {}
+  constructor(private readonly config: DatabaseConfig) {}
 
   get available(): boolean {
     return this.config.engine === 'postgres';
   }
 
   /**
-   * The CSV records of one stretch, as COPY writes them (see CopyExportRecords), in chunks. In a transaction
-   * of its own, for the session settings that fix how the timestamps are written.
+   * The CSV records of one stretch, as COPY writes them (see CopyExportRecords), in chunks. On a connection
+   * of its own, not one of the pool's: a stretch holds its connection for seconds, and exports running side
+   * by side must not starve the claims, renewals and checkpoints that need the pool. In a transaction, for
+   * the session settings that fix how the timestamps are written.
    */
   async *records(query: CsvCopyQuery): AsyncGenerator<Buffer> {
-    const pool = (this.dataSource.driver as unknown as { master: pg.Pool }).master;
-    const client = await pool.connect();
-    let finished = false;
+    const { target, schema } = this.config;
+    if (target.engine !== 'postgres') throw new Error('COPY exports need PostgreSQL');
+    const client = new pg.Client({ connectionString: target.url, application_name: `csv-export:${schema}` });
+    await client.connect();
     try {
       await client.query("BEGIN READ ONLY; SET LOCAL TimeZone = 'UTC'; SET LOCAL DateStyle = 'ISO'");
-      for await (const chunk of client.query(copyTo(csvCopySql(this.config.schema as string, query)))) {
+      for await (const chunk of client.query(copyTo(csvCopySql(schema as string, query)))) {
         yield chunk as Buffer;
       }
       await client.query('COMMIT');
-      finished = true;
     } finally {
-      // A connection left in the middle of a COPY (the export stopped early, or failed) cannot be reused.
-      client.release(!finished);
+      // Also when the export stopped in the middle of the COPY: the connection goes, and its transaction.
+      await client.end();
     }
   }
 }

@@ -278,9 +278,12 @@ export class ExportContentItemsTask implements BackgroundTaskExecutor<
           converted += part.length;
           if (blockLength >= WRITE_BLOCK_BYTES) await writeBlock();
         }
+        records.finish();
         await writeBlock();
-      } finally {
         await writing;
+      } catch (error) {
+        await writing.catch(() => undefined); // no write outlives the export; the first error is the one
+        throw error;
       }
       if (records.records < COPY_STRETCH) return;
     }
