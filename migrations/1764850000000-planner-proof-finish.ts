@@ -24,7 +24,7 @@ export function endingsFunctionSql(schema: string): string {
     RETURNS TABLE (id uuid, "leaseOwner" text, status text, "resultJson" text, "errorJson" text,
       "keepError" boolean, "attemptErrorJson" text, "attemptsDelta" int, "runAfter" timestamptz,
       "resumeAt" timestamptz, final boolean, step int, info text, percent int)
-    LANGUAGE plpgsql IMMUTABLE ROWS 1
+    LANGUAGE plpgsql STABLE ROWS 1
     AS $$
     BEGIN
       RETURN QUERY SELECT * FROM jsonb_to_recordset(endings) AS v(id uuid, "leaseOwner" text, status text,

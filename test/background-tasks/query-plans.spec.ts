@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { toEndingRow } from '../../src/background-tasks/storage/ending-row.js';
 import { postgresStatements } from '../../src/background-tasks/storage/postgres/postgres-statements.js';
 import { buildListQuery } from '../../src/background-tasks/storage/task-list-sql.js';
 import { TestDatabase } from '../support/test-database.js';
@@ -131,24 +132,9 @@ const postgres = process.env.TEST_POSTGRES_URL;
   });
 });
 
-/** The endings `finish` takes (see ending-row.ts): each task completed without a result. */
+/** The endings `finish` takes: each task completed without a result. */
 function completions(tasks: { id: string }[], leaseOwner: string): string {
-  return JSON.stringify(
-    tasks.map(({ id }) => ({
-      id,
-      leaseOwner,
-      status: 'completed',
-      resultJson: 'null',
-      errorJson: null,
-      keepError: false,
-      attemptErrorJson: null,
-      attemptsDelta: 0,
-      runAfter: null,
-      resumeAt: null,
-      final: true,
-      step: null,
-      info: null,
-      percent: 100,
-    })),
-  );
+  const ending = { kind: 'completed', result: null } as const;
+  const progress = { step: null, info: null, percent: 100 };
+  return JSON.stringify(tasks.map(({ id }) => toEndingRow({ id, leaseOwner, ending, progress })));
 }

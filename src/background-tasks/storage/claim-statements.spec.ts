@@ -64,6 +64,27 @@ describe('claim statements', () => {
     expect(flat(sql.recoverExpiredLeases)).toMatch(/WHERE status = 'processing' AND lease_expires_at < /);
   });
 
+  it.each([
+    ['sqlite', sqliteStatements()],
+    ['postgres', postgresStatements('cms')],
+    ['sqlserver', sqlserverStatements('cms')],
+  ])(
+    '%s: a row has a lease owner exactly while it is processing, which makes the owner alone a fence',
+    (_engine, sql) => {
+      // Whatever takes a task out of processing clears its owner…
+      for (const statement of [sql.finish, sql.recoverExpiredLeases]) {
+        expect(flat(statement)).toMatch(/lease_owner = NULL, lease_expires_at = NULL/);
+      }
+      // …and whatever else moves a task only moves rows that were never leased or no longer are.
+      expect(flat(sql.cancelWaiting)).toMatch(/status IN \('enqueued', 'suspended'\)/);
+      expect(flat(sql.resume)).toMatch(/status = 'suspended'/);
+      expect(flat(sql.retry)).toMatch(/status IN \('failed', 'cancelled'\)/);
+      expect(flat(sql.resumeDueTasks)).toMatch(/WHERE status = 'suspended'/);
+      // Claims set the owner together with the status.
+      expect(flat(sql.insertMany)).not.toMatch(/lease_owner/);
+    },
+  );
+
   it('quotes the schema as an identifier and never takes it from elsewhere than configuration', () => {
     expect(postgresStatements('Tenant_1').claim).toContain('"Tenant_1".claim_background_tasks(');
     expect(sqlserverStatements('Tenant_1').claim).toContain('[Tenant_1].[background_tasks]');

@@ -6,6 +6,9 @@ import type { FinishedRun } from './task-records.js';
  * `finish` statements identical in meaning: each only applies the row, fenced on the lease owner, with one
  * rule of its own: a run that ends without a final status while a cancellation was requested ends
  * `cancelled` (decided under the row lock, so a request that arrives during the write is not lost).
+ *
+ * PostgreSQL reads these columns through the function `background_task_endings` (migration
+ * 1764850000000): a change here needs a migration there.
  */
 export interface EndingRow {
   readonly id: string;
