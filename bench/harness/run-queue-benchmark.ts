@@ -40,5 +40,5 @@ export async function benchmarkQueue(
       }
     }
   }
-  recordQueue(machine, { engine, ...identity, measuredAt: new Date().toISOString(), figures });
+  await recordQueue(machine, { engine, ...identity, measuredAt: new Date().toISOString(), figures });
 }

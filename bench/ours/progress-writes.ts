@@ -61,7 +61,7 @@ export async function benchmarkProgressWrites(engine: BenchEngine, machine: stri
     console.log(
       `[progress ${engine}] ${REPORTS} reports in ${seconds.toFixed(2)} s → ${writes} progress writes (${perSecond.toFixed(1)} /s)`,
     );
-    recordMeasurement(machine, `progress-${engine}`, {
+    await recordMeasurement(machine, `progress-${engine}`, {
       section: `Progress writes (${engineName})`,
       label: `${REPORTS.toLocaleString('en')} progress() calls from one task over ~5 s`,
       value: `${writes} writes in ${seconds.toFixed(2)} s (${perSecond.toFixed(1)} writes/s)`,

@@ -50,7 +50,7 @@ export async function benchmarkScale(queueModuleUrl: string, machine: string): P
   console.log(
     `[scale] drain on an empty table ${formatRate(empty)} /s; with ${FINISHED_ROWS} finished rows ${formatRate(full)} /s (${ratio.toFixed(2)}×)`,
   );
-  recordMeasurement(machine, 'scale-postgres', {
+  await recordMeasurement(machine, 'scale-postgres', {
     section: 'Scale (PostgreSQL)',
     label: `drain 50,000 with ${FINISHED_ROWS.toLocaleString('en')} finished tasks in the table`,
     value: `${formatRate(full)} /s = ${(ratio * 100).toFixed(0)} % of the empty table's ${formatRate(empty)} /s`,
