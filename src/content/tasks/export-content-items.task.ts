@@ -42,6 +42,7 @@ export interface ExportResult {
 }
 
 const PAGE_SIZE = 1_000;
+const FORMAT_SLICE = 200;
 /** Items per COPY statement: a bounded snapshot, and an index range scan from the cursor each time. */
 const COPY_STRETCH = 100_000;
 const WRITE_BLOCK_BYTES = 1 << 20;
@@ -175,21 +176,41 @@ export class ExportContentItemsTask implements BackgroundTaskExecutor<
     return TaskOutcome.success({ fileName: metadata.fileName, rows: state.rows, bytes: state.bytes });
   }
 
-  /** Keyset pages read as items and formatted here; the next page is read while this one is written. */
+  /**
+   * Keyset pages read as items and formatted here; the next page is read while this one is written, and
+   * turned into bytes as soon as it arrives.
+   */
   private async exportByPages(
     { metadata, signal }: ExportContext,
     output: ExportOutput,
     { sort, fields, type }: { sort: ItemSort; fields: FieldDefinition[]; type: ContentType },
   ): Promise<void> {
     const fetchPage = (after: ExportCheckpoint['after']) => {
-      const page = this.items.page({
-        contentTypeId: type.id,
-        search: metadata.search,
-        sort,
-        direction: metadata.direction,
-        after: after ?? undefined,
-        limit: PAGE_SIZE,
-      });
+      const page = this.items
+        .page({
+          contentTypeId: type.id,
+          search: metadata.search,
+          sort,
+          direction: metadata.direction,
+          after: after ?? undefined,
+          limit: PAGE_SIZE,
+        })
+        .then((rows) => {
+          const last = rows[rows.length - 1];
+          const items = rows.map((row) => row.item);
+          // Formatted in slices of a few hundred items, each made bytes at once: a page's text in one
+          // string is over V8's large-object size (128 kB), and such strings go straight to the old
+          // generation, where 1,000,000 exported items left 80 MB of them waiting for a full collection.
+          const slices: Buffer[] = [];
+          for (let start = 0; start < items.length; start += FORMAT_SLICE) {
+            slices.push(Buffer.from(csvRows(items.slice(start, start + FORMAT_SLICE), fields)));
+          }
+          return {
+            rows: rows.length,
+            after: last && { key: last.sortKey, id: last.item.id },
+            csv: Buffer.concat(slices),
+          };
+        });
       void page.catch(() => undefined); // awaited below; no unhandled rejection if the loop stops first
       return page;
     };
@@ -197,25 +218,18 @@ export class ExportContentItemsTask implements BackgroundTaskExecutor<
     for (;;) {
       signal.throwIfAborted();
       const page = await nextPage;
-      if (page.length === 0) break;
-      // The next page is read while this one is turned into CSV and written: the database and this
-      // process work at the same time instead of taking turns. A short page is the last one.
-      const lastRow = page[page.length - 1];
-      const after = { key: lastRow.sortKey, id: lastRow.item.id };
-      if (page.length === PAGE_SIZE) nextPage = fetchPage(after);
-      await output.write(
-        csvRows(
-          page.map((row) => row.item),
-          fields,
-        ),
-      );
+      if (page.rows === 0) break;
+      // The next page is read while this one is written: the database and this process work at the same
+      // time instead of taking turns. A short page is the last one.
+      if (page.rows === PAGE_SIZE) nextPage = fetchPage(page.after);
+      await output.write(page.csv);
       await output.advance({
         ...output.state,
-        after,
-        rows: output.state.rows + page.length,
+        after: page.after,
+        rows: output.state.rows + page.rows,
         bytes: output.position,
       });
-      if (page.length < PAGE_SIZE) break;
+      if (page.rows < PAGE_SIZE) break;
     }
   }
 
