@@ -107,6 +107,15 @@ const values: fc.Arbitrary<FieldValues> = fc.record({
     expect(mismatches).toEqual([]);
   });
 
+  /** Every item in creation order, all fields. */
+  const creationOrder = (): CsvCopyQuery => ({
+    contentTypeId: type.id,
+    column: 'created_at',
+    direction: 'asc',
+    fields: FIELDS,
+    limit: 1_000,
+  });
+
   /** What the database writes for a query, converted to CRLF records as the export does. */
   async function databaseCsv(query: CsvCopyQuery) {
     const records = new CopyExportRecords();
@@ -144,13 +153,7 @@ const values: fc.Arbitrary<FieldValues> = fc.record({
   });
 
   it('continues after the cursor read back from the last record of a stretch', async () => {
-    const query: CsvCopyQuery = {
-      contentTypeId: type.id,
-      column: 'created_at',
-      direction: 'asc',
-      fields: FIELDS,
-      limit: 150,
-    };
+    const query = { ...creationOrder(), limit: 150 };
     const first = await databaseCsv(query);
     expect(first.records.records).toBe(150);
     const after = cursorAfter(first.records.lastRecord!, 'created_at');
@@ -159,13 +162,7 @@ const values: fc.Arbitrary<FieldValues> = fc.record({
   });
 
   it('closes its connection when the export stops in the middle of a stretch', async () => {
-    const query: CsvCopyQuery = {
-      contentTypeId: type.id,
-      column: 'created_at',
-      direction: 'asc',
-      fields: FIELDS,
-      limit: 1_000,
-    };
+    const query = creationOrder();
     const connections = async () =>
       Number(
         (
