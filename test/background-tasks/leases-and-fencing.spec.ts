@@ -67,7 +67,7 @@ describe.each(TEST_ENGINES)('leases and fencing [%s]', (engine) => {
     // While the lease is valid nobody else gets the task, and renewing it works.
     expect(await store.recoverExpiredLeases()).toBe(0);
     expect(await claim('worker-B#1')).toEqual([]);
-    expect(await store.renewLeases(['worker-A#1'], 300)).toEqual([{ id, cancelRequested: false }]);
+    expect(await store.renewLeases(['worker-A#1'], 300, 300)).toEqual([{ id, cancelRequested: false }]);
 
     // A stalls past its lease; the sweep puts the task back and B claims it.
     await new Promise((resolve) => setTimeout(resolve, 400));
@@ -78,7 +78,7 @@ describe.each(TEST_ENGINES)('leases and fencing [%s]', (engine) => {
     // A comes back: none of its writes lands.
     expect(await store.saveProgress(id, 'worker-A#1', { step: 9, info: 'stale', percent: 99 })).toBe(false);
     expect(await store.checkpoint(id, 'worker-A#1', { stale: true }, progress)).toBe(false);
-    expect(await store.renewLeases(['worker-A#1'], 60_000)).toEqual([]);
+    expect(await store.renewLeases(['worker-A#1'], 60_000, 60_000)).toEqual([]);
     expect(await store.finish([completed(id, 'worker-A#1')])).toEqual(new Set());
     expect(await store.findById(id)).toMatchObject({
       status: 'processing',
@@ -96,6 +96,22 @@ describe.each(TEST_ENGINES)('leases and fencing [%s]', (engine) => {
       leaseOwner: null,
       attempts: 2,
     });
+  });
+
+  it('extends a lease only once it is due for it, and always reports every held task and its cancellation', async () => {
+    const id = await queue.enqueue(SleepTask, { ms: 1 }, { runAt: new Date(Date.now() - 1) });
+    await claim('worker-C#1', 30_000);
+    await store.requestCancellation(id);
+    const expiry = async () => (await store.findById(id))!.leaseExpiresAt!.getTime();
+    const claimedUntil = await expiry();
+
+    // 30 s left, renewed only within 20 s of expiry: nothing written, the task still reported.
+    expect(await store.renewLeases(['worker-C#1'], 60_000, 20_000)).toEqual([{ id, cancelRequested: true }]);
+    expect(await expiry()).toBe(claimedUntil);
+    // Renewed within 40 s of expiry: extended to 60 s from now.
+    expect(await store.renewLeases(['worker-C#1'], 60_000, 40_000)).toEqual([{ id, cancelRequested: true }]);
+    expect(await expiry()).toBeGreaterThan(claimedUntil + 20_000);
+    await store.finish([completed(id, 'worker-C#1')]);
   });
 
   it('fails a task whose lease expired on its last attempt instead of running it again', async () => {

@@ -306,8 +306,11 @@ export class QueuedHostedService implements OnApplicationBootstrap, BeforeApplic
     const runs = [...this.runs.values()];
     const waiting = [...this.prefetched];
     const owners = [...new Set([...runs, ...waiting].map((held) => held.task.leaseOwner))];
+    const { leaseDurationMs } = this.config;
     this.renewing = this.leaseWrites
-      .run(() => this.store.renewLeases(owners, this.config.leaseDurationMs))
+      // A lease is extended once a third of it is used: for leases up to 1.5 s that is every heartbeat,
+      // for longer ones it leaves two thirds of the lease, at least two heartbeats, as slack.
+      .run(() => this.store.renewLeases(owners, leaseDurationMs, (leaseDurationMs * 2) / 3))
       .then((renewals) => {
         const held = new Map(renewals.map((renewal) => [renewal.id, renewal]));
         // Prefetched tasks not started yet: a lost lease simply drops one; a cancellation request ends it

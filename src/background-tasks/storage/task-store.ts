@@ -68,8 +68,16 @@ export abstract class TaskStore implements OnApplicationShutdown {
   /** Takes up to `limit` due tasks, in priority then run-after order, and leases them to `leaseOwner`. */
   abstract claim(request: ClaimRequest): Promise<ClaimedTask[]>;
 
-  /** Extends the leases of the given owners' running tasks; returns the tasks still held. */
-  abstract renewLeases(leaseOwners: readonly string[], leaseDurationMs: number): Promise<LeaseRenewal[]>;
+  /**
+   * Returns every running task the given owners still hold, with its cancellation flag, and extends to
+   * `leaseDurationMs` from now the leases among them that expire within `renewWithinMs` (a store may extend
+   * more).
+   */
+  abstract renewLeases(
+    leaseOwners: readonly string[],
+    leaseDurationMs: number,
+    renewWithinMs: number,
+  ): Promise<LeaseRenewal[]>;
 
   /**
    * Returns tasks whose lease expired (their worker crashed or stalled) to the queue, or fails them when that

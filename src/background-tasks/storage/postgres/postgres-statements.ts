@@ -69,12 +69,20 @@ export function postgresStatements(schema: string) {
     // (priority DESC, run_after, id) order and LIMIT stops the scan early, whatever the number of finished rows.
     claim: `SELECT ${CLAIMED_WITH_EPOCH_TIMES} FROM "${schema}".claim_background_tasks($1, $2, $3, $4::text[])`,
 
-    // Extends only rows still held by one of our claim rounds: after the row lock is granted PostgreSQL
-    // re-checks the WHERE clause, so a lease that moved on in the meantime is never taken back.
+    // Reports every task one of our claim rounds still holds, with its cancellation flag (how a
+    // cancellation reaches a running handler), and extends only the leases that expire within $3 ms: a
+    // lease is written again once a third of it is used, not at every heartbeat, so short tasks are never
+    // renewed (each renewal is a non-HOT update of the row). Both read one snapshot. After the row lock is
+    // granted PostgreSQL re-checks the UPDATE's WHERE clause, so a lease that moved on meanwhile is never
+    // taken back.
     renewLeases: `
-      UPDATE ${t} SET lease_expires_at = now() + $2 * interval '1 millisecond'
-      WHERE status = 'processing' AND lease_owner = ANY($1::text[])
-      RETURNING id, cancel_requested_at IS NOT NULL AS cancel_requested`,
+      WITH renewed AS (
+        UPDATE ${t} SET lease_expires_at = now() + $2 * interval '1 millisecond'
+        WHERE status = 'processing' AND lease_owner = ANY($1::text[])
+          AND lease_expires_at < now() + $3 * interval '1 millisecond'
+        RETURNING id)
+      SELECT id, cancel_requested_at IS NOT NULL AS cancel_requested FROM ${t}
+      WHERE status = 'processing' AND lease_owner = ANY($1::text[])`,
 
     // A crashed worker's tasks go back to the queue. The attempt it started counts (and is recorded in the
     // history), so a task that kills its worker every time ends `failed` after max_attempts instead of looping

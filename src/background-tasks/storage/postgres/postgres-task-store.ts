@@ -116,8 +116,12 @@ export class PostgresTaskStore extends TaskStore {
     return rows.map((row) => toClaimedTask(row, readers));
   }
 
-  async renewLeases(leaseOwners: readonly string[], leaseDurationMs: number): Promise<LeaseRenewal[]> {
-    const { rows } = await this.run('renewLeases', [leaseOwners, leaseDurationMs]);
+  async renewLeases(
+    leaseOwners: readonly string[],
+    leaseDurationMs: number,
+    renewWithinMs: number,
+  ): Promise<LeaseRenewal[]> {
+    const { rows } = await this.run('renewLeases', [leaseOwners, leaseDurationMs, renewWithinMs]);
     return rows.map((row) => ({ id: String(row.id), cancelRequested: Boolean(row.cancel_requested) }));
   }
 

@@ -61,12 +61,19 @@ export function sqliteStatements() {
         LIMIT @limit)
       RETURNING ${CLAIMED_COLUMNS}`,
 
-    // Extends only rows still held by one of our claim rounds: a lease that moved on is never taken back.
-    // The partial index on processing rows keeps this a scan of running tasks only.
+    // Extends only rows still held by one of our claim rounds (a lease that moved on is never taken back),
+    // and of those only the leases that expire before @renewBefore: a lease is written again once a third
+    // of it is used, not at every heartbeat. The store runs it with heldLeases in one transaction.
+    // The partial index on processing rows keeps these scans of running tasks only.
     renewLeases: `
       UPDATE background_tasks SET lease_expires_at = @expires
       WHERE status = 'processing' AND lease_owner IN (SELECT value FROM json_each(@owners))
-      RETURNING id, cancel_requested_at IS NOT NULL AS cancel_requested`,
+        AND lease_expires_at < @renewBefore`,
+
+    // Every task one of our claim rounds still holds, with its cancellation flag.
+    heldLeases: `
+      SELECT id, cancel_requested_at IS NOT NULL AS cancel_requested FROM background_tasks
+      WHERE status = 'processing' AND lease_owner IN (SELECT value FROM json_each(@owners))`,
 
     // A crashed worker's tasks go back to the queue. The attempt it started counts (and is recorded in the
     // history), so a task that kills its worker every time ends `failed` after max_attempts instead of looping

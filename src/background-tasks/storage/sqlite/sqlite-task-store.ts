@@ -54,6 +54,7 @@ export class SqliteTaskStore extends TaskStore {
   private readonly db: Database.Database;
   private readonly statements: Statements;
   private readonly finishAll: (rows: Row[]) => string[];
+  private readonly renewAndReadLeases: (params: Record<string, string>) => Row[];
   /** List queries differ by their filters only: a handful of texts, each prepared once. */
   private readonly listStatements = new Map<string, Database.Statement>();
 
@@ -73,6 +74,11 @@ export class SqliteTaskStore extends TaskStore {
       rows.filter((row) => this.statements.finish.run(row).changes === 1).map((row) => String(row.id)),
     );
     this.finishAll = (rows) => finishInTransaction.immediate(rows);
+    const renewAndRead = this.db.transaction((params: Record<string, string>) => {
+      this.statements.renewLeases.run(params);
+      return this.statements.heldLeases.all({ owners: params.owners }) as Row[];
+    });
+    this.renewAndReadLeases = (params) => renewAndRead.immediate(params);
   }
 
   async enqueue(task: NewTaskRow, manager?: EntityManager): Promise<EnqueueResult> {
@@ -158,14 +164,14 @@ export class SqliteTaskStore extends TaskStore {
     return rows.map((row) => toClaimedTask(row, readers));
   }
 
-  async renewLeases(leaseOwners: readonly string[], leaseDurationMs: number): Promise<LeaseRenewal[]> {
-    const rows = await retryWhileBusy(
-      () =>
-        this.statements.renewLeases.all({
-          expires: inMs(leaseDurationMs),
-          owners: JSON.stringify(leaseOwners),
-        }) as Row[],
-    );
+  async renewLeases(
+    leaseOwners: readonly string[],
+    leaseDurationMs: number,
+    renewWithinMs: number,
+  ): Promise<LeaseRenewal[]> {
+    const owners = JSON.stringify(leaseOwners);
+    const params = { expires: inMs(leaseDurationMs), renewBefore: inMs(renewWithinMs), owners };
+    const rows = await retryWhileBusy(() => this.renewAndReadLeases(params));
     return rows.map((row) => ({ id: String(row.id), cancelRequested: Boolean(row.cancel_requested) }));
   }
 

@@ -103,6 +103,7 @@ export class SqlServerTaskStore extends TaskStore {
     return records.map((row) => toClaimedTask(row, readers));
   }
 
+  /** Extends every lease it reports (renewWithinMs is a floor, not a limit): one statement, OUTPUT. */
   async renewLeases(leaseOwners: readonly string[], leaseDurationMs: number): Promise<LeaseRenewal[]> {
     const { records } = await this.run(this.sql.renewLeases, [JSON.stringify(leaseOwners), leaseDurationMs]);
     return records.map((row) => ({ id: idOf(row), cancelRequested: Number(row.cancel_requested) === 1 }));
