@@ -183,6 +183,31 @@ function evaluateTargets(results: ResultsFile): Target[] {
       0.5,
     ),
     atMost('CSV export peak RSS ≤ 200 MB (1M rows)', measured('csv-postgres', 'peakRssMb'), 200, 'MB'),
+    ...(['postgres', 'sqlite'] as const).map((engine) => {
+      // The smallest and the largest export of the run (100,000 and 1,000,000 items at BENCH_SCALE 1).
+      const sizes = Object.keys(results.measurements)
+        .filter((key) => key.startsWith(`csv-${engine}-`))
+        .sort((a, b) => Number(a.split('-').at(-1)) - Number(b.split('-').at(-1)));
+      const [small, large] = [sizes[0], sizes.at(-1)].map((key) =>
+        key === undefined ? undefined : measured(key, 'peakRssMb'),
+      );
+      const label = `CSV export peak RSS ≤ 200 MB and flat (${engine === 'postgres' ? 'PostgreSQL' : 'SQLite'})`;
+      if (small === undefined || large === undefined) {
+        return { target: label, measured: 'not measured yet', met: undefined };
+      }
+      const grew = large - small;
+      return {
+        target: label,
+        measured: `${small} → ${large} MB (+${grew})`,
+        met: large <= 200 && grew <= 20,
+      };
+    }),
+    atMost(
+      'Progress writes ≤ 5 /s for 100,000 reports (PostgreSQL)',
+      measured('progress-postgres', 'perSecond'),
+      5,
+      'writes/s',
+    ),
     atLeast(
       'SQLite drain ≥ 5,000 tasks/s, one process',
       median(oursSqlite?.figures['drain-1-process']),
