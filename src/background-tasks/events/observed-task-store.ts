@@ -17,8 +17,8 @@ const MAX_TRACKED_RUNS = 50_000;
  * Reports the queue writes of `store` to `activity`, at the store's boundary: the worker and the queue call
  * the store as before and know nothing of it. Only outcomes are added (names, durations); no statement is
  * added or changed. Returns the same store object, with `claim`, `enqueueClaimed`, `finish`,
- * `cancelWaiting` and `recoverExpiredLeases` wrapped. (Enqueues are reported by BackgroundTaskQueue, which knows when they
- * commit.)
+ * `cancelWaiting` and `recoverExpiredLeases` wrapped. (Enqueues are reported by BackgroundTaskQueue, which
+ * knows when they commit.)
  */
 export function observeTaskStore(store: TaskStore, activity: TaskActivity): TaskStore {
   const runs = new Map<string, ClaimedRun>();

@@ -37,6 +37,23 @@ const now = () => new Date().toISOString();
 const inMs = (ms: number) => new Date(Date.now() + ms).toISOString();
 
 type Row = Record<string, unknown>;
+
+/** A new task's column values as the insert statements bind them; a task due now runs after its creation time. */
+function insertValues(task: NewTaskRow) {
+  const at = now();
+  return {
+    id: task.id,
+    name: task.name,
+    priority: task.priority,
+    runAfter: task.runAfter ? task.runAfter.toISOString() : at,
+    maxAttempts: task.maxAttempts,
+    createdBy: task.createdBy,
+    idempotencyKey: task.idempotencyKey,
+    metadata: task.metadataJson,
+    executionMetadata: task.executionMetadataJson,
+    now: at,
+  };
+}
 type Statements = { [name in keyof ReturnType<typeof sqliteStatements>]: Database.Statement };
 
 /**
@@ -82,19 +99,11 @@ export class SqliteTaskStore extends TaskStore {
   }
 
   async enqueue(task: NewTaskRow, manager?: EntityManager): Promise<EnqueueResult> {
-    const createdAt = now();
+    const v = insertValues(task);
+    // Positional, in the insert statement's order: TypeORM's connection takes no named parameters.
     const params = [
-      task.id,
-      task.name,
-      task.priority,
-      task.runAfter ? task.runAfter.toISOString() : createdAt,
-      task.maxAttempts,
-      task.createdBy,
-      task.idempotencyKey,
-      task.metadataJson,
-      task.executionMetadataJson,
-      createdAt,
-      createdAt,
+      ...[v.id, v.name, v.priority, v.runAfter, v.maxAttempts, v.createdBy, v.idempotencyKey],
+      ...[v.metadata, v.executionMetadata, v.now, v.now],
     ];
     const sql = sqliteStatements();
     if (manager) {
@@ -116,18 +125,8 @@ export class SqliteTaskStore extends TaskStore {
   }
 
   override async enqueueClaimed(task: NewTaskRow, lease: LeaseRequest): Promise<ClaimedEnqueueResult> {
-    const at = now();
     const params = {
-      id: task.id,
-      name: task.name,
-      priority: task.priority,
-      runAfter: task.runAfter ? task.runAfter.toISOString() : at,
-      maxAttempts: task.maxAttempts,
-      createdBy: task.createdBy,
-      idempotencyKey: task.idempotencyKey,
-      metadata: task.metadataJson,
-      executionMetadata: task.executionMetadataJson,
-      now: at,
+      ...insertValues(task),
       owner: lease.leaseOwner,
       expires: inMs(lease.leaseDurationMs),
       names: JSON.stringify(lease.names),
