@@ -7,20 +7,26 @@ export class BackgroundTasksConfig {
   declare readonly concurrency: number;
   /** Most tasks one claim round takes (BatchSize). */
   declare readonly batchSize: number;
-  /** Tasks claimed ahead of free slots, started as slots free up (WORKER_PREFETCH). */
-  declare readonly prefetch: number;
+  /** Tasks claimed ahead of free slots, started as slots free up (WORKER_PREFETCH): a number, or `auto`. */
+  declare readonly prefetch: number | 'auto';
   /** Idle wait between claim rounds when no wake-up arrives (PollingDelay). */
   declare readonly pollingDelayMs: number;
   /** Retries after a failure: a task runs at most maxRetryCount + 1 times unless enqueued otherwise. */
   declare readonly maxRetryCount: number;
   /** Validity of a claim without renewal (LEASE_DURATION). */
   declare readonly leaseDurationMs: number;
-  /** Wait for running handlers on shutdown before their tasks go back to the queue (SHUTDOWN_GRACE_PERIOD). */
+  /**
+   * How long a handler has to stop once its signal fired (SHUTDOWN_GRACE_PERIOD): at shutdown before its
+   * task goes back to the queue, and after a timeout, a cancellation or a lost lease before the run ends
+   * without it.
+   */
   declare readonly shutdownGracePeriodMs: number;
   /** Delays before the 1st, 2nd, … retry (SchedulerRetryDelays); undefined for exponential backoff. */
   declare readonly retryDelaysMs: readonly number[] | undefined;
   /** Age after which finished tasks are deleted (TASK_RETENTION); 0 keeps them. */
   declare readonly retentionMs: number;
+  /** Largest JSON a task's metadata, checkpoint, result or error may be (TASK_PAYLOAD_MAX_SIZE). */
+  declare readonly payloadMaxBytes: number;
 
   constructor(settings: Settings) {
     Object.assign(this, settings);

@@ -52,7 +52,30 @@ describe('loadAppConfig', () => {
 
   it('derives a heartbeat that renews leases well before they expire and at least twice a second', () => {
     expect(loadAppConfig({ LEASE_DURATION: '30s' }).backgroundTasks.heartbeatIntervalMs).toBe(500);
-    expect(loadAppConfig({ LEASE_DURATION: '600ms' }).backgroundTasks.heartbeatIntervalMs).toBe(200);
+    expect(loadAppConfig({ LEASE_DURATION: '1200ms' }).backgroundTasks.heartbeatIntervalMs).toBe(400);
+  });
+
+  it('defaults to a claim buffer that follows the worker (WORKER_PREFETCH=auto) and 1 MB payloads', () => {
+    const { backgroundTasks } = loadAppConfig({});
+    expect(backgroundTasks).toMatchObject({ prefetch: 'auto', payloadMaxBytes: 1024 * 1024 });
+    expect(loadAppConfig({ WORKER_PREFETCH: '0' }).backgroundTasks.prefetch).toBe(0);
+    expect(loadAppConfig({ TASK_PAYLOAD_MAX_SIZE: '64kb' }).backgroundTasks.payloadMaxBytes).toBe(65_536);
+  });
+
+  it.each([
+    [{ LEASE_DURATION: '0' }, /LEASE_DURATION must be at least 1s: leases are renewed every third of it/],
+    [{ LEASE_DURATION: '1ms' }, /LEASE_DURATION must be at least 1s/],
+    [{ LEASE_DURATION: '999ms' }, /LEASE_DURATION must be at least 1s.*\(got "999ms"\)/],
+    [{ PollingDelay: '0' }, /PollingDelay must be at least 10ms: a shorter delay makes an idle worker poll/],
+    [{ PollingDelay: '9ms' }, /PollingDelay must be at least 10ms/],
+  ])('refuses %j: below the floor that keeps the worker safe', (env, message) => {
+    expect(() => loadAppConfig(env)).toThrow(ConfigurationError);
+    expect(() => loadAppConfig(env)).toThrow(message);
+  });
+
+  it('accepts the floors themselves', () => {
+    const { backgroundTasks } = loadAppConfig({ LEASE_DURATION: '1s', PollingDelay: '10ms' });
+    expect(backgroundTasks).toMatchObject({ leaseDurationMs: 1_000, pollingDelayMs: 10 });
   });
 
   it.each([
@@ -62,6 +85,9 @@ describe('loadAppConfig', () => {
     [{ PollingDelay: 'soon' }, /PollingDelay must be a duration/],
     [{ LEASE_DURATION: '5 minutes' }, /LEASE_DURATION must be a duration/],
     [{ APP_ROLE: 'both' }, /APP_ROLE must be one of the following values: all, api, worker/],
+    [{ WORKER_PREFETCH: 'lots' }, /WORKER_PREFETCH must be auto or an integer from 0 to 1000/],
+    [{ WORKER_PREFETCH: '1001' }, /WORKER_PREFETCH must be auto or an integer from 0 to 1000/],
+    [{ TASK_PAYLOAD_MAX_SIZE: 'big' }, /TASK_PAYLOAD_MAX_SIZE must be a size/],
     [{ PORT: '70000' }, /PORT must not be greater than 65535/],
     [{ SchemaName: 'cms; DROP TABLE x' }, /SchemaName must be a SQL identifier/],
     [{ DATABASE_URL: 'mysql://localhost/db' }, /DATABASE_URL must start with/],

@@ -55,7 +55,7 @@ export function loadAppConfig(env: Record<string, string | undefined>): AppConfi
       runsWorker: vars.APP_ROLE !== 'api',
       concurrency: vars.WORKER_CONCURRENCY,
       batchSize: vars.BatchSize,
-      prefetch: vars.WORKER_PREFETCH,
+      prefetch: vars.WORKER_PREFETCH === 'auto' ? 'auto' : Number(vars.WORKER_PREFETCH),
       pollingDelayMs: ms(vars.PollingDelay),
       maxRetryCount: vars.MaxRetryCount,
       leaseDurationMs: ms(vars.LEASE_DURATION),
@@ -63,6 +63,7 @@ export function loadAppConfig(env: Record<string, string | undefined>): AppConfi
       retryDelaysMs:
         vars.SchedulerRetryDelays === undefined ? undefined : parseDurationList(vars.SchedulerRetryDelays),
       retentionMs: ms(vars.TASK_RETENTION),
+      payloadMaxBytes: parseSize(vars.TASK_PAYLOAD_MAX_SIZE) as number,
     }),
     auth: parseAdminTokens(vars.ADMIN_TOKENS, vars.NODE_ENV),
     files: new FilesConfig(vars.DATA_DIR, parseSize(vars.UPLOAD_MAX_SIZE) as number),

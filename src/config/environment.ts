@@ -12,7 +12,7 @@ import {
   validateSync,
   type ValidationError,
 } from 'class-validator';
-import { isDuration, parseDurationList } from './duration.js';
+import { isDuration, parseDuration, parseDurationList } from './duration.js';
 
 /** An identifier that is safe to splice into SQL as a schema name on PostgreSQL and SQL Server. */
 export const SQL_IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
@@ -31,15 +31,39 @@ function IsDurationList(): PropertyDecorator {
     });
 }
 
-function IsDuration(): PropertyDecorator {
+/** A duration (see duration.ts), at least `floor` when given: `floor.why` says what a shorter one breaks. */
+function IsDuration(floor?: {
+  readonly ms: number;
+  readonly text: string;
+  readonly why: string;
+}): PropertyDecorator {
   return (target, propertyName) =>
     registerDecorator({
       name: 'isDuration',
       target: target.constructor,
       propertyName: propertyName as string,
       validator: {
-        validate: isDuration,
-        defaultMessage: (args) => `${args?.property} must be a duration such as 250ms, 5s, 2m or 1h`,
+        validate: (value) =>
+          isDuration(value) && (!floor || (parseDuration(value as string) as number) >= floor.ms),
+        defaultMessage: (args) =>
+          isDuration(args?.value) && floor
+            ? `${args?.property} must be at least ${floor.text}: ${floor.why}`
+            : `${args?.property} must be a duration such as 250ms, 5s, 2m or 1h`,
+      },
+    });
+}
+
+/** WORKER_PREFETCH: `auto`, or a number of tasks from 0 to 1000. */
+function IsPrefetch(): PropertyDecorator {
+  return (target, propertyName) =>
+    registerDecorator({
+      name: 'isPrefetch',
+      target: target.constructor,
+      propertyName: propertyName as string,
+      validator: {
+        validate: (value) =>
+          value === 'auto' || (typeof value === 'string' && /^\d+$/.test(value) && Number(value) <= 1000),
+        defaultMessage: (args) => `${args?.property} must be auto or an integer from 0 to 1000`,
       },
     });
 }
@@ -74,7 +98,11 @@ export class EnvironmentVariables {
   BatchSize = 50;
 
   /** How often an idle worker looks for due tasks when no wake-up arrives. */
-  @IsDuration()
+  @IsDuration({
+    ms: 10,
+    text: '10ms',
+    why: 'a shorter delay makes an idle worker poll the database without pause',
+  })
   PollingDelay = '1s';
 
   /** How many times a failed task is tried again (so it runs at most MaxRetryCount + 1 times). */
@@ -122,18 +150,30 @@ export class EnvironmentVariables {
 
   /**
    * Tasks a worker may claim beyond its free slots, to start them without a round trip when a slot frees
-   * up. 0 (the default) claims only for free slots; short tasks drain several times faster with it set to
-   * BatchSize. A prefetched task not started within a second goes back to the queue.
+   * up. `auto` (the default) follows the worker's pace: up to half the tasks it started in the last second,
+   * so short tasks drain in batches and long ones are never held back. A number fixes it (0: claim only for
+   * free slots). A prefetched task not started within a second goes back to the queue.
    */
-  @Type(() => Number)
-  @IsInt({ message: 'WORKER_PREFETCH must be an integer' })
-  @Min(0)
-  @Max(1000)
-  WORKER_PREFETCH = 0;
+  @IsPrefetch()
+  WORKER_PREFETCH = 'auto';
 
-  /** How long a claim stays valid without renewal; a crashed worker's tasks run again after this. */
-  @IsDuration()
+  /**
+   * How long a claim stays valid without renewal; a crashed worker's tasks run again after this. Leases are
+   * renewed every min(LEASE_DURATION / 3, 500 ms), so at least 1 s leaves three renewals' worth of time
+   * before a lease lapses on a busy machine.
+   */
+  @IsDuration({
+    ms: 1_000,
+    text: '1s',
+    why: 'leases are renewed every third of it, and a shorter one lapses under load',
+  })
   LEASE_DURATION = '30s';
+
+  /** The largest JSON a task's metadata, checkpoint, result or error may be (`1mb`, `256kb`, bytes). */
+  @Matches(/^\d+\s*(b|kb|mb|gb)?$/i, {
+    message: 'TASK_PAYLOAD_MAX_SIZE must be a size such as 1mb, 256kb or a number of bytes',
+  })
+  TASK_PAYLOAD_MAX_SIZE = '1mb';
 
   /** How long a stopping worker waits for its running tasks before it puts them back in the queue. */
   @IsDuration()

@@ -1,9 +1,7 @@
 import type { INestApplication } from '@nestjs/common';
 import { QueuedHostedService } from '../../src/background-tasks/execution/queued-hosted-service.js';
 import { BackgroundTaskQueue } from '../../src/background-tasks/queue/background-task-queue.js';
-import type { LeaseRequest, NewTaskRow } from '../../src/background-tasks/storage/task-records.js';
 import { TaskStore } from '../../src/background-tasks/storage/task-store.js';
-import { uuidv7 } from '../../src/shared/uuid-v7.js';
 import { createTestApp, eventually } from '../support/test-app.js';
 import { TEST_ENGINES, TestDatabase } from '../support/test-database.js';
 import { SleepTask } from '../support/test-tasks.js';
@@ -12,7 +10,7 @@ import { SleepTask } from '../support/test-tasks.js';
  * A task enqueued in a process whose worker has a free slot is inserted already leased to that worker and
  * starts without a claim round, unless a due task the worker could run waits ahead of it. A task handed
  * over this way has started_at = created_at: both are the insert's now(). (One that waits for a claim
- * round here starts 300 ms later.)
+ * round here starts 300 ms later.) The insert statement itself is checked in task-store-contract.spec.ts.
  */
 // SQL Server's store does not hand over (TaskStore.handsOver): its enqueues are claimed by a round.
 const ENGINES = TEST_ENGINES.filter((engine) => engine !== 'sqlserver');
@@ -105,57 +103,6 @@ describe.each(ENGINES)('a task handed to a free local slot at its insert [%s]', 
       clearInterval(sampler);
     }
     expect(mostRunning).toBe(1);
-  });
-
-  describe('the insert that leases', () => {
-    let store: TaskStore;
-    const lease: LeaseRequest = { leaseOwner: 'local#1', leaseDurationMs: 30_000, names: ['test.sleep'] };
-    const row = (overrides: Partial<NewTaskRow> = {}): NewTaskRow => ({
-      id: uuidv7(),
-      name: 'test.sleep',
-      metadataJson: '{"ms":1}',
-      executionMetadataJson: null,
-      priority: 0,
-      runAfter: null,
-      maxAttempts: 3,
-      createdBy: null,
-      idempotencyKey: null,
-      ...overrides,
-    });
-
-    beforeEach(async () => {
-      store = (await start({ APP_ROLE: 'api' })).get(TaskStore); // no worker: the statement alone
-    });
-
-    it('leases the task when nothing waits ahead of it', async () => {
-      const { id, created, claimed } = await store.enqueueClaimed(row(), lease);
-      expect(created).toBe(true);
-      expect(claimed).toMatchObject({ id, leaseOwner: 'local#1', attempts: 1, name: 'test.sleep' });
-      expect(await store.findById(id)).toMatchObject({ status: 'processing', leaseOwner: 'local#1' });
-    });
-
-    it('queues it behind a due task of equal or higher priority that the worker runs', async () => {
-      await store.enqueue(row({ priority: 5 }));
-      for (const priority of [5, 4]) {
-        const { id, claimed } = await store.enqueueClaimed(row({ priority }), lease);
-        expect(claimed).toBeUndefined();
-        expect(await store.findById(id)).toMatchObject({ status: 'enqueued', attempts: 0, leaseOwner: null });
-      }
-      expect((await store.enqueueClaimed(row({ priority: 6 }), lease)).claimed).toBeDefined();
-    });
-
-    it('is not held back by tasks not due yet, or of kinds the worker does not run', async () => {
-      await store.enqueue(row({ priority: 9, runAfter: new Date(Date.now() + 60_000) }));
-      await store.enqueue(row({ priority: 9, name: 'test.fail' }));
-      expect((await store.enqueueClaimed(row(), lease)).claimed).toBeDefined();
-    });
-
-    it('returns the task that already holds its idempotency key, leasing nothing', async () => {
-      const first = await store.enqueue(row({ idempotencyKey: 'once' }));
-      const again = await store.enqueueClaimed(row({ idempotencyKey: 'once' }), lease);
-      expect(again).toEqual({ id: first.id, created: false });
-      expect(await db.count("status = 'processing'")).toBe(0);
-    });
   });
 
   it('gives a handed-over task back to the queue when the worker stops during its insert', async () => {

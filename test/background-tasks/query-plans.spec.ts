@@ -134,7 +134,7 @@ const postgres = process.env.TEST_POSTGRES_URL;
 
 /** The endings `finish` takes: each task completed without a result. */
 function completions(tasks: { id: string }[], leaseOwner: string): string {
-  const ending = { kind: 'completed', result: null } as const;
+  const ending = { kind: 'completed', resultJson: 'null' } as const;
   const progress = { step: null, info: null, percent: 100 };
-  return JSON.stringify(tasks.map(({ id }) => toEndingRow({ id, leaseOwner, ending, progress })));
+  return JSON.stringify(tasks.map(({ id }) => toEndingRow({ id, leaseOwner, attempt: 1, ending, progress })));
 }

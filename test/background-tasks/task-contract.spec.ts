@@ -211,10 +211,11 @@ describe.each(TEST_ENGINES)('the typed task contract [%s]', (engine) => {
         {
           id,
           leaseOwner: running.leaseOwner!,
+          attempt: 1,
           ending: {
             kind: 'retrying',
-            error: { message: 'boom' },
-            attemptError: { attempt: 1, at: new Date().toISOString(), error: { message: 'boom' } },
+            errorJson: '{"message":"boom"}',
+            attemptErrorJson: `{"attempt":1,"at":"${new Date().toISOString()}","error":{"message":"boom"}}`,
             runAfter: new Date(),
           },
           progress: running.progress,

@@ -1,15 +1,30 @@
 import type { Logger } from '@nestjs/common';
+import { isRefusedForItsValues } from '../../database/database-errors.js';
+import type { Mutex } from '../../shared/mutex.js';
+import { TaskErrorCode } from '../contract/task-error-codes.js';
 import type { TaskChanges } from '../events/task-changes.js';
+import { toJson } from '../storage/ending-row.js';
 import type { FinishedRun } from '../storage/task-records.js';
 import type { TaskStore } from '../storage/task-store.js';
-import type { Mutex } from '../../shared/mutex.js';
 import { retryBackoffMs, sleep } from './retry-backoff.js';
+import { describeThrown, storableText } from './run-errors.js';
 
 const MAX_BATCH = 500;
+/** Failures of one batch, the database's values refusals aside, before it is split to find a culprit. */
+const SPLIT_AFTER_FAILURES = 3;
+
+/**
+ * What became of a submitted ending: stored; fenced out (the lease had moved on, nothing was written);
+ * or given up when the worker stopped while the database could not be reached (the lease then expires
+ * and the task runs again, as after a crash).
+ */
+export type EndingSettlement = 'stored' | 'fenced' | 'given-up';
 
 interface Pending {
-  readonly run: FinishedRun;
-  readonly settle: (held: boolean) => void;
+  run: FinishedRun;
+  readonly settle: (settlement: EndingSettlement) => void;
+  /** Set once the run's own ending was refused and replaced by an ENDING_NOT_STORABLE failure. */
+  replaced: boolean;
 }
 
 /**
@@ -17,17 +32,23 @@ interface Pending {
  * that arrive while a write is in flight go together in the next one. Under load that turns thousands of
  * completions a second into a few hundred statements; when idle, each ending is written immediately.
  *
+ * Invariant: every submitted ending settles exactly once, and one entry never holds up the others.
+ * - A database that is away (a lost connection, a timeout, a deadlock) costs a retry of the batch with
+ *   backoff, until it lands, or until the stop deadline passes.
+ * - A statement refused for its values (see isRefusedForItsValues) is split in halves, down to the entry
+ *   the database refuses; that run is stored as an ENDING_NOT_STORABLE failure instead, and if even that
+ *   is refused it is given up alone. The execution layer encodes what handlers return before it gets here
+ *   (encodeTaskJson), so this is the last line of defence, not the usual path.
+ *
  * Every stored batch is announced on TaskChanges (the ids whose lease was still held), whichever path
  * submitted it: a finished run, a released prefetch, a shutdown.
- *
- * A database error never drops an ending: the batch is retried with backoff until it lands, or until the
- * worker stops (the lease then expires and another worker runs the task again).
  */
 export class EndingWriter {
   private readonly queue: Pending[] = [];
   private flushing = false;
   private flushed: Promise<void> = Promise.resolve();
-  private stopped = false;
+  /** Once set (by stop), failed writes are retried only until this time. */
+  private deadline = Infinity;
 
   constructor(
     private readonly store: TaskStore,
@@ -36,15 +57,21 @@ export class EndingWriter {
     private readonly changes: TaskChanges,
   ) {}
 
-  /** Resolves true when the ending was stored, false when the lease had moved on (the write was fenced out). */
-  submit(run: FinishedRun): Promise<boolean> {
+  /** Queues an ending; never rejects. */
+  submit(run: FinishedRun): Promise<EndingSettlement> {
     return new Promise((settle) => {
-      this.queue.push({ run, settle });
+      this.queue.push({ run, settle, replaced: false });
       if (!this.flushing) {
         this.flushing = true;
         this.flushed = this.flush();
       }
     });
+  }
+
+  /** Retries failed writes until `deadline` (epoch ms) at most, then gives up; waits for the writes under way. */
+  async stop(deadline: number): Promise<void> {
+    this.deadline = deadline;
+    await this.flushed;
   }
 
   /**
@@ -53,40 +80,78 @@ export class EndingWriter {
    * behind.
    */
   private async flush(): Promise<void> {
-    let failures = 0;
     try {
-      while (this.queue.length > 0) {
-        const batch = this.queue.splice(0, MAX_BATCH);
-        try {
-          const held = await this.leaseWrites.run(() => this.store.finish(batch.map((p) => p.run)));
-          failures = 0;
-          if (held.size > 0) this.changes.publish([...held]);
-          for (const pending of batch) pending.settle(held.has(pending.run.id));
-        } catch (error) {
-          failures++;
-          if (this.stopped) {
-            this.logger.error(
-              `Could not store ${batch.length} task endings before stopping: ${String(error)}`,
-            );
-            for (const pending of batch) pending.settle(false);
-            continue;
-          }
-          this.queue.unshift(...batch);
-          const delay = retryBackoffMs(failures);
-          this.logger.warn(
-            `Storing ${batch.length} task endings failed (${String(error)}); retrying in ${delay} ms`,
-          );
-          await sleep(delay);
-        }
-      }
+      while (this.queue.length > 0) await this.write(this.queue.splice(0, MAX_BATCH));
     } finally {
       this.flushing = false;
     }
   }
 
-  /** Stops retrying failed writes after the current attempt; waits for the writes under way. */
-  async stop(): Promise<void> {
-    this.stopped = true;
-    await this.flushed;
+  /** Stores one batch, or the parts of it that can be stored; settles every entry of it. */
+  private async write(batch: Pending[]): Promise<void> {
+    for (let failures = 1; ; failures++) {
+      try {
+        const held = await this.leaseWrites.run(() => this.store.finish(batch.map((entry) => entry.run)));
+        if (held.size > 0) this.changes.publish([...held]);
+        for (const entry of batch) entry.settle(held.has(entry.run.id) ? 'stored' : 'fenced');
+        return;
+      } catch (error) {
+        const refused = isRefusedForItsValues(error);
+        if (batch.length > 1 && (refused || failures >= SPLIT_AFTER_FAILURES)) {
+          const half = Math.ceil(batch.length / 2);
+          await this.write(batch.slice(0, half));
+          await this.write(batch.slice(half));
+          return;
+        }
+        if (refused) {
+          await this.writeInstead(batch[0], error);
+          return;
+        }
+        if (Date.now() >= this.deadline) {
+          this.logger.error(
+            `Could not store ${batch.length} task ending(s) before stopping (${describeThrown(error).message}); ` +
+              'their leases expire and the tasks run again',
+          );
+          for (const entry of batch) entry.settle('given-up');
+          return;
+        }
+        const delay = Math.min(retryBackoffMs(failures), Math.max(0, this.deadline - Date.now()));
+        this.logger.warn(
+          `Storing ${batch.length} task ending(s) failed (${describeThrown(error).message}); retrying in ${delay} ms`,
+        );
+        await sleep(delay);
+      }
+    }
+  }
+
+  /** The database refused this run's ending: the task fails with ENDING_NOT_STORABLE, so it does not stay running. */
+  private async writeInstead(entry: Pending, error: unknown): Promise<void> {
+    const { run } = entry;
+    const reason = storableText(describeThrown(error).message, 1000);
+    if (entry.replaced) {
+      this.logger.error(
+        `Task ${run.id}: the database refused even the failure that replaced its ending (${reason})`,
+      );
+      entry.settle('given-up');
+      return;
+    }
+    this.logger.error(
+      `Task ${run.id}: the database refused its ending (${reason}); storing a failure instead`,
+    );
+    const errorJson = toJson({
+      code: TaskErrorCode.ENDING_NOT_STORABLE,
+      message: `The database refused to store how this run ended: ${reason}`,
+    });
+    entry.replaced = true;
+    entry.run = {
+      ...run,
+      ending: {
+        kind: 'failed',
+        errorJson,
+        attemptErrorJson: `{"attempt":${run.attempt},"at":"${new Date().toISOString()}","error":${errorJson}}`,
+      },
+      progress: { step: null, info: null, percent: run.progress.percent },
+    };
+    await this.write([entry]);
   }
 }

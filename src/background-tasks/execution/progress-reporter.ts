@@ -1,21 +1,36 @@
 import type { TaskProgressUpdate } from '../contract/background-task-context.js';
 import type { TaskProgress } from '../storage/task-records.js';
+import { storableText } from './run-errors.js';
 
 export const PROGRESS_WRITE_INTERVAL_MS = 250;
 const MAX_INFO_LENGTH = 1000;
+/** The largest step every engine's integer column holds. */
+const MAX_STEP = 2 ** 31 - 1;
 
-/** Applies an update to the current progress: percent clamped to 0–100 and rounded, info cut to the column. */
+/**
+ * Applies an update to the current progress: percent clamped to 0–100 and rounded, step to a column-sized
+ * integer, info cut to the column and made storable. A field that is missing or not usable (NaN, Infinity,
+ * an object) keeps its last value: progress() is called from every loop of every task and must never be
+ * the reason a run fails or a write is refused.
+ */
 export function applyProgressUpdate(current: TaskProgress, update: TaskProgressUpdate): TaskProgress {
-  const percent =
-    update.percent === undefined || !Number.isFinite(update.percent)
-      ? current.percent
-      : Math.round(Math.min(100, Math.max(0, update.percent)));
-  const step =
-    update.step === undefined || !Number.isFinite(update.step)
-      ? current.step
-      : Math.max(0, Math.trunc(update.step));
-  const info = update.info === undefined ? current.info : update.info.slice(0, MAX_INFO_LENGTH);
-  return { step, info, percent };
+  const { step, info, percent } = update;
+  return {
+    step:
+      typeof step === 'number' && Number.isFinite(step)
+        ? Math.min(MAX_STEP, Math.max(0, Math.trunc(step)))
+        : current.step,
+    info:
+      typeof info === 'string'
+        ? storableText(info, MAX_INFO_LENGTH)
+        : typeof info === 'number' || typeof info === 'boolean'
+          ? String(info)
+          : current.info,
+    percent:
+      typeof percent === 'number' && Number.isFinite(percent)
+        ? Math.round(Math.min(100, Math.max(0, percent)))
+        : current.percent,
+  };
 }
 
 /**
@@ -47,9 +62,14 @@ export class ProgressReporter {
     return this.progress;
   }
 
+  /** Never throws, whatever the update holds (its getters may throw: the update is then ignored). */
   report(update: TaskProgressUpdate): void {
     if (this.closed) return;
-    this.progress = applyProgressUpdate(this.progress, update);
+    try {
+      this.progress = applyProgressUpdate(this.progress, update);
+    } catch {
+      return;
+    }
     this.schedule();
   }
 

@@ -1,16 +1,20 @@
 import type { Logger } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import type { BackgroundTaskContext, TaskProgressUpdate } from '../contract/background-task-context.js';
-import { isTaskOutcome, type TaskOutcome } from '../contract/task-outcome.js';
+import { TaskErrorCode } from '../contract/task-error-codes.js';
+import { TaskPayloadError } from '../contract/task-payload.error.js';
 import { UnrecoverableTaskError } from '../contract/unrecoverable-task.error.js';
 import type { TaskChanges } from '../events/task-changes.js';
 import type { AfterCommitHooks } from '../queue/after-commit-hooks.js';
-import { CANCELLED_WHILE_RUNNING } from '../storage/ending-row.js';
+import { CANCELLED_WHILE_RUNNING, toJson } from '../storage/ending-row.js';
+import { encodeTaskJson } from '../storage/task-json.js';
 import type { ClaimedTask, FinishedRun, RunEnding } from '../storage/task-records.js';
 import type { TaskStore } from '../storage/task-store.js';
 import { ProgressReporter } from './progress-reporter.js';
+import { NotAnOutcome, readReturnedOutcome, type ReturnedOutcome } from './returned-outcome.js';
 import type { RetryPolicy } from './retry-policy.js';
-import type { AnyExecutor, RegisteredTask, TaskRegistry } from './task-registry.js';
+import { describeThrown, stackOf, storableText } from './run-errors.js';
+import type { TaskRegistry } from './task-registry.js';
 
 /** Why a run's signal fired. */
 export type AbortCause = 'shutdown' | 'lease-lost' | 'cancelled' | 'timeout';
@@ -22,26 +26,21 @@ const ABORT_MESSAGES: Record<AbortCause, string> = {
   timeout: 'The task ran out of time',
 };
 
-/** The reason of a run's AbortSignal. */
+/** The reason of a run's AbortSignal, and what checkpoint() rejects with once the run may write no more. */
 export class TaskAbortedError extends Error {
   override readonly name = 'TaskAbortedError';
-  constructor(readonly abortCause: AbortCause) {
-    super(ABORT_MESSAGES[abortCause]);
+  constructor(readonly abortCause: AbortCause | 'run-over') {
+    super(abortCause === 'run-over' ? 'This run of the task is over' : ABORT_MESSAGES[abortCause]);
   }
 }
 
-/** An error as stored in the task row: enough for a client, without the stack (that goes to the logs). */
-export function describeError(error: unknown): { name: string; message: string; code?: string } {
-  if (error instanceof Error) {
-    const code = (error as { code?: unknown }).code;
-    return { name: error.name, message: error.message, ...(typeof code === 'string' ? { code } : {}) };
-  }
-  return { name: 'Error', message: typeof error === 'string' ? error : JSON.stringify(error) };
-}
-
+/** How the handler's part of a run ended. */
 type Settled =
-  | { readonly kind: 'outcome'; readonly outcome: TaskOutcome<unknown, unknown> }
-  | { readonly kind: 'thrown'; readonly error: unknown };
+  | { readonly kind: 'returned'; readonly outcome: ReturnedOutcome }
+  | { readonly kind: 'not-an-outcome'; readonly problem: NotAnOutcome }
+  | { readonly kind: 'threw'; readonly error: unknown }
+  /** Its signal fired and it did not settle within the grace period: the run ends without it. */
+  | { readonly kind: 'abandoned' };
 
 export interface TaskRunDependencies {
   readonly registry: TaskRegistry;
@@ -50,20 +49,33 @@ export interface TaskRunDependencies {
   readonly logger: Logger;
   readonly changes: TaskChanges;
   readonly afterCommit: AfterCommitHooks;
+  /** Largest JSON a checkpoint, result or error may be (TASK_PAYLOAD_MAX_SIZE). */
+  readonly payloadMaxBytes: number;
+  /** How long a handler has to settle once its signal fired before the run ends without it. */
+  readonly abortGraceMs: number;
 }
 
 /**
- * One run of one claimed task: resolves the executor, gives it a context, and turns what it returns (or
- * throws) into the ending to store. It never writes the ending itself: the worker batches endings.
+ * One run of one claimed task: resolves the executor, gives it a context, and turns whatever it returns,
+ * throws or fails to do into the ending to store. It never writes the ending itself (the worker's
+ * EndingWriter batches them) and `execute` never rejects.
+ *
+ * Its boundary with the handler: every value that comes from the handler is read inside a try, checked
+ * (readReturnedOutcome, encodeTaskJson, describeThrown) and turned into a well-formed RunEnding, so no
+ * handler can make the worker throw. A handler that does not settle within `abortGraceMs` after its signal
+ * fired (a timeout, a cancellation, a lost lease or a shutdown) is abandoned: the run ends as that cause
+ * says, its slot is given back, and nothing the handler does afterwards is written (progress is closed,
+ * checkpoint rejects). JavaScript cannot stop the handler's code, only disown it.
  */
 export class TaskRun {
   /** Made when the handler first reads its signal: most short tasks never do, and one costs microseconds. */
   private controller: AbortController | undefined;
   private abortCause: AbortCause | undefined;
   private executing = true;
-  private abandoned = false;
   private executionMetadata: unknown;
   private timeoutTimer: NodeJS.Timeout | undefined;
+  private graceTimer: NodeJS.Timeout | undefined;
+  private abandon: (() => void) | undefined;
   readonly progress: ProgressReporter;
 
   constructor(
@@ -79,16 +91,19 @@ export class TaskRun {
         return held;
       },
       () => this.abort('lease-lost', 'its progress write was rejected'),
-      (error) => this.log('warn', `progress write failed: ${describeError(error).message}`),
+      (error) => this.log('warn', `progress write failed: ${describeThrown(error).message}`),
     );
   }
 
-  /** True until the executor returns or throws. */
+  /** True until the handler settles or is abandoned. */
   get isExecuting(): boolean {
     return this.executing;
   }
 
-  /** Fires the run's signal; `detail` says, for a lost lease, which write found it gone (for the log). */
+  /**
+   * Fires the run's signal (the first cause wins); `detail` says, for a lost lease, which write found it
+   * gone. From now on the handler has `abortGraceMs` to settle before the run ends without it.
+   */
   abort(cause: AbortCause, detail?: string): void {
     if (this.abortCause) return;
     this.abortCause = cause;
@@ -99,28 +114,42 @@ export class TaskRun {
       );
     }
     this.controller?.abort(new TaskAbortedError(cause));
+    if (this.executing) this.graceTimer = setTimeout(() => this.abandon?.(), this.deps.abortGraceMs);
   }
 
   /**
-   * Gives up on a handler that outlived the shutdown grace period: its task has gone back to the queue, so
-   * nothing it reports or returns from now on is written.
+   * Runs the handler to its end, or until it is abandoned; resolves with the ending to store, or undefined
+   * when this worker no longer owns the task. Never rejects.
    */
-  abandon(): void {
-    this.abandoned = true;
-    void this.progress.close();
-  }
-
-  /** Runs the executor; resolves with the ending to store, or undefined when this worker no longer owns the task. */
   async execute(): Promise<FinishedRun | undefined> {
-    const settled = await this.invokeExecutor();
+    const abandoned = new Promise<Settled>(
+      (resolve) => (this.abandon = () => resolve({ kind: 'abandoned' })),
+    );
+    const settled = await Promise.race([this.invokeExecutor(), abandoned]);
     this.executing = false;
     clearTimeout(this.timeoutTimer);
+    clearTimeout(this.graceTimer);
     await this.progress.close();
-    const ending = this.toEnding(settled);
+    let ending: RunEnding | undefined;
+    try {
+      ending = this.toEnding(settled);
+    } catch (error) {
+      // Nothing above should throw; if it does, the task still ends, and the log says why.
+      this.log(
+        'error',
+        `could not record how the run ended: ${describeThrown(error).message}`,
+        stackOf(error),
+      );
+      ending = this.failure(
+        { code: TaskErrorCode.INTERNAL_ERROR, message: 'The worker could not record how the run ended' },
+        true,
+      );
+    }
     return (
       ending && {
         id: this.task.id,
         leaseOwner: this.task.leaseOwner,
+        attempt: this.task.attempts,
         ending,
         progress: this.progress.current,
       }
@@ -131,19 +160,27 @@ export class TaskRun {
     const { task, deps } = this;
     try {
       const registered = deps.registry.forName(task.name);
-      if (!registered) throw new Error(`No executor is registered for task "${task.name}"`);
+      if (!registered) {
+        throw new UnrecoverableTaskError(
+          `No executor is registered for task "${task.name}"`,
+          TaskErrorCode.NO_EXECUTOR,
+        );
+      }
+      const timeoutMs = registered.definition.timeoutMs;
+      if (timeoutMs !== undefined) this.timeoutTimer = setTimeout(() => this.abort('timeout'), timeoutMs);
       const executor = await deps.registry.resolveExecutor(registered, {
         backgroundTask: { id: task.id, name: task.name, createdBy: task.createdBy },
       });
       if (this.executionMetadata === undefined && executor.initialExecutionMetadata) {
         this.executionMetadata = executor.initialExecutionMetadata(task.metadata);
       }
-      this.startTimeout(registered);
-      const outcome: unknown = await executor.execute(this.context());
-      if (!isTaskOutcome(outcome)) throw new TypeError(this.notAnOutcome(registered, executor));
-      return { kind: 'outcome', outcome };
+      const returned: unknown = await executor.execute(this.context());
+      const outcome = readReturnedOutcome(returned, registered.executorClass.name);
+      return outcome instanceof NotAnOutcome
+        ? { kind: 'not-an-outcome', problem: outcome }
+        : { kind: 'returned', outcome };
     } catch (error) {
-      return { kind: 'thrown', error };
+      return { kind: 'threw', error };
     }
   }
 
@@ -181,82 +218,123 @@ export class TaskRun {
   }
 
   private async checkpoint(next: unknown, manager?: EntityManager): Promise<void> {
-    if (this.abortCause === 'lease-lost' || this.abandoned) throw new TaskAbortedError('lease-lost');
+    if (!this.executing) throw new TaskAbortedError('run-over');
+    if (this.abortCause === 'lease-lost') throw new TaskAbortedError('lease-lost');
+    const encoded = encodeTaskJson(next, this.deps.payloadMaxBytes);
+    if (!encoded.ok) {
+      throw new TaskPayloadError(
+        `The checkpoint cannot be stored: ${encoded.reason}`,
+        encoded.problem === 'too-large'
+          ? TaskErrorCode.CHECKPOINT_TOO_LARGE
+          : TaskErrorCode.CHECKPOINT_NOT_STORABLE,
+      );
+    }
     const { id, leaseOwner } = this.task;
-    const held = await this.deps.store.checkpoint(id, leaseOwner, next, this.progress.current, manager);
+    const { store, changes, afterCommit } = this.deps;
+    const held = await store.checkpoint(id, leaseOwner, encoded.json, this.progress.current, manager);
     if (!held) {
       this.abort('lease-lost', 'its checkpoint was rejected');
       throw new TaskAbortedError('lease-lost');
     }
     this.executionMetadata = next;
     // Inside the caller's transaction, live views can read the new state only once it commits.
-    const announce = () => this.deps.changes.publish([id]);
-    if (manager) this.deps.afterCommit.runAfterCommit(manager, announce);
+    const announce = () => changes.publish([id]);
+    if (manager) afterCommit.runAfterCommit(manager, announce);
     else announce();
-  }
-
-  private startTimeout(registered: RegisteredTask): void {
-    const timeoutMs = registered.definition.timeoutMs;
-    if (timeoutMs !== undefined) this.timeoutTimer = setTimeout(() => this.abort('timeout'), timeoutMs);
-  }
-
-  private notAnOutcome(registered: RegisteredTask, executor: AnyExecutor): string {
-    const name = registered.executorClass.name || executor.constructor.name;
-    return `${name}.execute() must return a TaskOutcome (success, suspended, failure or cancellation)`;
   }
 
   /** Maps how the run ended to what is stored; every outcome kind is handled (the switch is exhaustive). */
   private toEnding(settled: Settled): RunEnding | undefined {
-    if (this.abortCause === 'lease-lost' || this.abandoned) return undefined;
-    const succeeded = settled.kind === 'outcome' && settled.outcome.kind === 'success';
-    // Work that completed counts; otherwise, whatever a handler returns on its way out after its signal
-    // fired, the cause of the abort decides.
-    if (!succeeded) {
-      switch (this.abortCause) {
-        case 'shutdown':
-          return { kind: 'released' };
-        case 'cancelled':
-          return { kind: 'cancelled', error: CANCELLED_WHILE_RUNNING };
-        case 'timeout':
-          return this.failure({ code: 'TIMEOUT', message: 'The task ran out of time and was aborted' }, true);
+    if (this.abortCause === 'lease-lost') return undefined;
+    if (settled.kind === 'returned' && settled.outcome.kind === 'success') {
+      // Work that completed counts, whatever fired the signal meanwhile.
+      return this.completed(settled.outcome.result);
+    }
+    // Otherwise, whatever a handler returns on its way out after its signal fired, the cause decides.
+    switch (this.abortCause) {
+      case 'shutdown':
+        return { kind: 'released' };
+      case 'cancelled':
+        return { kind: 'cancelled', errorJson: toJson(CANCELLED_WHILE_RUNNING) };
+      case 'timeout':
+        return this.failure(
+          { code: TaskErrorCode.TIMEOUT, message: 'The task ran out of time and was aborted' },
+          true,
+        );
+    }
+    switch (settled.kind) {
+      case 'abandoned':
+        throw new Error('a run is only abandoned after its signal fired'); // unreachable: see abort()
+      case 'threw': {
+        const { error } = settled;
+        const described = describeThrown(error);
+        this.log('error', `failed: ${described.message}`, stackOf(error));
+        return this.failure(described, !(error instanceof UnrecoverableTaskError));
       }
+      case 'not-an-outcome':
+        this.log('error', settled.problem.message);
+        return this.failure({ code: settled.problem.code, message: settled.problem.message }, false);
+      case 'returned':
+        return this.fromOutcome(settled.outcome);
     }
-    if (settled.kind === 'thrown') {
-      const error = settled.error;
-      this.log(
-        'error',
-        `failed: ${describeError(error).message}`,
-        error instanceof Error ? error.stack : undefined,
-      );
-      return this.failure(describeError(error), !(error instanceof UnrecoverableTaskError));
-    }
-    const outcome = settled.outcome;
+  }
+
+  private fromOutcome(outcome: ReturnedOutcome): RunEnding {
     switch (outcome.kind) {
       case 'success':
-        return { kind: 'completed', result: outcome.result };
+        return this.completed(outcome.result);
       case 'suspended':
-        return { kind: 'suspended', until: outcome.until ?? null };
+        return { kind: 'suspended', until: outcome.until };
       case 'failure':
         this.log('warn', 'ended with a failure outcome');
         return this.failure(outcome.error, outcome.retry);
       case 'cancellation':
-        return { kind: 'cancelled', error: outcome.error };
-      default: {
-        const unhandled: never = outcome;
-        throw new Error(`Unhandled task outcome ${JSON.stringify(unhandled)}`);
-      }
+        return { kind: 'cancelled', errorJson: this.errorJson(outcome.error) };
     }
+  }
+
+  /** A result that cannot be stored fails the run for good: the same code would build it again. */
+  private completed(result: unknown): RunEnding {
+    const encoded = encodeTaskJson(result, this.deps.payloadMaxBytes);
+    if (encoded.ok) return { kind: 'completed', resultJson: encoded.json };
+    const code =
+      encoded.problem === 'too-large' ? TaskErrorCode.RESULT_TOO_LARGE : TaskErrorCode.RESULT_NOT_STORABLE;
+    const message = `The task succeeded, but its result cannot be stored: ${encoded.reason}`;
+    this.log('error', message);
+    return this.failure({ code, message }, false);
   }
 
   /** A failure is retried after a delay while attempts remain, unless it says it is not worth it. */
   private failure(error: unknown, retryable: boolean): RunEnding {
     const { attempts, maxAttempts } = this.task;
-    const attemptError = { attempt: attempts, at: new Date().toISOString(), error };
+    const errorJson = this.errorJson(error);
+    const attemptErrorJson = `{"attempt":${attempts},"at":"${new Date().toISOString()}","error":${errorJson}}`;
     if (retryable && attempts < maxAttempts) {
       const runAfter = new Date(Date.now() + this.deps.retryPolicy.delayAfter(attempts));
-      return { kind: 'retrying', error, attemptError, runAfter };
+      return { kind: 'retrying', errorJson, attemptErrorJson, runAfter };
     }
-    return { kind: 'failed', error, attemptError };
+    return { kind: 'failed', errorJson, attemptErrorJson };
+  }
+
+  /**
+   * The error a run ends with, as JSON. One that cannot be stored is replaced by a description of the
+   * problem with the start of what it was, so the failure itself (and its retry) still counts.
+   */
+  private errorJson(error: unknown): string {
+    const encoded = encodeTaskJson(error, this.deps.payloadMaxBytes);
+    if (encoded.ok) return encoded.json;
+    let start: string | undefined;
+    try {
+      start = storableText(JSON.stringify(error) ?? '', 1000);
+    } catch {
+      start = undefined;
+    }
+    return toJson({
+      code:
+        encoded.problem === 'too-large' ? TaskErrorCode.ERROR_TOO_LARGE : TaskErrorCode.ERROR_NOT_STORABLE,
+      message: `The task's error cannot be stored: ${encoded.reason}`,
+      ...(start ? { start } : {}),
+    });
   }
 
   private log(level: 'warn' | 'error', message: string, stack?: string): void {

@@ -10,7 +10,7 @@ import { TaskChanges } from '../events/task-changes.js';
 import { QueuedHostedService, type SlotOffer } from '../execution/queued-hosted-service.js';
 import { TaskRegistry, type AnyExecutor, type RegisteredTask } from '../execution/task-registry.js';
 import type { ClaimedEnqueueResult, NewTaskRow } from '../storage/task-records.js';
-import { toJson } from '../storage/ending-row.js';
+import { encodeTaskJson } from '../storage/task-json.js';
 import { TaskStore } from '../storage/task-store.js';
 import { AfterCommitHooks } from './after-commit-hooks.js';
 import { EnqueueError } from './enqueue-errors.js';
@@ -45,13 +45,11 @@ function checkOptions(options: EnqueueOptions): void {
   }
 }
 
-/** The value as the JSON text stored for it, or an EnqueueError naming it when it has none. */
-function jsonOf(value: unknown, what: string): string {
-  try {
-    return toJson(value);
-  } catch (error) {
-    throw new EnqueueError(`${what} must be JSON-serialisable: ${(error as Error).message}`);
-  }
+/** The value as the JSON text stored for it, or an EnqueueError naming it when it cannot be stored. */
+function jsonOf(value: unknown, what: string, maxBytes: number): string {
+  const encoded = encodeTaskJson(value, maxBytes);
+  if (!encoded.ok) throw new EnqueueError(`${what} cannot be stored: ${encoded.reason}`);
+  return encoded.json;
 }
 
 /**
@@ -87,9 +85,11 @@ export class BackgroundTaskQueue {
     const row: NewTaskRow = {
       id: uuidv7(),
       ...this.sharedColumns(registered, options),
-      metadataJson: jsonOf(metadata, 'metadata'),
+      metadataJson: jsonOf(metadata, 'metadata', this.config.payloadMaxBytes),
       executionMetadataJson:
-        executionMetadata === undefined ? null : jsonOf(executionMetadata, 'executionMetadata'),
+        executionMetadata === undefined
+          ? null
+          : jsonOf(executionMetadata, 'executionMetadata', this.config.payloadMaxBytes),
       idempotencyKey: options.idempotencyKey ?? null,
     };
     // A task due now, enqueued outside a caller's transaction (whose commit it would have to wait for),
@@ -134,7 +134,8 @@ export class BackgroundTaskQueue {
       throw new EnqueueError('enqueueMany takes neither idempotencyKey nor executionMetadata; use enqueue');
     }
     checkOptions(options);
-    const metadata = metadatas.map((value, index) => jsonOf(value, `metadata[${index}]`));
+    const maxBytes = this.config.payloadMaxBytes;
+    const metadata = metadatas.map((value, index) => jsonOf(value, `metadata[${index}]`, maxBytes));
     const shared = this.sharedColumns(registered, options);
     const ids = metadatas.map(() => uuidv7());
     const insertAll = async (manager: EntityManager | undefined) => {

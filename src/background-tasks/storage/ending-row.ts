@@ -1,3 +1,4 @@
+import { TaskErrorCode } from '../contract/task-error-codes.js';
 import type { TaskStatus } from '../task-status.js';
 import type { FinishedRun } from './task-records.js';
 
@@ -34,7 +35,7 @@ export interface EndingRow {
 }
 
 /** The error stored when a cancellation requested during a run wins over how the run ended. */
-export const CANCELLED_WHILE_RUNNING = { code: 'CANCELLED', message: 'Cancelled while running' };
+export const CANCELLED_WHILE_RUNNING = { code: TaskErrorCode.CANCELLED, message: 'Cancelled while running' };
 
 export function toJson(value: unknown): string {
   return JSON.stringify(value ?? null);
@@ -68,22 +69,22 @@ export function toEndingRow(run: FinishedRun): EndingRow {
   switch (ending.kind) {
     case 'completed':
       row.status = 'completed';
-      row.resultJson = toJson(ending.result);
+      row.resultJson = ending.resultJson;
       row.keepError = false;
       row.final = true;
       row.percent = 100;
       break;
     case 'failed':
       row.status = 'failed';
-      row.errorJson = toJson(ending.error);
+      row.errorJson = ending.errorJson;
       row.keepError = false;
-      row.attemptErrorJson = toJson(ending.attemptError);
+      row.attemptErrorJson = ending.attemptErrorJson;
       row.final = true;
       break;
     case 'retrying':
-      row.errorJson = toJson(ending.error);
+      row.errorJson = ending.errorJson;
       row.keepError = false;
-      row.attemptErrorJson = toJson(ending.attemptError);
+      row.attemptErrorJson = ending.attemptErrorJson;
       row.runAfter = ending.runAfter.toISOString();
       break;
     case 'suspended':
@@ -93,7 +94,7 @@ export function toEndingRow(run: FinishedRun): EndingRow {
       break;
     case 'cancelled':
       row.status = 'cancelled';
-      row.errorJson = toJson(ending.error);
+      row.errorJson = ending.errorJson;
       row.keepError = false;
       row.final = true;
       break;

@@ -1,3 +1,4 @@
+import { TaskErrorCode } from '../contract/task-error-codes.js';
 import type { TaskStatus } from '../task-status.js';
 import type { AttemptError, BackgroundTaskRecord, ClaimedTask, TaskProgress } from './task-records.js';
 
@@ -89,7 +90,7 @@ export const ALL_COLUMNS =
 
 /** The error stored on a task whose worker vanished during its last allowed attempt. */
 export const LEASE_EXPIRED_ERROR = {
-  code: 'LEASE_EXPIRED',
+  code: TaskErrorCode.LEASE_EXPIRED,
   message:
     'The worker running this task stopped renewing its lease (it crashed or stalled) on its last attempt',
 };

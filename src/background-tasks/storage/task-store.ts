@@ -92,13 +92,14 @@ export abstract class TaskStore implements OnApplicationShutdown {
   abstract saveProgress(id: string, leaseOwner: string, progress: TaskProgress): Promise<boolean>;
 
   /**
-   * Persists a running task's execution metadata with its progress; false when the lease is no longer held.
-   * With a manager, the write joins the manager's transaction: the checkpoint commits with the work it records.
+   * Persists a running task's execution metadata (JSON text, see encodeTaskJson) with its progress; false
+   * when the lease is no longer held. With a manager, the write joins the manager's transaction: the
+   * checkpoint commits with the work it records.
    */
   abstract checkpoint(
     id: string,
     leaseOwner: string,
-    executionMetadata: unknown,
+    executionMetadataJson: string,
     progress: TaskProgress,
     manager?: EntityManager,
   ): Promise<boolean>;

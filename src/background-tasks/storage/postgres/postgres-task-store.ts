@@ -148,12 +148,12 @@ export class PostgresTaskStore extends TaskStore {
   async checkpoint(
     id: string,
     leaseOwner: string,
-    executionMetadata: unknown,
+    executionMetadataJson: string,
     progress: TaskProgress,
     manager?: EntityManager,
   ): Promise<boolean> {
     const { step, info, percent } = progress;
-    const values = [id, leaseOwner, toJson(executionMetadata), step, info, percent];
+    const values = [id, leaseOwner, executionMetadataJson, step, info, percent];
     if (manager?.queryRunner) {
       return (await manager.queryRunner.query(this.sql.checkpoint, values, true)).affected === 1;
     }

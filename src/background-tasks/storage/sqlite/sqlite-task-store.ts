@@ -194,12 +194,12 @@ export class SqliteTaskStore extends TaskStore {
   async checkpoint(
     id: string,
     leaseOwner: string,
-    executionMetadata: unknown,
+    executionMetadataJson: string,
     progress: TaskProgress,
     manager?: EntityManager,
   ): Promise<boolean> {
     const { step, info, percent } = progress;
-    const params = [toJson(executionMetadata), step, info, percent, now(), id, leaseOwner];
+    const params = [executionMetadataJson, step, info, percent, now(), id, leaseOwner];
     if (manager?.queryRunner) {
       // In the caller's transaction, on TypeORM's connection.
       return (await manager.queryRunner.query(sqliteStatements().checkpoint, params, true)).affected === 1;

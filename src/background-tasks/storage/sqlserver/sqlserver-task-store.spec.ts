@@ -144,12 +144,14 @@ describe('SqlServerTaskStore', () => {
       {
         id: '01a20953-0000-7000-8000-000000000001',
         leaseOwner: 'w#1',
-        ending: { kind: 'completed', result: { rows: 3 } },
+        attempt: 1,
+        ending: { kind: 'completed', resultJson: '{"rows":3}' },
         progress: { step: 2, info: 'done', percent: 90 },
       },
       {
         id: '01a20953-0000-7000-8000-000000000002',
         leaseOwner: 'w#1',
+        attempt: 1,
         ending: { kind: 'released' },
         progress: { step: null, info: null, percent: 0 },
       },

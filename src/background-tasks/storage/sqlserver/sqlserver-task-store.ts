@@ -130,12 +130,12 @@ export class SqlServerTaskStore extends TaskStore {
   async checkpoint(
     id: string,
     leaseOwner: string,
-    executionMetadata: unknown,
+    executionMetadataJson: string,
     progress: TaskProgress,
     manager?: EntityManager,
   ): Promise<boolean> {
     const { step, info, percent } = progress;
-    const params = [id, leaseOwner, toJson(executionMetadata), step, info, percent];
+    const params = [id, leaseOwner, executionMetadataJson, step, info, percent];
     return (await this.run(this.sql.checkpoint, params, manager)).affected === 1;
   }
 

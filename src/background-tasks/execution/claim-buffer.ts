@@ -1,0 +1,122 @@
+import type { ClaimedTask } from '../storage/task-records.js';
+
+/** How long a claimed task may wait here for a slot before it goes back to the queue for another worker. */
+export const CLAIM_HOLD_MS = 1_000;
+/** The most tasks `WORKER_PREFETCH=auto` lets wait for a slot. */
+export const AUTO_PREFETCH_MAX = 1_000;
+/** The buckets of the start rate's sliding window, one tenth of the hold time each. */
+const RATE_BUCKETS = 10;
+
+/**
+ * The claim buffer: tasks this worker claimed ahead of its free slots (WORKER_PREFETCH), each waiting for
+ * a slot, oldest claim first. Its leases are held and renewed like those of running tasks (LeaseKeeper).
+ *
+ * Invariant: a buffered task starts, or goes back to the queue, within CLAIM_HOLD_MS of its claim
+ * (checked at every heartbeat), so a worker busy with long tasks never sits on work an idle worker
+ * could run.
+ *
+ * Modes and transitions (nothing else changes `mode`):
+ *
+ *   accepting ──(a task waited past the hold time: it and the others that did go back)──▶ paused
+ *   paused    ──(a slot freed up: a run ended)──────────────────────────────────────────▶ accepting
+ *   accepting, paused ──(the worker stops: every buffered task goes back)────────────────▶ stopped
+ *
+ * - accepting: claims may fill the buffer up to `allowance`.
+ * - paused: `allowance` is 0: the slots are busy with tasks that take longer than the hold time, so
+ *   claiming ahead would only hold work back. Tasks already here may still start.
+ * - stopped: final. Nothing is accepted; `add` hands tasks straight back for release.
+ *
+ * The allowance is WORKER_PREFETCH when it is a number. With `auto` it follows the worker's pace: half
+ * the tasks this worker started during the last hold time (at most AUTO_PREFETCH_MAX), so that a task that
+ * waits here is, at the same pace, started within about half the hold time. Many short tasks make it
+ * grow within a few claim rounds (each round's starts raise it); long tasks keep it at 0; an idle worker's
+ * decays to 0 within a hold time, and a worker that holds nothing claims only for its free slots.
+ */
+export class ClaimBuffer {
+  private waiting: { readonly task: ClaimedTask; readonly claimedAt: number }[] = [];
+  private currentMode: 'accepting' | 'paused' | 'stopped' = 'accepting';
+  /** Task starts per tenth of the hold time, the newest last; `bucketStart` is the newest's start time. */
+  private readonly starts = new Array<number>(RATE_BUCKETS).fill(0);
+  private bucketStart = 0;
+
+  constructor(
+    private readonly prefetch: number | 'auto',
+    private readonly holdMs = CLAIM_HOLD_MS,
+  ) {}
+
+  get mode(): 'accepting' | 'paused' | 'stopped' {
+    return this.currentMode;
+  }
+
+  get size(): number {
+    return this.waiting.length;
+  }
+
+  /** How many claimed tasks may wait for a slot now (see the class comment). */
+  allowance(now = Date.now()): number {
+    if (this.currentMode !== 'accepting') return 0;
+    if (this.prefetch !== 'auto') return this.prefetch;
+    this.rotate(now);
+    const started = this.starts.reduce((sum, count) => sum + count, 0);
+    return Math.min(AUTO_PREFETCH_MAX, Math.floor(started / 2));
+  }
+
+  /** Buffers tasks a claim round took, in the order given; returns those refused (the buffer is stopped). */
+  add(tasks: readonly ClaimedTask[], now = Date.now()): readonly ClaimedTask[] {
+    if (this.currentMode === 'stopped') return tasks;
+    for (const task of tasks) this.waiting.push({ task, claimedAt: now });
+    return [];
+  }
+
+  /** The oldest buffered task, to start in a slot just acquired. */
+  take(now = Date.now()): ClaimedTask | undefined {
+    const next = this.waiting.shift();
+    if (next) this.recordStart(now);
+    return next?.task;
+  }
+
+  /** Counts a start that did not come from the buffer (a hand-over), for the auto allowance. */
+  recordStart(now = Date.now()): void {
+    this.rotate(now);
+    this.starts[RATE_BUCKETS - 1]++;
+  }
+
+  /** Removes a task (its lease was lost, or its cancellation requested); whether it was here. */
+  remove(taskId: string): boolean {
+    const index = this.waiting.findIndex((entry) => entry.task.id === taskId);
+    if (index >= 0) this.waiting.splice(index, 1);
+    return index >= 0;
+  }
+
+  /** The tasks that waited past the hold time, to release; any of them pauses the buffer. */
+  takeExpired(now = Date.now()): ClaimedTask[] {
+    const cutoff = now - this.holdMs;
+    let count = 0;
+    while (count < this.waiting.length && this.waiting[count].claimedAt < cutoff) count++;
+    if (count === 0) return [];
+    if (this.currentMode === 'accepting') this.currentMode = 'paused';
+    return this.waiting.splice(0, count).map((entry) => entry.task);
+  }
+
+  /** A run ended and its slot is free: a paused buffer accepts again. */
+  slotFreed(): void {
+    if (this.currentMode === 'paused') this.currentMode = 'accepting';
+  }
+
+  /** The worker stops: returns every buffered task, to release, and accepts nothing more. */
+  stop(): ClaimedTask[] {
+    this.currentMode = 'stopped';
+    return this.waiting.splice(0).map((entry) => entry.task);
+  }
+
+  /** Moves the start-rate window forward to `now`, dropping the buckets that fell out of it. */
+  private rotate(now: number): void {
+    const width = this.holdMs / RATE_BUCKETS;
+    const elapsed = Math.floor((now - this.bucketStart) / width);
+    if (elapsed <= 0) return;
+    const shift = Math.min(elapsed, RATE_BUCKETS);
+    this.starts.copyWithin(0, shift);
+    this.starts.fill(0, RATE_BUCKETS - shift);
+    this.bucketStart += elapsed * width;
+  }
+}

@@ -1,0 +1,109 @@
+import type { Logger } from '@nestjs/common';
+import type { Mutex } from '../../shared/mutex.js';
+import type { TaskStore } from '../storage/task-store.js';
+import { describeThrown } from './run-errors.js';
+
+/** Who holds a lease now: a buffered task, a running handler, or an ending on its way to the database. */
+export interface LeaseHolder {
+  /** The lease moved to another worker (or expired and was recovered): stop, and write nothing more. */
+  leaseLost(): void;
+  /** Somebody asked to cancel the task. */
+  cancelRequested(): void;
+}
+
+/** A lease this worker holds, from its claim until its ending is stored or the task released. */
+export interface HeldLease {
+  readonly taskId: string;
+  readonly leaseOwner: string;
+  holder: LeaseHolder;
+}
+
+/** A holder with nothing left to stop: an ending being written (the finish statement decides the rest). */
+export const ENDING_UNDER_WAY: LeaseHolder = { leaseLost: () => undefined, cancelRequested: () => undefined };
+
+/**
+ * Every lease this worker holds, and their renewal (the part BullMQ calls its LockManager).
+ *
+ * Invariant: a lease is tracked from the claim that took it until its ending is stored, fenced out or
+ * given up (`release`), and while tracked it is renewed at every heartbeat it is due for. `size` is
+ * therefore the number of rows this worker holds in `processing`, which the worker keeps within its
+ * budget.
+ *
+ * A renewal reads back every task the worker's lease owners still hold, with its cancellation flag: a
+ * tracked lease missing from the answer is lost (its holder is told and the lease is no longer tracked);
+ * a flagged one has its holder told of the cancellation, once per renewal, which is how a cancellation
+ * reaches a running handler within a heartbeat. Renewals and endings take turns on `leaseWrites` (two
+ * multi-row UPDATEs locking rows in different orders could deadlock on PostgreSQL). A renewal that runs
+ * right after an ending was stored, before the worker released that lease, finds it gone and reports it to
+ * its holder, ENDING_UNDER_WAY, which has nothing to stop.
+ */
+export class LeaseKeeper {
+  private readonly leases = new Map<string, HeldLease>();
+  private renewing: Promise<void> | undefined;
+
+  constructor(
+    private readonly store: TaskStore,
+    private readonly leaseWrites: Mutex,
+    private readonly leaseDurationMs: number,
+    private readonly logger: Logger,
+  ) {}
+
+  /** Leases held. */
+  get size(): number {
+    return this.leases.size;
+  }
+
+  track(taskId: string, leaseOwner: string, holder: LeaseHolder): HeldLease {
+    const lease: HeldLease = { taskId, leaseOwner, holder };
+    this.leases.set(taskId, lease);
+    return lease;
+  }
+
+  /** Stops tracking this lease (idempotent; a newer lease on the same task stays). */
+  release(lease: HeldLease): void {
+    if (this.leases.get(lease.taskId) === lease) this.leases.delete(lease.taskId);
+  }
+
+  /** The lease tracked for a task, if any. */
+  get(taskId: string): HeldLease | undefined {
+    return this.leases.get(taskId);
+  }
+
+  isHeld(lease: HeldLease): boolean {
+    return this.leases.get(lease.taskId) === lease;
+  }
+
+  /** Sends a renewal unless one is under way (a slow database then gets one statement, not a pile). */
+  renew(): void {
+    if (this.renewing || this.leases.size === 0) return;
+    this.renewing = this.leaseWrites
+      .run(async () => {
+        // Read inside the turn: leases whose ending was stored before it are gone from the map already.
+        const sent = [...this.leases.values()];
+        if (sent.length === 0) return;
+        const owners = [...new Set(sent.map((lease) => lease.leaseOwner))];
+        // A lease is extended once a third of it is used: for leases up to 1.5 s that is every heartbeat,
+        // for longer ones it leaves two thirds of the lease, at least two heartbeats, as slack.
+        const { leaseDurationMs } = this;
+        const renewals = await this.store.renewLeases(owners, leaseDurationMs, (leaseDurationMs * 2) / 3);
+        const answered = new Map(renewals.map((renewal) => [renewal.id, renewal.cancelRequested]));
+        for (const lease of sent) {
+          if (!this.isHeld(lease)) continue; // released while the statement ran
+          const cancelRequested = answered.get(lease.taskId);
+          if (cancelRequested === undefined) {
+            this.leases.delete(lease.taskId);
+            lease.holder.leaseLost();
+          } else if (cancelRequested) {
+            lease.holder.cancelRequested();
+          }
+        }
+      })
+      .catch((error: unknown) => this.logger.warn(`Lease renewal failed: ${describeThrown(error).message}`))
+      .finally(() => (this.renewing = undefined));
+  }
+
+  /** Waits for the renewal under way, if any. */
+  async settle(): Promise<void> {
+    await this.renewing;
+  }
+}

@@ -1,0 +1,322 @@
+import type { INestApplication } from '@nestjs/common';
+import type { FinishedRun, NewTaskRow, RunEnding } from '../../src/background-tasks/storage/task-records.js';
+import { TaskStore } from '../../src/background-tasks/storage/task-store.js';
+import { uuidv7 } from '../../src/shared/uuid-v7.js';
+import { InMemoryTaskStore } from '../support/in-memory-task-store.js';
+import { createTestApp } from '../support/test-app.js';
+import { TEST_ENGINES, TestDatabase } from '../support/test-database.js';
+
+/**
+ * What every TaskStore promises, checked on each engine and on the in-memory store the worker's model-based
+ * test runs against (so that the fake cannot drift from the real statements). Time is moved by writing
+ * lease expiries, never by sleeping.
+ */
+interface StoreUnderTest {
+  readonly store: TaskStore;
+  /** Makes the task's lease expire a minute ago, as if its worker had stalled past it. */
+  expireLease(id: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+async function storeFor(engine: 'memory' | (typeof TEST_ENGINES)[number]): Promise<StoreUnderTest> {
+  const pastIso = () => new Date(Date.now() - 60_000).toISOString();
+  if (engine === 'memory') {
+    const store = new InMemoryTaskStore();
+    return {
+      store,
+      expireLease: (id) => {
+        store.rows.get(id)!.leaseExpiresAt = Date.parse(pastIso());
+        return Promise.resolve();
+      },
+      close: () => Promise.resolve(),
+    };
+  }
+  const db = await TestDatabase.create(engine);
+  // No worker in this app: the tests claim by hand, as workers "A" and "B" would.
+  const app: INestApplication = await createTestApp(db, { env: { APP_ROLE: 'api' } });
+  return {
+    store: app.get(TaskStore),
+    expireLease: async (id) => {
+      await db.sql(`UPDATE ${db.table('background_tasks')} SET lease_expires_at = ? WHERE id = ?`, [
+        pastIso(),
+        id,
+      ]);
+    },
+    close: async () => {
+      await app.close();
+      await db.dispose();
+    },
+  };
+}
+
+const NAMES = ['test.sleep'];
+const progress = { step: 1, info: 'half way', percent: 50 };
+
+const row = (overrides: Partial<NewTaskRow> = {}): NewTaskRow => ({
+  id: uuidv7(),
+  name: 'test.sleep',
+  metadataJson: '{"ms":1}',
+  executionMetadataJson: null,
+  priority: 0,
+  runAfter: null,
+  maxAttempts: 3,
+  createdBy: null,
+  idempotencyKey: null,
+  ...overrides,
+});
+
+const ended = (id: string, leaseOwner: string, ending: RunEnding): FinishedRun => ({
+  id,
+  leaseOwner,
+  attempt: 1,
+  ending,
+  progress,
+});
+const completed = (id: string, leaseOwner: string) =>
+  ended(id, leaseOwner, { kind: 'completed', resultJson: JSON.stringify({ by: leaseOwner }) });
+const retrying = (id: string, leaseOwner: string) =>
+  ended(id, leaseOwner, {
+    kind: 'retrying',
+    errorJson: '{"message":"boom"}',
+    attemptErrorJson: '{"attempt":1,"at":"2026-12-01T00:00:00.000Z","error":{"message":"boom"}}',
+    runAfter: new Date(Date.now() - 1),
+  });
+
+describe.each(['memory', ...TEST_ENGINES] as const)('the TaskStore contract [%s]', (engine) => {
+  let harness: StoreUnderTest;
+  let store: TaskStore;
+
+  beforeAll(async () => {
+    harness = await storeFor(engine);
+    store = harness.store;
+  });
+
+  afterAll(async () => {
+    await harness?.close();
+  });
+
+  const enqueue = async (overrides: Partial<NewTaskRow> = {}) => (await store.enqueue(row(overrides))).id;
+  const claim = (leaseOwner: string, limit = 10, leaseDurationMs = 60_000) =>
+    store.claim({ leaseOwner, limit, leaseDurationMs, names: NAMES });
+  /** Ends whatever an earlier test left claimable, so that each test claims only its own tasks. */
+  const drain = async () => {
+    const left = await claim('cleanup', 1_000);
+    await store.finish(left.map((task) => completed(task.id, 'cleanup')));
+  };
+
+  beforeEach(drain);
+
+  it('claims in priority order, then by run-after time and creation, leasing each to one owner', async () => {
+    const low = await enqueue({ priority: -1 });
+    const normal = await enqueue();
+    const urgentFirst = await enqueue({ priority: 5 });
+    const urgentSecond = await enqueue({ priority: 5 });
+    const order: string[] = [];
+    for (let round = 0; round < 4; round++) {
+      const [task] = await claim(`order-${round}`, 1);
+      expect(task).toMatchObject({ leaseOwner: `order-${round}`, attempts: 1 });
+      order.push(task.id);
+      await store.finish([completed(task.id, `order-${round}`)]);
+    }
+    expect(order).toEqual([urgentFirst, urgentSecond, normal, low]);
+    expect(await claim('nothing-left')).toEqual([]);
+  });
+
+  it('claims only the kinds the worker runs, and nothing before its run-after time', async () => {
+    await enqueue({ name: 'other.kind' });
+    await enqueue({ runAfter: new Date(Date.now() + 60_000) });
+    const due = await enqueue();
+    expect((await claim('kinds')).map((task) => task.id)).toEqual([due]);
+    await store.finish([completed(due, 'kinds')]);
+  });
+
+  it('fences every write of a worker whose lease expired and moved on, and lets the new owner write', async () => {
+    const id = await enqueue();
+    await claim('worker-A#1');
+    expect(await store.recoverExpiredLeases()).toBe(0); // a valid lease stays
+    expect(await claim('worker-B#1')).toEqual([]);
+
+    await harness.expireLease(id);
+    expect(await store.recoverExpiredLeases()).toBe(1);
+    const [again] = await claim('worker-B#2');
+    expect(again).toMatchObject({ id, attempts: 2, leaseOwner: 'worker-B#2' });
+
+    expect(await store.saveProgress(id, 'worker-A#1', { step: 9, info: 'stale', percent: 99 })).toBe(false);
+    expect(await store.checkpoint(id, 'worker-A#1', '{"stale":true}', progress)).toBe(false);
+    expect(await store.renewLeases(['worker-A#1'], 60_000, 60_000)).toEqual([]);
+    expect(await store.finish([completed(id, 'worker-A#1')])).toEqual(new Set());
+    expect(await store.findById(id)).toMatchObject({
+      status: 'processing',
+      leaseOwner: 'worker-B#2',
+      result: null,
+    });
+
+    expect(await store.saveProgress(id, 'worker-B#2', progress)).toBe(true);
+    expect(await store.checkpoint(id, 'worker-B#2', '{"page":2}', progress)).toBe(true);
+    expect(await store.finish([completed(id, 'worker-B#2')])).toEqual(new Set([id]));
+    expect(await store.findById(id)).toMatchObject({
+      status: 'completed',
+      result: { by: 'worker-B#2' },
+      executionMetadata: { page: 2 },
+      leaseOwner: null,
+      attempts: 2,
+      progress: { percent: 100 },
+      attemptErrors: [{ attempt: 1, error: { code: 'LEASE_EXPIRED' } }],
+    });
+  });
+
+  it('extends a lease only once it is due, and always reports every held task with its cancellation', async () => {
+    const id = await enqueue();
+    await claim('worker-C#1', 10, 30_000);
+    expect(await store.requestCancellation(id)).toBe(true);
+    const expiry = async () => (await store.findById(id))!.leaseExpiresAt!.getTime();
+    const claimedUntil = await expiry();
+    expect(await store.renewLeases(['worker-C#1'], 60_000, 20_000)).toEqual([{ id, cancelRequested: true }]);
+    expect(await expiry()).toBe(claimedUntil); // 30 s left: not due within 20 s
+    expect(await store.renewLeases(['worker-C#1'], 60_000, 40_000)).toEqual([{ id, cancelRequested: true }]);
+    expect(await expiry()).toBeGreaterThan(claimedUntil + 20_000);
+    await store.finish([completed(id, 'worker-C#1')]);
+  });
+
+  it('fails a task whose lease expired on its last attempt instead of running it again', async () => {
+    const id = await enqueue({ maxAttempts: 1 });
+    await claim('crashing-worker#1');
+    await harness.expireLease(id);
+    expect(await store.recoverExpiredLeases()).toBe(1);
+    expect(await store.findById(id)).toMatchObject({
+      status: 'failed',
+      error: { code: 'LEASE_EXPIRED' },
+      leaseOwner: null,
+    });
+    expect((await store.findById(id))!.completedAt).not.toBeNull();
+  });
+
+  it('gives the attempt back when a run is released, keeping its progress', async () => {
+    const id = await enqueue();
+    await claim('stopping-worker#1');
+    expect(await store.finish([ended(id, 'stopping-worker#1', { kind: 'released' })])).toEqual(new Set([id]));
+    expect(await store.findById(id)).toMatchObject({
+      status: 'enqueued',
+      attempts: 0,
+      leaseOwner: null,
+      progress,
+    });
+    const [again] = await claim('next-worker#1');
+    expect(again).toMatchObject({ id, attempts: 1, progress });
+    await store.finish([completed(id, 'next-worker#1')]);
+  });
+
+  it('lets a cancellation requested during a run win over any ending that is not final', async () => {
+    const [retried, released, done] = [await enqueue(), await enqueue(), await enqueue()];
+    await claim('cancelled-worker#1');
+    for (const id of [retried, released, done]) await store.requestCancellation(id);
+    await store.finish([
+      retrying(retried, 'cancelled-worker#1'),
+      ended(released, 'cancelled-worker#1', { kind: 'released' }),
+      completed(done, 'cancelled-worker#1'),
+    ]);
+    for (const id of [retried, released]) {
+      expect(await store.findById(id)).toMatchObject({ status: 'cancelled', error: { code: 'CANCELLED' } });
+    }
+    expect(await store.findById(done)).toMatchObject({ status: 'completed', error: null });
+  });
+
+  it('retries after a failure, keeping every attempt error, and fails for good when told to', async () => {
+    const id = await enqueue();
+    await claim('flaky#1');
+    await store.finish([retrying(id, 'flaky#1')]);
+    expect(await store.findById(id)).toMatchObject({
+      status: 'enqueued',
+      attempts: 1,
+      error: { message: 'boom' },
+    });
+    await claim('flaky#2');
+    const errorJson = '{"code":"BAD_INPUT"}';
+    const attemptErrorJson = `{"attempt":2,"at":"2026-12-01T00:00:00.000Z","error":${errorJson}}`;
+    await store.finish([ended(id, 'flaky#2', { kind: 'failed', errorJson, attemptErrorJson })]);
+    const failed = await store.findById(id);
+    expect(failed).toMatchObject({ status: 'failed', attempts: 2, error: { code: 'BAD_INPUT' } });
+    expect(failed!.attemptErrors.map((attempt) => attempt.attempt)).toEqual([1, 2]);
+    expect(failed!.completedAt).not.toBeNull();
+
+    expect(await store.retry(id)).toBe(true);
+    expect(await store.findById(id)).toMatchObject({ status: 'enqueued', maxAttempts: 5, completedAt: null });
+    const [again] = await claim('flaky#3');
+    expect(again).toMatchObject({ id, attempts: 3 });
+    await store.finish([completed(id, 'flaky#3')]);
+    expect(await store.retry(id)).toBe(false); // completed: nothing to retry
+  });
+
+  it('suspends without counting the attempt, resumes when due or on request, and cancels waiting tasks', async () => {
+    const [timed, waiting] = [await enqueue(), await enqueue()];
+    await claim('suspender#1');
+    await store.finish([
+      ended(timed, 'suspender#1', { kind: 'suspended', until: new Date(Date.now() - 1) }),
+      ended(waiting, 'suspender#1', { kind: 'suspended', until: null }),
+    ]);
+    expect(await store.findById(waiting)).toMatchObject({ status: 'suspended', attempts: 0, resumeAt: null });
+    expect(await store.resumeDueTasks()).toBe(1);
+    expect(await store.findById(timed)).toMatchObject({ status: 'enqueued', resumeAt: null });
+    expect(await store.resume(timed, undefined)).toBe(false); // not suspended any more
+    expect(await store.resume(waiting, { approvedBy: 'ed' })).toBe(true);
+    expect(await store.findById(waiting)).toMatchObject({
+      status: 'enqueued',
+      executionMetadata: { approvedBy: 'ed' },
+    });
+
+    expect(await store.cancelWaiting(waiting, { code: 'CANCELLED' })).toBe(true);
+    expect(await store.findById(waiting)).toMatchObject({
+      status: 'cancelled',
+      error: { code: 'CANCELLED' },
+    });
+    expect(await store.cancelWaiting(waiting, {})).toBe(false);
+    expect(await store.requestCancellation(timed)).toBe(false); // enqueued: cancelWaiting's job
+  });
+
+  it('returns the task that already holds an idempotency key instead of inserting another', async () => {
+    const first = await store.enqueue(row({ idempotencyKey: `once-${engine}` }));
+    const again = await store.enqueue(row({ idempotencyKey: `once-${engine}` }));
+    expect(first.created).toBe(true);
+    expect(again).toEqual({ id: first.id, created: false });
+  });
+
+  // SQL Server's store does not hand over (TaskStore.handsOver): its enqueues are claimed by a round.
+  (engine === 'sqlserver' ? describe.skip : describe)('the insert that leases (a hand-over)', () => {
+    const lease = { leaseOwner: 'local#1', leaseDurationMs: 30_000, names: NAMES };
+
+    it('leases the task when nothing waits ahead of it', async () => {
+      const { id, created, claimed } = await store.enqueueClaimed(row(), lease);
+      expect(created).toBe(true);
+      expect(claimed).toMatchObject({ id, leaseOwner: 'local#1', attempts: 1, name: 'test.sleep' });
+      expect(await store.findById(id)).toMatchObject({ status: 'processing', leaseOwner: 'local#1' });
+      await store.finish([completed(id, 'local#1')]);
+    });
+
+    it('queues it behind a due task of equal or higher priority that the worker runs', async () => {
+      await enqueue({ priority: 5 });
+      for (const priority of [5, 4]) {
+        const { id, claimed } = await store.enqueueClaimed(row({ priority }), lease);
+        expect(claimed).toBeUndefined();
+        expect(await store.findById(id)).toMatchObject({ status: 'enqueued', attempts: 0, leaseOwner: null });
+      }
+      const higher = await store.enqueueClaimed(row({ priority: 6 }), lease);
+      expect(higher.claimed).toBeDefined();
+      await store.finish([completed(higher.id, 'local#1')]);
+    });
+
+    it('is not held back by tasks not due yet, or of kinds the worker does not run', async () => {
+      await enqueue({ priority: 9, runAfter: new Date(Date.now() + 60_000) });
+      await enqueue({ priority: 9, name: 'other.kind' });
+      const handedOver = await store.enqueueClaimed(row(), lease);
+      expect(handedOver.claimed).toBeDefined();
+      await store.finish([completed(handedOver.id, 'local#1')]);
+    });
+
+    it('returns the task that already holds its idempotency key, leasing nothing', async () => {
+      const first = await store.enqueue(row({ idempotencyKey: `handed-${engine}` }));
+      const again = await store.enqueueClaimed(row({ idempotencyKey: `handed-${engine}` }), lease);
+      expect(again).toEqual({ id: first.id, created: false });
+      expect((await store.findById(first.id))?.status).toBe('enqueued');
+    });
+  });
+});

@@ -1,0 +1,517 @@
+import type { EntityManager } from 'typeorm';
+import {
+  CANCELLED_WHILE_RUNNING,
+  toEndingRow,
+  toJson,
+} from '../../src/background-tasks/storage/ending-row.js';
+import type {
+  BackgroundTaskRecord,
+  ClaimedEnqueueResult,
+  ClaimedTask,
+  ClaimRequest,
+  EnqueueResult,
+  FinishedRun,
+  LeaseRenewal,
+  LeaseRequest,
+  NewTaskBatch,
+  NewTaskRow,
+  TaskListQuery,
+  TaskProgress,
+} from '../../src/background-tasks/storage/task-records.js';
+import { LEASE_EXPIRED_ERROR } from '../../src/background-tasks/storage/task-row-mapper.js';
+import { TaskStore, type ActiveTaskCounts } from '../../src/background-tasks/storage/task-store.js';
+import type { TaskStatus } from '../../src/background-tasks/task-status.js';
+import { isStorableJsonText } from '../../src/shared/text/storable-text.js';
+
+/** The statements a fault can be injected into: every method of the store that talks to the database. */
+export type StoreStatement =
+  | 'enqueue'
+  | 'enqueueClaimed'
+  | 'enqueueMany'
+  | 'claim'
+  | 'renewLeases'
+  | 'recoverExpiredLeases'
+  | 'resumeDueTasks'
+  | 'saveProgress'
+  | 'checkpoint'
+  | 'finish'
+  | 'cancelWaiting'
+  | 'requestCancellation'
+  | 'resume'
+  | 'retry';
+
+/** One task row, as the SQL stores keep it (times as epoch milliseconds, JSON as text). */
+export interface MemoryRow {
+  id: string;
+  name: string;
+  status: TaskStatus;
+  priority: number;
+  runAfter: number;
+  attempts: number;
+  maxAttempts: number;
+  leaseOwner: string | null;
+  leaseExpiresAt: number | null;
+  cancelRequestedAt: number | null;
+  createdBy: string | null;
+  idempotencyKey: string | null;
+  metadata: string;
+  executionMetadata: string | null;
+  result: string | null;
+  error: string | null;
+  attemptErrors: string[];
+  progress: TaskProgress;
+  resumeAt: number | null;
+  createdAt: number;
+  updatedAt: number;
+  startedAt: number | null;
+  completedAt: number | null;
+}
+
+/** A statement that failed the way a lost connection fails: not because of its values. */
+export class InjectedDatabaseError extends Error {
+  constructor(statement: StoreStatement) {
+    super(`Connection terminated unexpectedly (injected into ${statement})`);
+  }
+}
+
+/**
+ * A TaskStore in memory, for tests of the worker's logic without a database: it runs in microseconds, its
+ * clock is Date.now() (so fake timers control lease expiry), and any statement can be made to fail.
+ *
+ * It is a faithful copy of the SQL stores' semantics, not a mock: every statement does what its SQL does
+ * (fencing on the lease owner, claim order, cancellation deciding an ending under the row lock, attempts
+ * given back by a release), and test/background-tasks/task-store-contract.spec.ts runs the same
+ * assertions against it and against SQLite and PostgreSQL so that it cannot drift from them. Each
+ * statement is atomic, as every statement of the real stores is (a batch of endings included).
+ */
+export class InMemoryTaskStore extends TaskStore {
+  readonly engine = 'sqlite' as const;
+  override readonly handsOver = true;
+  readonly rows = new Map<string, MemoryRow>();
+  /** Every ending stored: which claim (lease owner) ended which task, and how. */
+  readonly storedEndings: { id: string; leaseOwner: string; kind: string }[] = [];
+  private readonly faults = new Map<StoreStatement, number>();
+
+  constructor(
+    /** How long each statement takes, in (fake) milliseconds; 0 answers on the next tick. */
+    private readonly latencyMs: (statement: StoreStatement) => number = () => 0,
+  ) {
+    super();
+  }
+
+  /** Makes the next `times` calls of `statement` fail (before they change anything). */
+  failNext(statement: StoreStatement, times = 1): void {
+    this.faults.set(statement, (this.faults.get(statement) ?? 0) + times);
+  }
+
+  clearFaults(): void {
+    this.faults.clear();
+  }
+
+  /** Runs a statement after its latency, atomically, unless a fault was injected into it. */
+  private async statement<T>(name: StoreStatement, apply: () => T): Promise<T> {
+    const latency = this.latencyMs(name);
+    await new Promise((resolve) => setTimeout(resolve, latency));
+    const pending = this.faults.get(name) ?? 0;
+    if (pending > 0) {
+      this.faults.set(name, pending - 1);
+      throw new InjectedDatabaseError(name);
+    }
+    return apply();
+  }
+
+  async enqueue(task: NewTaskRow, manager?: EntityManager): Promise<EnqueueResult> {
+    if (manager) throw new Error('InMemoryTaskStore takes no EntityManager');
+    return this.statement('enqueue', () => this.insert(task, undefined));
+  }
+
+  override async enqueueClaimed(task: NewTaskRow, lease: LeaseRequest): Promise<ClaimedEnqueueResult> {
+    return this.statement('enqueueClaimed', () => {
+      const now = Date.now();
+      const waiting = [...this.rows.values()].some(
+        (row) =>
+          row.status === 'enqueued' &&
+          row.runAfter <= now &&
+          row.priority >= task.priority &&
+          lease.names.includes(row.name),
+      );
+      return this.insert(task, waiting ? undefined : lease);
+    });
+  }
+
+  private insert(task: NewTaskRow, lease: LeaseRequest | undefined): ClaimedEnqueueResult {
+    refuseUnstorable(task.metadataJson, task.executionMetadataJson);
+    if (task.idempotencyKey !== null) {
+      const holder = [...this.rows.values()].find((row) => row.idempotencyKey === task.idempotencyKey);
+      if (holder) return { id: holder.id, created: false };
+    }
+    const now = Date.now();
+    const row: MemoryRow = {
+      ...newRow(task.id, task.name, now),
+      priority: task.priority,
+      runAfter: task.runAfter?.getTime() ?? now,
+      maxAttempts: task.maxAttempts,
+      createdBy: task.createdBy,
+      idempotencyKey: task.idempotencyKey,
+      metadata: task.metadataJson,
+      executionMetadata: task.executionMetadataJson,
+    };
+    this.rows.set(row.id, row);
+    if (!lease) return { id: row.id, created: true };
+    this.lease(row, lease.leaseOwner, lease.leaseDurationMs, now);
+    return { id: row.id, created: true, claimed: toClaimedTask(row) };
+  }
+
+  async enqueueMany(batch: NewTaskBatch, manager?: EntityManager): Promise<void> {
+    if (manager) throw new Error('InMemoryTaskStore takes no EntityManager');
+    await this.statement('enqueueMany', () => {
+      refuseUnstorable(...batch.metadata);
+      const now = Date.now();
+      batch.ids.forEach((id, index) =>
+        this.rows.set(id, {
+          ...newRow(id, batch.name, now),
+          priority: batch.priority,
+          runAfter: batch.runAfter?.getTime() ?? now,
+          maxAttempts: batch.maxAttempts,
+          createdBy: batch.createdBy,
+          metadata: batch.metadata[index],
+        }),
+      );
+    });
+  }
+
+  async claim(request: ClaimRequest): Promise<ClaimedTask[]> {
+    return this.statement('claim', () => {
+      const now = Date.now();
+      const due = [...this.rows.values()]
+        .filter((row) => row.status === 'enqueued' && row.runAfter <= now && request.names.includes(row.name))
+        .sort((a, b) => b.priority - a.priority || a.runAfter - b.runAfter || compareIds(a.id, b.id))
+        .slice(0, request.limit);
+      for (const row of due) this.lease(row, request.leaseOwner, request.leaseDurationMs, now);
+      return due.map(toClaimedTask);
+    });
+  }
+
+  private lease(row: MemoryRow, owner: string, durationMs: number, now: number): void {
+    Object.assign(row, {
+      status: 'processing',
+      leaseOwner: owner,
+      leaseExpiresAt: now + durationMs,
+      attempts: row.attempts + 1,
+      startedAt: now,
+      updatedAt: now,
+    });
+  }
+
+  async renewLeases(
+    leaseOwners: readonly string[],
+    leaseDurationMs: number,
+    renewWithinMs: number,
+  ): Promise<LeaseRenewal[]> {
+    return this.statement('renewLeases', () => {
+      const now = Date.now();
+      const held = [...this.rows.values()].filter(
+        (row) =>
+          row.status === 'processing' && row.leaseOwner !== null && leaseOwners.includes(row.leaseOwner),
+      );
+      for (const row of held) {
+        if (row.leaseExpiresAt! < now + renewWithinMs) row.leaseExpiresAt = now + leaseDurationMs;
+      }
+      return held.map((row) => ({ id: row.id, cancelRequested: row.cancelRequestedAt !== null }));
+    });
+  }
+
+  async recoverExpiredLeases(): Promise<number> {
+    return this.statement('recoverExpiredLeases', () => {
+      const now = Date.now();
+      const expired = [...this.rows.values()].filter(
+        (row) => row.status === 'processing' && row.leaseExpiresAt! < now,
+      );
+      const error = toJson(LEASE_EXPIRED_ERROR);
+      for (const row of expired) {
+        const last = row.attempts >= row.maxAttempts;
+        row.attemptErrors.push(
+          `{"attempt":${row.attempts},"at":"${new Date(now).toISOString()}","error":${error}}`,
+        );
+        Object.assign(row, {
+          status: last ? 'failed' : 'enqueued',
+          error: last ? error : row.error,
+          completedAt: last ? now : null,
+          leaseOwner: null,
+          leaseExpiresAt: null,
+          updatedAt: now,
+        });
+      }
+      return expired.length;
+    });
+  }
+
+  async resumeDueTasks(): Promise<number> {
+    return this.statement('resumeDueTasks', () => {
+      const now = Date.now();
+      const due = [...this.rows.values()].filter(
+        (row) => row.status === 'suspended' && row.resumeAt !== null && row.resumeAt <= now,
+      );
+      for (const row of due)
+        Object.assign(row, { status: 'enqueued', runAfter: now, resumeAt: null, updatedAt: now });
+      return due.length;
+    });
+  }
+
+  async saveProgress(id: string, leaseOwner: string, progress: TaskProgress): Promise<boolean> {
+    return this.statement('saveProgress', () => {
+      const row = this.heldBy(id, leaseOwner);
+      if (row) Object.assign(row, { progress, updatedAt: Date.now() });
+      return row !== undefined;
+    });
+  }
+
+  async checkpoint(
+    id: string,
+    leaseOwner: string,
+    executionMetadataJson: string,
+    progress: TaskProgress,
+    manager?: EntityManager,
+  ): Promise<boolean> {
+    if (manager) throw new Error('InMemoryTaskStore takes no EntityManager');
+    return this.statement('checkpoint', () => {
+      refuseUnstorable(executionMetadataJson);
+      const row = this.heldBy(id, leaseOwner);
+      if (row)
+        Object.assign(row, { executionMetadata: executionMetadataJson, progress, updatedAt: Date.now() });
+      return row !== undefined;
+    });
+  }
+
+  private heldBy(id: string, leaseOwner: string): MemoryRow | undefined {
+    const row = this.rows.get(id);
+    return row?.leaseOwner === leaseOwner ? row : undefined;
+  }
+
+  /** The SQL stores' `finish`, row by row: fenced on the owner; a requested cancellation wins a non-final ending. */
+  async finish(runs: readonly FinishedRun[]): Promise<Set<string>> {
+    return this.statement('finish', () => {
+      const endings = runs.map(toEndingRow);
+      // All or nothing, as one statement (or one transaction) is on every engine.
+      refuseUnstorable(...endings.flatMap((e) => [e.resultJson, e.errorJson, e.attemptErrorJson]));
+      const now = Date.now();
+      const held = new Set<string>();
+      for (const ending of endings) {
+        const row = this.heldBy(ending.id, ending.leaseOwner);
+        if (!row) continue;
+        const cancelWins = !ending.final && row.cancelRequestedAt !== null;
+        if (ending.attemptErrorJson !== null) row.attemptErrors.push(ending.attemptErrorJson);
+        Object.assign(row, {
+          status: cancelWins ? 'cancelled' : ending.status,
+          completedAt: ending.final || cancelWins ? now : null,
+          error: cancelWins
+            ? toJson(CANCELLED_WHILE_RUNNING)
+            : ending.keepError
+              ? row.error
+              : ending.errorJson,
+          result: ending.resultJson ?? row.result,
+          attempts: row.attempts + ending.attemptsDelta,
+          runAfter: ending.runAfter === null ? row.runAfter : Date.parse(ending.runAfter),
+          resumeAt: ending.resumeAt === null ? null : Date.parse(ending.resumeAt),
+          progress: { step: ending.step, info: ending.info, percent: ending.percent },
+          leaseOwner: null,
+          leaseExpiresAt: null,
+          updatedAt: now,
+        });
+        held.add(row.id);
+        this.storedEndings.push({ id: row.id, leaseOwner: ending.leaseOwner, kind: row.status });
+      }
+      return held;
+    });
+  }
+
+  async cancelWaiting(id: string, error: unknown): Promise<boolean> {
+    return this.statement('cancelWaiting', () => {
+      const row = this.rows.get(id);
+      if (!row || (row.status !== 'enqueued' && row.status !== 'suspended')) return false;
+      const now = Date.now();
+      Object.assign(row, {
+        status: 'cancelled',
+        error: toJson(error),
+        completedAt: now,
+        updatedAt: now,
+        resumeAt: null,
+      });
+      return true;
+    });
+  }
+
+  async requestCancellation(id: string): Promise<boolean> {
+    return this.statement('requestCancellation', () => {
+      const row = this.rows.get(id);
+      if (row?.status !== 'processing') return false;
+      row.cancelRequestedAt ??= Date.now();
+      row.updatedAt = Date.now();
+      return true;
+    });
+  }
+
+  async resume(id: string, executionMetadata: unknown): Promise<boolean> {
+    return this.statement('resume', () => {
+      const row = this.rows.get(id);
+      if (row?.status !== 'suspended') return false;
+      const now = Date.now();
+      Object.assign(row, {
+        status: 'enqueued',
+        runAfter: now,
+        resumeAt: null,
+        updatedAt: now,
+        executionMetadata:
+          executionMetadata === undefined ? row.executionMetadata : toJson(executionMetadata),
+      });
+      return true;
+    });
+  }
+
+  async retry(id: string): Promise<boolean> {
+    return this.statement('retry', () => {
+      const row = this.rows.get(id);
+      if (!row || (row.status !== 'failed' && row.status !== 'cancelled')) return false;
+      const now = Date.now();
+      Object.assign(row, {
+        status: 'enqueued',
+        maxAttempts: row.attempts + row.maxAttempts,
+        runAfter: now,
+        completedAt: null,
+        cancelRequestedAt: null,
+        result: null,
+        updatedAt: now,
+      });
+      return true;
+    });
+  }
+
+  findById(id: string): Promise<BackgroundTaskRecord | undefined> {
+    const row = this.rows.get(id);
+    return Promise.resolve(row && toRecord(row));
+  }
+
+  activeCounts(): Promise<ActiveTaskCounts> {
+    const count = (status: TaskStatus) =>
+      [...this.rows.values()].filter((row) => row.status === status).length;
+    return Promise.resolve({
+      enqueued: count('enqueued'),
+      processing: count('processing'),
+      suspended: count('suspended'),
+    });
+  }
+
+  list(query: TaskListQuery): Promise<BackgroundTaskRecord[]> {
+    const rows = [...this.rows.values()]
+      .filter(
+        (row) =>
+          (!query.status || row.status === query.status) &&
+          (!query.name || row.name === query.name) &&
+          (!query.createdBy || row.createdBy === query.createdBy) &&
+          (!query.after || row.id < query.after.id),
+      )
+      .sort((a, b) => compareIds(b.id, a.id))
+      .slice(0, query.limit);
+    return Promise.resolve(rows.map(toRecord));
+  }
+
+  deleteFinished(completedBefore: Date, limit: number): Promise<string[]> {
+    const doomed = [...this.rows.values()]
+      .filter((row) => row.completedAt !== null && row.completedAt < completedBefore.getTime())
+      .sort((a, b) => a.completedAt! - b.completedAt!)
+      .slice(0, limit);
+    for (const row of doomed) this.rows.delete(row.id);
+    return Promise.resolve(doomed.map((row) => row.id));
+  }
+
+  close(): Promise<void> {
+    return Promise.resolve();
+  }
+}
+
+const compareIds = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+function newRow(id: string, name: string, now: number): MemoryRow {
+  return {
+    id,
+    name,
+    status: 'enqueued',
+    priority: 0,
+    runAfter: now,
+    attempts: 0,
+    maxAttempts: 1,
+    leaseOwner: null,
+    leaseExpiresAt: null,
+    cancelRequestedAt: null,
+    createdBy: null,
+    idempotencyKey: null,
+    metadata: 'null',
+    executionMetadata: null,
+    result: null,
+    error: null,
+    attemptErrors: [],
+    progress: { step: null, info: null, percent: 0 },
+    resumeAt: null,
+    createdAt: now,
+    updatedAt: now,
+    startedAt: null,
+    completedAt: null,
+  };
+}
+
+/** PostgreSQL refuses \u0000 and lone surrogates in jsonb (SQLSTATE 22P05): so does this store. */
+function refuseUnstorable(...texts: (string | null)[]): void {
+  if (texts.some((text) => text !== null && !isStorableJsonText(text))) {
+    throw Object.assign(new Error('unsupported Unicode escape sequence'), { code: '22P05' });
+  }
+}
+
+const parse = (json: string | null): unknown => (json === null ? null : JSON.parse(json));
+
+function toClaimedTask(row: MemoryRow): ClaimedTask {
+  return {
+    id: row.id,
+    name: row.name,
+    metadata: parse(row.metadata),
+    executionMetadata: parse(row.executionMetadata),
+    attempts: row.attempts,
+    maxAttempts: row.maxAttempts,
+    createdBy: row.createdBy,
+    leaseOwner: row.leaseOwner!,
+    progress: row.progress,
+    priority: row.priority,
+    runAfter: new Date(row.runAfter),
+    claimedAt: new Date(row.startedAt!),
+  };
+}
+
+function toRecord(row: MemoryRow): BackgroundTaskRecord {
+  const date = (ms: number | null) => (ms === null ? null : new Date(ms));
+  return {
+    id: row.id,
+    name: row.name,
+    status: row.status,
+    priority: row.priority,
+    runAfter: new Date(row.runAfter),
+    attempts: row.attempts,
+    maxAttempts: row.maxAttempts,
+    leaseOwner: row.leaseOwner,
+    leaseExpiresAt: date(row.leaseExpiresAt),
+    cancelRequestedAt: date(row.cancelRequestedAt),
+    createdBy: row.createdBy,
+    idempotencyKey: row.idempotencyKey,
+    metadata: parse(row.metadata),
+    executionMetadata: parse(row.executionMetadata),
+    result: parse(row.result),
+    error: parse(row.error),
+    progress: row.progress,
+    resumeAt: date(row.resumeAt),
+    attemptErrors: row.attemptErrors.map(
+      (json) => JSON.parse(json) as BackgroundTaskRecord['attemptErrors'][number],
+    ),
+    createdAt: new Date(row.createdAt),
+    updatedAt: new Date(row.updatedAt),
+    startedAt: date(row.startedAt),
+    completedAt: date(row.completedAt),
+  };
+}
