@@ -49,60 +49,70 @@ describe.each(ENGINES)('a task handed to a free local slot at its insert [%s]', 
     return Math.abs(time(task.started_at) - time(task.created_at)) <= 1;
   };
 
+  /** Tasks in the order they started, with when they started and ended (the database's clock). */
+  const runTimes = async () =>
+    (
+      await db.sql<{ id: string; started_at: unknown; completed_at: unknown }>(
+        `SELECT id, started_at, completed_at FROM ${db.table('background_tasks')} ORDER BY started_at`,
+      )
+    ).map((row) => ({
+      id: row.id,
+      startedAt: new Date(row.started_at as string).getTime(),
+      completedAt: new Date(row.completed_at as string).getTime(),
+    }));
+
+  /** The worker's first claim round (at start) has answered: nothing is under way that could fill its slot. */
+  const idle = (app: INestApplication) => eventually(() => app.get(QueuedHostedService).lastClaimRoundAt);
+
   it('runs a task enqueued while a slot is free without a claim round, and one enqueued while none is after one', async () => {
     const app = await start({ APP_ROLE: 'all', WORKER_CONCURRENCY: '1' });
     const queue = app.get(BackgroundTaskQueue);
     const store = app.get(TaskStore);
+    await idle(app);
 
-    const handedOver = await queue.enqueue(SleepTask, { ms: 300 });
+    const handedOver = await queue.enqueue(SleepTask, { ms: 30_000 });
     expect(await startedAtInsert(handedOver)).toBe(true);
-    const waited = await queue.enqueue(SleepTask, { ms: 1 }); // the only slot is busy
+    const waited = await queue.enqueue(SleepTask, { ms: 1 }); // the only slot is busy for 30 s
     expect((await store.findById(waited))?.status).toBe('enqueued');
 
-    await eventually(async () => (await db.count("status = 'completed'")) === 2, 5_000);
+    // The slot frees up when the first is cancelled; the second starts then, through a claim round.
+    await store.requestCancellation(handedOver);
+    await eventually(async () => (await store.findById(waited))?.status === 'completed', 10_000);
     expect(await startedAtInsert(waited)).toBe(false);
-    expect(await store.findById(handedOver)).toMatchObject({ status: 'completed', attempts: 1 });
+    expect(await store.findById(handedOver)).toMatchObject({ status: 'cancelled', attempts: 1 });
   });
 
-  it('never runs more than WORKER_CONCURRENCY handlers when a claim round and a hand-over overlap', async () => {
+  it('offers no slot to an enqueue while a claim round that may fill it is under way', async () => {
     const app = await start({ APP_ROLE: 'all', WORKER_CONCURRENCY: '1' });
-    const worker = app.get(QueuedHostedService);
     const store = app.get(TaskStore);
-    // A claim round takes a task and is slow to answer; meanwhile an enqueue gets the free slot offered,
-    // and its insert answers only after the round did.
+    const queue = app.get(BackgroundTaskQueue);
+    await idle(app);
+    // A claim round takes a task and answers only once the enqueue below has returned.
     const claim = store.claim.bind(store);
-    const enqueueClaimed = store.enqueueClaimed.bind(store);
     let roundTookTask!: () => void;
-    let roundAnswered!: () => void;
+    let enqueueReturned!: () => void;
     const took = new Promise<void>((resolve) => (roundTookTask = resolve));
-    const answered = new Promise<void>((resolve) => (roundAnswered = resolve));
+    const returned = new Promise<void>((resolve) => (enqueueReturned = resolve));
     store.claim = async (request) => {
       const claimed = await claim(request);
       if (claimed.length > 0) {
         roundTookTask();
-        await new Promise((resolve) => setTimeout(resolve, 100));
-        setImmediate(roundAnswered); // after the worker has dealt with the round's task
+        await returned;
       }
       return claimed;
     };
-    store.enqueueClaimed = async (task, lease) => {
-      const result = await enqueueClaimed(task, lease);
-      await answered;
-      return result;
-    };
-    let mostRunning = 0;
-    const sampler = setInterval(() => (mostRunning = Math.max(mostRunning, worker.activeRunCount)), 5);
-    try {
-      const queue = app.get(BackgroundTaskQueue);
-      await queue.enqueueMany(SleepTask, [{ ms: 300 }]); // claimed by a round (bulk tasks are not handed over)
-      await took;
-      const handedOver = await queue.enqueue(SleepTask, { ms: 300 });
-      expect(await startedAtInsert(handedOver)).toBe(true);
-      await eventually(async () => (await db.count("status = 'completed'")) === 2, 5_000);
-    } finally {
-      clearInterval(sampler);
-    }
-    expect(mostRunning).toBe(1);
+
+    const [claimedByRound] = await queue.enqueueMany(SleepTask, [{ ms: 200 }]); // bulk: never handed over
+    await took;
+    const enqueuedMeanwhile = await queue.enqueue(SleepTask, { ms: 1 });
+    enqueueReturned();
+
+    await eventually(async () => (await db.count("status = 'completed'")) === 2, 10_000);
+    expect(await startedAtInsert(enqueuedMeanwhile)).toBe(false);
+    // One slot: the second run started after the first ended.
+    const [first, second] = await runTimes();
+    expect([first.id, second.id]).toEqual([claimedByRound, enqueuedMeanwhile]);
+    expect(second.startedAt).toBeGreaterThanOrEqual(first.completedAt);
   });
 
   it('gives a handed-over task back to the queue when the worker stops during its insert', async () => {

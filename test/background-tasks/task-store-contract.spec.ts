@@ -171,9 +171,9 @@ describe.each(['memory', ...TEST_ENGINES] as const)('the TaskStore contract [%s]
     expect(await store.requestCancellation(id)).toBe(true);
     const expiry = async () => (await store.findById(id))!.leaseExpiresAt!.getTime();
     const claimedUntil = await expiry();
-    expect(await store.renewLeases(['worker-C#1'], 60_000, 20_000)).toEqual([{ id, cancelRequested: true }]);
+    expect(await store.renewLeases(['worker-C#1'], 60_000, 20_000)).toEqual([{ id, leaseOwner: 'worker-C#1', cancelRequested: true }]);
     expect(await expiry()).toBe(claimedUntil); // 30 s left: not due within 20 s
-    expect(await store.renewLeases(['worker-C#1'], 60_000, 40_000)).toEqual([{ id, cancelRequested: true }]);
+    expect(await store.renewLeases(['worker-C#1'], 60_000, 40_000)).toEqual([{ id, leaseOwner: 'worker-C#1', cancelRequested: true }]);
     expect(await expiry()).toBeGreaterThan(claimedUntil + 20_000);
     await store.finish([completed(id, 'worker-C#1')]);
   });

@@ -217,7 +217,11 @@ export class InMemoryTaskStore extends TaskStore {
       for (const row of held) {
         if (row.leaseExpiresAt! < now + renewWithinMs) row.leaseExpiresAt = now + leaseDurationMs;
       }
-      return held.map((row) => ({ id: row.id, cancelRequested: row.cancelRequestedAt !== null }));
+      return held.map((row) => ({
+        id: row.id,
+        leaseOwner: row.leaseOwner!,
+        cancelRequested: row.cancelRequestedAt !== null,
+      }));
     });
   }
 

@@ -1,4 +1,4 @@
-import type { ClaimedTask } from '../storage/task-records.js';
+import type { HeldLease } from './lease-keeper.js';
 
 /** How long a claimed task may wait here for a slot before it goes back to the queue for another worker. */
 export const CLAIM_HOLD_MS = 1_000;
@@ -33,7 +33,7 @@ const RATE_BUCKETS = 10;
  * decays to 0 within a hold time, and a worker that holds nothing claims only for its free slots.
  */
 export class ClaimBuffer {
-  private waiting: { readonly task: ClaimedTask; readonly claimedAt: number }[] = [];
+  private waiting: { readonly lease: HeldLease; readonly claimedAt: number }[] = [];
   private currentMode: 'accepting' | 'paused' | 'stopped' = 'accepting';
   /** Task starts per tenth of the hold time, the newest last; `bucketStart` is the newest's start time. */
   private readonly starts = new Array<number>(RATE_BUCKETS).fill(0);
@@ -61,18 +61,18 @@ export class ClaimBuffer {
     return Math.min(AUTO_PREFETCH_MAX, Math.floor(started / 2));
   }
 
-  /** Buffers tasks a claim round took, in the order given; returns those refused (the buffer is stopped). */
-  add(tasks: readonly ClaimedTask[], now = Date.now()): readonly ClaimedTask[] {
-    if (this.currentMode === 'stopped') return tasks;
-    for (const task of tasks) this.waiting.push({ task, claimedAt: now });
+  /** Buffers the leases a claim round took, in the order given; returns those refused (it is stopped). */
+  add(leases: readonly HeldLease[], now = Date.now()): readonly HeldLease[] {
+    if (this.currentMode === 'stopped') return leases;
+    for (const lease of leases) this.waiting.push({ lease, claimedAt: now });
     return [];
   }
 
-  /** The oldest buffered task, to start in a slot just acquired. */
-  take(now = Date.now()): ClaimedTask | undefined {
+  /** The oldest buffered claim, to start in a slot just acquired. */
+  take(now = Date.now()): HeldLease | undefined {
     const next = this.waiting.shift();
     if (next) this.recordStart(now);
-    return next?.task;
+    return next?.lease;
   }
 
   /** Counts a start that did not come from the buffer (a hand-over), for the auto allowance. */
@@ -81,21 +81,21 @@ export class ClaimBuffer {
     this.starts[RATE_BUCKETS - 1]++;
   }
 
-  /** Removes a task (its lease was lost, or its cancellation requested); whether it was here. */
-  remove(taskId: string): boolean {
-    const index = this.waiting.findIndex((entry) => entry.task.id === taskId);
+  /** Removes a claim (its lease was lost, or its cancellation requested); whether it was here. */
+  remove(lease: HeldLease): boolean {
+    const index = this.waiting.findIndex((entry) => entry.lease === lease);
     if (index >= 0) this.waiting.splice(index, 1);
     return index >= 0;
   }
 
-  /** The tasks that waited past the hold time, to release; any of them pauses the buffer. */
-  takeExpired(now = Date.now()): ClaimedTask[] {
+  /** The claims that waited past the hold time, to release; any of them pauses the buffer. */
+  takeExpired(now = Date.now()): HeldLease[] {
     const cutoff = now - this.holdMs;
     let count = 0;
     while (count < this.waiting.length && this.waiting[count].claimedAt < cutoff) count++;
     if (count === 0) return [];
     if (this.currentMode === 'accepting') this.currentMode = 'paused';
-    return this.waiting.splice(0, count).map((entry) => entry.task);
+    return this.waiting.splice(0, count).map((entry) => entry.lease);
   }
 
   /** A run ended and its slot is free: a paused buffer accepts again. */
@@ -103,10 +103,10 @@ export class ClaimBuffer {
     if (this.currentMode === 'paused') this.currentMode = 'accepting';
   }
 
-  /** The worker stops: returns every buffered task, to release, and accepts nothing more. */
-  stop(): ClaimedTask[] {
+  /** The worker stops: returns every buffered claim, to release, and accepts nothing more. */
+  stop(): HeldLease[] {
     this.currentMode = 'stopped';
-    return this.waiting.splice(0).map((entry) => entry.task);
+    return this.waiting.splice(0).map((entry) => entry.lease);
   }
 
   /** Moves the start-rate window forward to `now`, dropping the buckets that fell out of it. */

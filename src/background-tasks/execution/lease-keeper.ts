@@ -1,5 +1,6 @@
 import type { Logger } from '@nestjs/common';
 import type { Mutex } from '../../shared/mutex.js';
+import type { ClaimedTask } from '../storage/task-records.js';
 import type { TaskStore } from '../storage/task-store.js';
 import { describeThrown } from './run-errors.js';
 
@@ -11,10 +12,13 @@ export interface LeaseHolder {
   cancelRequested(): void;
 }
 
-/** A lease this worker holds, from its claim until its ending is stored or the task released. */
+/**
+ * A lease this worker holds, from its claim until its ending is stored or the task released. It is the
+ * claim's own: a task whose lease lapsed can be claimed again by this same worker, under a new lease owner,
+ * while the first claim's run has not noticed yet, and the two are then two leases.
+ */
 export interface HeldLease {
-  readonly taskId: string;
-  readonly leaseOwner: string;
+  readonly task: ClaimedTask;
   holder: LeaseHolder;
 }
 
@@ -38,7 +42,7 @@ export const ENDING_UNDER_WAY: LeaseHolder = { leaseLost: () => undefined, cance
  * its holder, ENDING_UNDER_WAY, which has nothing to stop.
  */
 export class LeaseKeeper {
-  private readonly leases = new Map<string, HeldLease>();
+  private readonly leases = new Set<HeldLease>();
   private renewing: Promise<void> | undefined;
 
   constructor(
@@ -53,24 +57,19 @@ export class LeaseKeeper {
     return this.leases.size;
   }
 
-  track(taskId: string, leaseOwner: string, holder: LeaseHolder): HeldLease {
-    const lease: HeldLease = { taskId, leaseOwner, holder };
-    this.leases.set(taskId, lease);
+  track(task: ClaimedTask, holder: LeaseHolder): HeldLease {
+    const lease: HeldLease = { task, holder };
+    this.leases.add(lease);
     return lease;
   }
 
-  /** Stops tracking this lease (idempotent; a newer lease on the same task stays). */
+  /** Stops tracking this lease (idempotent). */
   release(lease: HeldLease): void {
-    if (this.leases.get(lease.taskId) === lease) this.leases.delete(lease.taskId);
-  }
-
-  /** The lease tracked for a task, if any. */
-  get(taskId: string): HeldLease | undefined {
-    return this.leases.get(taskId);
+    this.leases.delete(lease);
   }
 
   isHeld(lease: HeldLease): boolean {
-    return this.leases.get(lease.taskId) === lease;
+    return this.leases.has(lease);
   }
 
   /** Sends a renewal unless one is under way (a slow database then gets one statement, not a pile). */
@@ -81,17 +80,19 @@ export class LeaseKeeper {
         // Read inside the turn: leases whose ending was stored before it are gone from the map already.
         const sent = [...this.leases.values()];
         if (sent.length === 0) return;
-        const owners = [...new Set(sent.map((lease) => lease.leaseOwner))];
+        const owners = [...new Set(sent.map((lease) => lease.task.leaseOwner))];
         // A lease is extended once a third of it is used: for leases up to 1.5 s that is every heartbeat,
         // for longer ones it leaves two thirds of the lease, at least two heartbeats, as slack.
         const { leaseDurationMs } = this;
         const renewals = await this.store.renewLeases(owners, leaseDurationMs, (leaseDurationMs * 2) / 3);
-        const answered = new Map(renewals.map((renewal) => [renewal.id, renewal.cancelRequested]));
+        const answered = new Map(
+          renewals.map((held) => [claimKey(held.id, held.leaseOwner), held.cancelRequested]),
+        );
         for (const lease of sent) {
           if (!this.isHeld(lease)) continue; // released while the statement ran
-          const cancelRequested = answered.get(lease.taskId);
+          const cancelRequested = answered.get(claimKey(lease.task.id, lease.task.leaseOwner));
           if (cancelRequested === undefined) {
-            this.leases.delete(lease.taskId);
+            this.leases.delete(lease);
             lease.holder.leaseLost();
           } else if (cancelRequested) {
             lease.holder.cancelRequested();
@@ -107,3 +108,5 @@ export class LeaseKeeper {
     await this.renewing;
   }
 }
+
+const claimKey = (taskId: string, leaseOwner: string) => `${leaseOwner} ${taskId}`;

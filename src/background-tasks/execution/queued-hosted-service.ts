@@ -33,6 +33,24 @@ export interface SlotOffer {
   decline(): void;
 }
 
+/** What the worker holds now: every count its invariants are about (health, metrics, tests). */
+export interface WorkerStatus {
+  readonly running: boolean;
+  readonly concurrency: number;
+  /** Slots taken by running handlers and by hand-overs under way (≤ concurrency). */
+  readonly slotsInUse: number;
+  /** Handlers running now. */
+  readonly runningTasks: number;
+  /** Claimed tasks waiting for a slot, and how many may wait now. */
+  readonly buffered: number;
+  readonly bufferAllowance: number;
+  readonly bufferMode: ClaimBuffer['mode'];
+  /** Rows this worker holds in `processing`: buffered, running, and endings not stored yet. */
+  readonly leasesHeld: number;
+  /** Hand-overs under way: enqueues offered a slot whose insert has not answered. */
+  readonly offers: number;
+}
+
 /**
  * The worker: claims due tasks and runs them, in every process with APP_ROLE `all` or `worker`. One loop
  * claims (one round at a time, each under a fresh lease owner `<worker id>#<round>` that fences every later
@@ -47,8 +65,9 @@ export interface SlotOffer {
  * - TaskRun: whatever a handler does ends that one run, with a stable error code.
  *
  * Between them:
- * 1. Leases held (buffered + running + endings under way) + offers ≤ WORKER_CONCURRENCY + the buffer's
- *    allowance: claims and hand-overs stop while endings fall behind.
+ * 1. Leases held (buffered + running + endings under way) + offers + the limit of the claim round under
+ *    way ≤ WORKER_CONCURRENCY + the buffer's allowance: claims and hand-overs stop while endings fall
+ *    behind, and a hand-over never takes room a claim round already counts on.
  * 2. A slot is taken before a run starts and released in the `finally` that follows it; a lease is
  *    released only after its ending settled or its loss was reported.
  * 3. After `stop()`: no slot in use, nothing buffered, and every lease released (stored, fenced out, or
@@ -68,6 +87,8 @@ export class QueuedHostedService implements OnApplicationBootstrap, BeforeApplic
   private readonly runs = new Set<TaskRun>();
   /** Slots offered to enqueues in this process whose insert has not answered yet. */
   private offers = 0;
+  /** The limit of the claim round under way: leases it may bring, reserved against the budget. */
+  private claiming = 0;
   private names = new Set<string>();
   private claimRound = 0;
   private loop: Promise<void> | undefined;
@@ -119,6 +140,20 @@ export class QueuedHostedService implements OnApplicationBootstrap, BeforeApplic
     return this.runs.size;
   }
 
+  get status(): WorkerStatus {
+    return {
+      running: this.isRunning,
+      concurrency: this.slots.capacity,
+      slotsInUse: this.slots.inUse,
+      runningTasks: this.runs.size,
+      buffered: this.buffer.size,
+      bufferAllowance: this.buffer.allowance(),
+      bufferMode: this.buffer.mode,
+      leasesHeld: this.leases.size,
+      offers: this.offers,
+    };
+  }
+
   async onApplicationBootstrap(): Promise<void> {
     if (this.config.runsWorker) await this.start();
   }
@@ -149,7 +184,6 @@ export class QueuedHostedService implements OnApplicationBootstrap, BeforeApplic
       const limit = this.claimLimit();
       if (limit > 0 && this.names.size > 0) {
         try {
-          await this.maintainWhenDue();
           this.moreWorkMayWait = (await this.claim(limit)) === limit;
           failures = 0;
           if (this.moreWorkMayWait) continue;
@@ -174,32 +208,45 @@ export class QueuedHostedService implements OnApplicationBootstrap, BeforeApplic
   private claimLimit(): number {
     const { concurrency, batchSize } = this.config;
     const ahead = this.buffer.allowance();
-    const room = concurrency + ahead - this.leases.size - this.offers;
+    const room = concurrency + ahead - this.leasesPromised();
     if (room <= 0) return 0;
     if (this.slots.free > this.buffer.size) return Math.min(batchSize, room);
     if (ahead === 0) return 0;
     return room >= Math.min(batchSize, Math.ceil(ahead / 2)) ? Math.min(batchSize, room) : 0;
   }
 
+  /** Leases held, plus those that offers and the claim round under way may bring: what invariant 1 bounds. */
+  private leasesPromised(): number {
+    return this.leases.size + this.offers + this.claiming;
+  }
+
   private async claim(limit: number): Promise<number> {
-    const claimed = await this.store.claim({ ...this.leaseRequest(), limit });
+    this.claiming = limit;
+    let claimed: ClaimedTask[];
+    try {
+      await this.maintainWhenDue();
+      claimed = await this.store.claim({ ...this.leaseRequest(), limit });
+    } finally {
+      this.claiming = 0;
+    }
     this.lastClaimRoundAt = new Date();
     this.changes.publish(claimed.map((task) => task.id));
     // Started in queue order: UPDATE … RETURNING gives its rows in no particular order.
-    claimed.sort(queueOrder);
-    for (const task of claimed) {
-      const lease = this.leases.track(task.id, task.leaseOwner, ENDING_UNDER_WAY);
+    const leases = claimed.sort(queueOrder).map((task) => {
+      const lease = this.leases.track(task, ENDING_UNDER_WAY);
       lease.holder = {
         leaseLost: () => {
-          if (this.buffer.remove(task.id))
+          if (this.buffer.remove(lease)) {
             this.logger.warn(`Task ${task.id} (${task.name}): prefetched, but its lease was lost`);
+          }
         },
         cancelRequested: () => {
-          if (this.buffer.remove(task.id)) this.releaseUnstarted(task, lease);
+          if (this.buffer.remove(lease)) this.releaseUnstarted(lease);
         },
       };
-    }
-    for (const task of this.buffer.add(claimed)) this.releaseUnstarted(task, this.leases.get(task.id)!);
+      return lease;
+    });
+    for (const refused of this.buffer.add(leases)) this.releaseUnstarted(refused);
     this.startBufferedRuns();
     return claimed.length;
   }
@@ -217,7 +264,7 @@ export class QueuedHostedService implements OnApplicationBootstrap, BeforeApplic
    */
   offerSlot(name: string): SlotOffer | undefined {
     if (!this.isRunning || this.buffer.size > 0 || !this.names.has(name)) return undefined;
-    if (this.leases.size + this.offers >= this.config.concurrency + this.buffer.allowance()) return undefined;
+    if (this.leasesPromised() >= this.config.concurrency + this.buffer.allowance()) return undefined;
     const releaseSlot = this.slots.tryAcquire();
     if (!releaseSlot) return undefined;
     this.offers++;
@@ -233,13 +280,13 @@ export class QueuedHostedService implements OnApplicationBootstrap, BeforeApplic
       lease: this.leaseRequest(),
       start: (task) => {
         if (!close()) return;
-        const lease = this.leases.track(task.id, task.leaseOwner, ENDING_UNDER_WAY);
+        const lease = this.leases.track(task, ENDING_UNDER_WAY);
         if (this.isRunning) {
           this.buffer.recordStart();
-          this.startRun(task, lease, releaseSlot);
+          this.startRun(lease, releaseSlot);
         } else {
           releaseSlot(); // the worker began to stop meanwhile: back to the queue
-          this.releaseUnstarted(task, lease);
+          this.releaseUnstarted(lease);
         }
       },
       decline: () => {
@@ -254,13 +301,12 @@ export class QueuedHostedService implements OnApplicationBootstrap, BeforeApplic
     while (this.isRunning && this.buffer.size > 0) {
       const releaseSlot = this.slots.tryAcquire();
       if (!releaseSlot) return;
-      const task = this.buffer.take()!;
-      this.startRun(task, this.leases.get(task.id)!, releaseSlot);
+      this.startRun(this.buffer.take()!, releaseSlot);
     }
   }
 
-  private startRun(task: ClaimedTask, lease: HeldLease, releaseSlot: SlotRelease): void {
-    const run = new TaskRun(task, this.runDependencies);
+  private startRun(lease: HeldLease, releaseSlot: SlotRelease): void {
+    const run = new TaskRun(lease.task, this.runDependencies);
     this.runs.add(run);
     lease.holder = {
       leaseLost: () => run.abort('lease-lost', 'its lease renewal was rejected'),
@@ -303,9 +349,9 @@ export class QueuedHostedService implements OnApplicationBootstrap, BeforeApplic
    * Gives a claimed task that never started back: `enqueued` with its attempt returned, or `cancelled` when a
    * cancellation was requested meanwhile (the ending statement decides that under the row lock).
    */
-  private releaseUnstarted(task: ClaimedTask, lease: HeldLease): void {
+  private releaseUnstarted(lease: HeldLease): void {
     lease.holder = ENDING_UNDER_WAY;
-    const { id, leaseOwner, attempts: attempt, progress } = task;
+    const { id, leaseOwner, attempts: attempt, progress } = lease.task;
     void this.endings.submit({ id, leaseOwner, attempt, ending: { kind: 'released' }, progress }).then(() => {
       this.leases.release(lease);
       this.changed();
@@ -313,7 +359,7 @@ export class QueuedHostedService implements OnApplicationBootstrap, BeforeApplic
   }
 
   private onHeartbeat(): void {
-    for (const task of this.buffer.takeExpired()) this.releaseUnstarted(task, this.leases.get(task.id)!);
+    for (const lease of this.buffer.takeExpired()) this.releaseUnstarted(lease);
     this.leases.renew();
   }
 
@@ -348,7 +394,7 @@ export class QueuedHostedService implements OnApplicationBootstrap, BeforeApplic
     await loop;
     // An enqueue holding an offer finishes its insert; its task then goes back to the queue (see offerSlot).
     await this.until(() => this.offers === 0, deadline);
-    for (const task of this.buffer.stop()) this.releaseUnstarted(task, this.leases.get(task.id)!);
+    for (const lease of this.buffer.stop()) this.releaseUnstarted(lease);
     await this.notifications?.unsubscribe();
     if (this.runs.size > 0)
       this.logger.log(`Stopping: waiting up to ${grace} ms for ${this.runs.size} running task(s)`);

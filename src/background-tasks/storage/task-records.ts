@@ -92,8 +92,10 @@ export interface ClaimedEnqueueResult extends EnqueueResult {
   readonly claimed?: ClaimedTask;
 }
 
+/** A task one of the renewing worker's claims still holds: a task claimed twice is reported per claim. */
 export interface LeaseRenewal {
   readonly id: string;
+  readonly leaseOwner: string;
   readonly cancelRequested: boolean;
 }
 

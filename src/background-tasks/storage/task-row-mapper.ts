@@ -1,6 +1,12 @@
 import { TaskErrorCode } from '../contract/task-error-codes.js';
 import type { TaskStatus } from '../task-status.js';
-import type { AttemptError, BackgroundTaskRecord, ClaimedTask, TaskProgress } from './task-records.js';
+import type {
+  AttemptError,
+  BackgroundTaskRecord,
+  ClaimedTask,
+  LeaseRenewal,
+  TaskProgress,
+} from './task-records.js';
 
 /** How one engine's driver hands back JSON columns: parsed (pg) or as text (better-sqlite3, mssql). */
 export interface ColumnReaders {
@@ -40,6 +46,15 @@ export function toClaimedTask(row: Row, read: ColumnReaders): ClaimedTask {
     priority: num(row.priority),
     runAfter: readDate(row.run_after) as Date,
     claimedAt: readDate(row.started_at) as Date,
+  };
+}
+
+/** A row of a lease renewal's answer; the flag is a boolean, or 0/1 where the engine has none. */
+export function toLeaseRenewal(row: Row): LeaseRenewal {
+  return {
+    id: String(row.id).toLowerCase(),
+    leaseOwner: String(row.lease_owner),
+    cancelRequested: Boolean(Number(row.cancel_requested)),
   };
 }
 

@@ -81,7 +81,7 @@ export function postgresStatements(schema: string) {
         WHERE status = 'processing' AND lease_owner = ANY($1::text[])
           AND lease_expires_at < now() + $3 * interval '1 millisecond'
         RETURNING id)
-      SELECT id, cancel_requested_at IS NOT NULL AS cancel_requested FROM ${t}
+      SELECT id, lease_owner, cancel_requested_at IS NOT NULL AS cancel_requested FROM ${t}
       WHERE status = 'processing' AND lease_owner = ANY($1::text[])`,
 
     // A crashed worker's tasks go back to the queue. The attempt it started counts (and is recorded in the

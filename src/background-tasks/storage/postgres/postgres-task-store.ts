@@ -20,6 +20,7 @@ import type {
 import {
   LEASE_EXPIRED_ERROR,
   toActiveCounts,
+  toLeaseRenewal,
   toClaimedTask,
   toTaskRecord,
   type ColumnReaders,
@@ -122,7 +123,7 @@ export class PostgresTaskStore extends TaskStore {
     renewWithinMs: number,
   ): Promise<LeaseRenewal[]> {
     const { rows } = await this.run('renewLeases', [leaseOwners, leaseDurationMs, renewWithinMs]);
-    return rows.map((row) => ({ id: String(row.id), cancelRequested: Boolean(row.cancel_requested) }));
+    return rows.map(toLeaseRenewal);
   }
 
   recoverExpiredLeases(): Promise<number> {

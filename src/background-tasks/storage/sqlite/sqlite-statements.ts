@@ -72,7 +72,7 @@ export function sqliteStatements() {
 
     // Every task one of our claim rounds still holds, with its cancellation flag.
     heldLeases: `
-      SELECT id, cancel_requested_at IS NOT NULL AS cancel_requested FROM background_tasks
+      SELECT id, lease_owner, cancel_requested_at IS NOT NULL AS cancel_requested FROM background_tasks
       WHERE status = 'processing' AND lease_owner IN (SELECT value FROM json_each(@owners))`,
 
     // A crashed worker's tasks go back to the queue. The attempt it started counts (and is recorded in the

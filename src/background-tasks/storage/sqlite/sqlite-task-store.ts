@@ -23,6 +23,7 @@ import {
   parseJsonText,
   toActiveCounts,
   toClaimedTask,
+  toLeaseRenewal,
   toTaskRecord,
   type ColumnReaders,
 } from '../task-row-mapper.js';
@@ -171,7 +172,7 @@ export class SqliteTaskStore extends TaskStore {
     const owners = JSON.stringify(leaseOwners);
     const params = { expires: inMs(leaseDurationMs), renewBefore: inMs(renewWithinMs), owners };
     const rows = await retryWhileBusy(() => this.renewAndReadLeases(params));
-    return rows.map((row) => ({ id: String(row.id), cancelRequested: Boolean(row.cancel_requested) }));
+    return rows.map(toLeaseRenewal);
   }
 
   async recoverExpiredLeases(): Promise<number> {

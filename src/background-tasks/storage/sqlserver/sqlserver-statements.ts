@@ -67,7 +67,8 @@ export function sqlserverStatements(schema: string) {
     // Extends only rows still held by one of our claim rounds: a lease that moved on is never taken back.
     renewLeases: `
       UPDATE ${t} SET lease_expires_at = DATEADD(millisecond, @1, SYSUTCDATETIME())
-      OUTPUT inserted.id, CASE WHEN inserted.cancel_requested_at IS NULL THEN 0 ELSE 1 END AS cancel_requested
+      OUTPUT inserted.id, inserted.lease_owner,
+             CASE WHEN inserted.cancel_requested_at IS NULL THEN 0 ELSE 1 END AS cancel_requested
       WHERE status = 'processing' AND lease_owner IN (SELECT value FROM OPENJSON(@0))`,
 
     // A crashed worker's tasks go back to the queue. The attempt it started counts (and is recorded in the

@@ -19,6 +19,7 @@ import {
   parseJsonText,
   toActiveCounts,
   toClaimedTask,
+  toLeaseRenewal,
   toTaskRecord,
   type ColumnReaders,
 } from '../task-row-mapper.js';
@@ -106,7 +107,7 @@ export class SqlServerTaskStore extends TaskStore {
   /** Extends every lease it reports (renewWithinMs is a floor, not a limit): one statement, OUTPUT. */
   async renewLeases(leaseOwners: readonly string[], leaseDurationMs: number): Promise<LeaseRenewal[]> {
     const { records } = await this.run(this.sql.renewLeases, [JSON.stringify(leaseOwners), leaseDurationMs]);
-    return records.map((row) => ({ id: idOf(row), cancelRequested: Number(row.cancel_requested) === 1 }));
+    return records.map(toLeaseRenewal);
   }
 
   async recoverExpiredLeases(): Promise<number> {
