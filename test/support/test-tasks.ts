@@ -13,6 +13,7 @@ import { UnrecoverableTaskError } from '../../src/background-tasks/contract/unre
 import type { BackgroundTaskRunRequest } from '../../src/background-tasks/execution/task-registry.js';
 import { FilesConfig } from '../../src/config/app-config.js';
 import { DatabaseConfig } from '../../src/database/database-config.js';
+import { behave, type BehaviourMetadata } from './handler-behaviours.js';
 
 /** The side table in which `test.record-run` records every run, to count how often each task ran. */
 export const RUNS_TABLE = 'test_task_runs';
@@ -267,6 +268,22 @@ export class FailingTask implements BackgroundTaskExecutor<FailMetadata, void, v
   }
 }
 
+/**
+ * Does what its metadata says (see handler-behaviours.ts): succeeds, throws a non-Error, returns what no
+ * database can store, hangs, … Its timeout ends the ones that never settle.
+ */
+@BackgroundTask('test.behaviour', { timeout: '1s', maxRetryCount: 0 })
+export class BehaviourTask implements BackgroundTaskExecutor<
+  BehaviourMetadata,
+  { step: number },
+  unknown,
+  unknown
+> {
+  execute(context: BackgroundTaskContext<BehaviourMetadata, { step: number }>) {
+    return behave(context);
+  }
+}
+
 /** A request-scoped provider: one instance per task run, built from the run's REQUEST. */
 @Injectable({ scope: Scope.REQUEST })
 export class RunScopedInfo {
@@ -309,6 +326,7 @@ export class RequestScopedTask implements BackgroundTaskExecutor<
     TooSlowTask,
     RunScopedInfo,
     RequestScopedTask,
+    BehaviourTask,
   ],
 })
 export class TestTasksModule {}

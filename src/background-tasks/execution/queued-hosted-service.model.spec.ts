@@ -11,11 +11,18 @@ import {
   InMemoryTaskStore,
   type StoreStatement,
 } from '../../../test/support/in-memory-task-store.js';
+import {
+  behave,
+  CHECKPOINTING_BEHAVIOURS,
+  EXPECTED_ENDINGS,
+  HANDLER_BEHAVIOURS,
+  type BehaviourMetadata,
+  type HandlerBehaviour,
+} from '../../../test/support/handler-behaviours.js';
 import { BackgroundTasksConfig } from '../background-tasks.config.js';
 import type { BackgroundTaskContext } from '../contract/background-task-context.js';
 import { BackgroundTask } from '../contract/background-task.decorator.js';
 import type { BackgroundTaskExecutor } from '../contract/background-task-executor.js';
-import { TaskOutcome } from '../contract/task-outcome.js';
 import { TaskActivity } from '../events/task-activity.js';
 import { TaskChanges } from '../events/task-changes.js';
 import { AfterCommitHooks } from '../queue/after-commit-hooks.js';
@@ -40,52 +47,6 @@ const GRACE_MS = 300;
 const TIMEOUT_MS = 500;
 const PAYLOAD_MAX = 2_000;
 
-const BEHAVIOURS = [
-  'succeed',
-  'succeed-slowly',
-  'throw-error',
-  'reject-null',
-  'reject-bigint',
-  'throw-getter-object',
-  'not-an-outcome',
-  'result-bigint',
-  'result-cycle',
-  'result-too-large',
-  'error-bigint',
-  'fail-outcome',
-  'cancel-outcome',
-  'checkpoint-then-succeed',
-  'checkpoint-bigint',
-  'progress-garbage',
-  'suspend-once',
-  'hang',
-  'wait-for-signal',
-] as const;
-type Behaviour = (typeof BEHAVIOURS)[number];
-
-/** How each behaviour's task ends when nothing else happens to it: its status and error code. */
-const EXPECTED: Record<Behaviour, { status: string; code?: string }> = {
-  succeed: { status: 'completed' },
-  'succeed-slowly': { status: 'completed' },
-  'throw-error': { status: 'failed', code: 'E_MODEL' },
-  'reject-null': { status: 'failed', code: 'NON_ERROR_THROWN' },
-  'reject-bigint': { status: 'failed', code: 'NON_ERROR_THROWN' },
-  'throw-getter-object': { status: 'failed', code: 'NON_ERROR_THROWN' },
-  'not-an-outcome': { status: 'failed', code: 'NOT_AN_OUTCOME' },
-  'result-bigint': { status: 'failed', code: 'RESULT_NOT_STORABLE' },
-  'result-cycle': { status: 'failed', code: 'RESULT_NOT_STORABLE' },
-  'result-too-large': { status: 'failed', code: 'RESULT_TOO_LARGE' },
-  'error-bigint': { status: 'failed', code: 'ERROR_NOT_STORABLE' },
-  'fail-outcome': { status: 'failed', code: 'E_OUTCOME' },
-  'cancel-outcome': { status: 'cancelled', code: 'E_CANCEL' },
-  'checkpoint-then-succeed': { status: 'completed' },
-  'checkpoint-bigint': { status: 'failed', code: 'CHECKPOINT_NOT_STORABLE' },
-  'progress-garbage': { status: 'completed' },
-  'suspend-once': { status: 'completed' },
-  hang: { status: 'failed', code: 'TIMEOUT' },
-  'wait-for-signal': { status: 'failed', code: 'TIMEOUT' },
-};
-
 /** One call of the handler, as the handler saw it: which claim (lease owner) it ran under. */
 interface Invocation {
   readonly taskId: string;
@@ -95,85 +56,12 @@ interface Invocation {
 /** What the handlers of one run share with the test; reset before each run. */
 const world = { store: new InMemoryTaskStore(), invocations: [] as Invocation[] };
 
-const sleep = (ms: number, signal?: AbortSignal) =>
-  new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(resolve, ms);
-    signal?.addEventListener('abort', () => {
-      clearTimeout(timer);
-      reject(signal.reason as Error);
-    });
-  });
-
-interface ModelMetadata {
-  readonly behaviour: Behaviour;
-  readonly ms: number;
-}
-
 @BackgroundTask('model.task', { timeout: `${TIMEOUT_MS}ms`, maxRetryCount: 1 })
-class ModelTask implements BackgroundTaskExecutor<ModelMetadata, { step: number }, unknown, unknown> {
-  async execute(context: BackgroundTaskContext<ModelMetadata, { step: number }>) {
-    const { taskId, metadata } = context;
+class ModelTask implements BackgroundTaskExecutor<BehaviourMetadata, { step: number }, unknown, unknown> {
+  execute(context: BackgroundTaskContext<BehaviourMetadata, { step: number }>) {
+    const { taskId } = context;
     world.invocations.push({ taskId, owner: world.store.rows.get(taskId)!.leaseOwner! });
-    // Behaviours that need their signal read it late: most handlers never read it.
-    switch (metadata.behaviour) {
-      case 'succeed':
-        return TaskOutcome.success({ ok: true });
-      case 'succeed-slowly':
-        await sleep(metadata.ms, context.signal);
-        return TaskOutcome.success({ ok: true });
-      case 'throw-error':
-        throw Object.assign(new Error('model failure'), { code: 'E_MODEL' });
-      case 'reject-null':
-        // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- what this case tests
-        return Promise.reject(null);
-      case 'reject-bigint':
-        // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- what this case tests
-        return Promise.reject(10n);
-      case 'throw-getter-object':
-        throw {
-          get message(): string {
-            throw new Error('no message');
-          },
-        } as unknown as Error;
-      case 'not-an-outcome':
-        return 42 as never;
-      case 'result-bigint':
-        return TaskOutcome.success({ n: 10n });
-      case 'result-cycle': {
-        const cycle: Record<string, unknown> = {};
-        cycle.self = cycle;
-        return TaskOutcome.success(cycle);
-      }
-      case 'result-too-large':
-        return TaskOutcome.success('x'.repeat(PAYLOAD_MAX));
-      case 'error-bigint':
-        return TaskOutcome.failure({ n: 10n });
-      case 'fail-outcome':
-        return TaskOutcome.failure({ code: 'E_OUTCOME' });
-      case 'cancel-outcome':
-        return TaskOutcome.cancellation({ code: 'E_CANCEL' });
-      case 'checkpoint-then-succeed':
-        await context.checkpoint({ step: (context.executionMetadata?.step ?? 0) + 1 });
-        await sleep(metadata.ms, context.signal);
-        return TaskOutcome.success({ ok: true });
-      case 'checkpoint-bigint':
-        await context.checkpoint({ step: 10n } as unknown as { step: number });
-        return TaskOutcome.success({ ok: true });
-      case 'progress-garbage':
-        context.progress({ percent: Number.NaN, step: Number.POSITIVE_INFINITY, info: 'é'.repeat(5_000) });
-        context.progress(null as never);
-        context.progress({ info: '\u0000\ud800', step: 1e12, percent: -Infinity });
-        return TaskOutcome.success({ ok: true });
-      case 'suspend-once':
-        if (context.executionMetadata?.step) return TaskOutcome.success({ ok: true });
-        await context.checkpoint({ step: 1 });
-        return TaskOutcome.suspended(new Date(Date.now() + metadata.ms));
-      case 'hang':
-        return new Promise<never>(() => undefined); // never settles, ignores its signal
-      case 'wait-for-signal':
-        await sleep(60_000, context.signal);
-        return TaskOutcome.success({ ok: true });
-    }
+    return behave(context);
   }
 }
 
@@ -184,7 +72,7 @@ interface Real {
   readonly queue: BackgroundTaskQueue;
   readonly config: BackgroundTasksConfig;
   /** Every task enqueued, with its behaviour. */
-  readonly tasks: { readonly id: string; readonly behaviour: Behaviour }[];
+  readonly tasks: { readonly id: string; readonly behaviour: HandlerBehaviour }[];
   /** Tasks something other than their handler acted on: their outcome is not the behaviour's. */
   readonly disturbed: Set<string>;
   /** Whether a checkpoint ever failed (a checkpointing handler then fails an attempt). */
@@ -264,13 +152,13 @@ const pickTask = (real: Real, pick: number) =>
 
 class EnqueueCommand implements fc.AsyncCommand<Model, Real> {
   constructor(
-    readonly behaviours: readonly Behaviour[],
+    readonly behaviours: readonly HandlerBehaviour[],
     readonly bulk: boolean,
     readonly ms: number,
   ) {}
   check = () => true;
   async run(_: Model, real: Real): Promise<void> {
-    const metadata = this.behaviours.map((behaviour) => ({ behaviour, ms: this.ms }));
+    const metadata = this.behaviours.map((behaviour) => ({ behaviour, ms: this.ms, tooLarge: PAYLOAD_MAX }));
     // An enqueue that an injected database error fails writes nothing, as with a real one.
     const enqueued = this.bulk
       ? await whileTimePasses(real.queue.enqueueMany(ModelTask, metadata).catch(injected([])))
@@ -362,7 +250,7 @@ const commands = fc.commands(
   [
     fc
       .tuple(
-        fc.array(fc.constantFrom(...BEHAVIOURS), { minLength: 1, maxLength: 6 }),
+        fc.array(fc.constantFrom(...HANDLER_BEHAVIOURS), { minLength: 1, maxLength: 6 }),
         fc.boolean(),
         fc.integer({ min: 1, max: 300 }),
       )
@@ -483,10 +371,10 @@ async function settleEveryTask(real: Real): Promise<void> {
   expect(unfinished()).toEqual([]);
   for (const { id, behaviour } of real.tasks) {
     if (real.disturbed.has(id)) continue;
-    if (real.checkpointFaults && ['checkpoint-then-succeed', 'suspend-once'].includes(behaviour)) continue;
+    if (real.checkpointFaults && CHECKPOINTING_BEHAVIOURS.includes(behaviour)) continue;
     const row = real.store.rows.get(id)!;
     const error = row.error === null ? null : (JSON.parse(row.error) as { code?: string });
-    const { status, code } = EXPECTED[behaviour];
+    const { status, code } = EXPECTED_ENDINGS[behaviour];
     expect({ behaviour, status: row.status, code: error?.code }).toEqual({ behaviour, status, code });
   }
   // Every run that nothing disturbed ended under its own lease: no ending was lost.
