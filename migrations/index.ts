@@ -5,6 +5,7 @@ import { PlannerProofClaim1764159200000 } from './1764159200000-planner-proof-cl
 import { PlannerProofFinish1764850000000 } from './1764850000000-planner-proof-finish.js';
 import { FewerTaskIndexWrites1764850100000 } from './1764850100000-fewer-task-index-writes.js';
 import { CsvNumbersAsJavascript1764850200000 } from './1764850200000-csv-numbers-as-javascript.js';
+import { AnnounceInStatements1765000000000 } from './1765000000000-announce-in-statements.js';
 
 /**
  * Every migration, oldest first. Listed by class rather than found by a glob, so that the compiled app,
@@ -19,4 +20,5 @@ export const migrations = [
   PlannerProofFinish1764850000000,
   FewerTaskIndexWrites1764850100000,
   CsvNumbersAsJavascript1764850200000,
+  AnnounceInStatements1765000000000,
 ];

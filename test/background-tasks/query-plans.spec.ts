@@ -51,6 +51,56 @@ const postgres = process.env.TEST_POSTGRES_URL;
     expect(claimPlan).not.toMatch(/\bSort\b/);
   });
 
+  it('looks ahead of a hand-over through the claim index, even when the last ANALYZE saw a full queue', async () => {
+    // A database of its own: the statistics must say "20,000 waiting" while none is.
+    const own = await TestDatabase.create('postgres');
+    const tasks = own.table('background_tasks');
+    const connection = new pg.Client({ connectionString: postgres });
+    await connection.connect();
+    try {
+      await connection.query(
+        `INSERT INTO ${tasks} (id, name, priority, run_after, max_attempts, metadata)
+         SELECT gen_random_uuid(), 'test.noop', 0, now(), 3, '{}'::jsonb FROM generate_series(1, 20000)`,
+      );
+      await connection.query(`ANALYZE ${tasks}`);
+      await connection.query(`UPDATE ${tasks} SET status = 'completed', completed_at = now()`);
+      // The statement as a worker runs it: named, so that after five runs its generic plan is cached.
+      const insertClaimed = {
+        name: 'insertClaimed',
+        text: postgresStatements(own.env.SchemaName).insertClaimed,
+      };
+      const row = (n: number) => [
+        `01a2f000-0000-7000-8000-${String(n).padStart(12, '0')}`,
+        'test.noop',
+        0,
+        null,
+        3,
+        null,
+        null,
+        '{}',
+        null,
+        `local#${n}`,
+        30_000,
+        ['test.noop'],
+      ];
+      for (let n = 1; n <= 6; n++) await connection.query({ ...insertClaimed, values: row(n) });
+      const plans: string[] = [];
+      connection.on('notice', (notice) => plans.push(notice.message ?? ''));
+      await connection.query(`LOAD 'auto_explain'`);
+      await connection.query('SET auto_explain.log_min_duration = 0');
+      await connection.query('SET client_min_messages = log');
+      const { rows } = await connection.query<{ status: string }>({ ...insertClaimed, values: row(7) });
+
+      expect(rows[0].status).toBe('processing'); // nothing waited ahead: handed over
+      const plan = plans.find((text) => text.includes('Insert on'));
+      expect(plan).toContain('Index Scan using background_tasks_claim');
+      expect(plan).not.toMatch(/Seq Scan/);
+    } finally {
+      await connection.end();
+      await own.dispose();
+    }
+  });
+
   it('ends runs by primary-key look-ups, even on a connection that planned the statement for a tiny table', async () => {
     // A database of its own: the queue must start empty.
     const own = await TestDatabase.create('postgres');

@@ -13,6 +13,12 @@ function workerCommand(): string[] {
   return built ? [built] : ['--import', '@swc-node/register/esm-register', WORKER_SCRIPT];
 }
 
+/** Every worker process started and not exited yet: killed when the test process exits, whatever failed. */
+const running = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const child of running) child.kill('SIGKILL');
+});
+
 export interface ExitStatus {
   readonly code: number | null;
   readonly signal: NodeJS.Signals | null;
@@ -24,7 +30,13 @@ export class ChildWorker {
   output = '';
 
   private constructor(readonly process: ChildProcess) {
-    this.exited = new Promise((resolve) => process.once('exit', (code, signal) => resolve({ code, signal })));
+    running.add(process);
+    this.exited = new Promise((resolve) =>
+      process.once('exit', (code, signal) => {
+        running.delete(process);
+        resolve({ code, signal });
+      }),
+    );
     process.stderr?.on('data', (chunk: Buffer) => (this.output += chunk.toString()));
     process.stdout?.on('data', (chunk: Buffer) => (this.output += chunk.toString()));
   }

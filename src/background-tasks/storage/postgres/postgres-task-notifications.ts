@@ -6,7 +6,7 @@ const logger = new Logger('PostgresTaskNotifications');
 
 /**
  * Keeps one connection LISTENing on the schema's channel and calls `onNotified` for every notification.
- * The insert trigger notifies on commit, so a worker in another process starts a new task within a few
+ * The statements that make a task claimable notify on commit, so a worker in another process starts it within a few
  * milliseconds instead of at its next poll. Each time it starts listening (after a reconnect too, since
  * notifications sent while it was away are lost) it calls `onNotified` once as well. Polling remains the
  * backstop either way.

@@ -64,7 +64,7 @@ export class PostgresTaskStore extends TaskStore {
 
   async enqueue(task: NewTaskRow, manager?: EntityManager): Promise<EnqueueResult> {
     const values = insertParameters(task);
-    // With a manager the insert runs on the caller's transaction connection; NOTIFY from the insert trigger
+    // With a manager the insert runs on the caller's transaction connection; the insert's NOTIFY
     // is then delivered when (and only if) that transaction commits.
     const query = async (sql: string, params: unknown[]): Promise<Row[]> =>
       manager ? await manager.query<Row[]>(sql, params) : (await this.pool.query<Row>(sql, params)).rows;
