@@ -15,7 +15,7 @@ import { TaskStore, type TaskNotificationSubscription } from '../storage/task-st
 import { Mutex } from '../../shared/mutex.js';
 import { ClaimBuffer } from './claim-buffer.js';
 import { EndingWriter } from './ending-writer.js';
-import { ENDING_UNDER_WAY, LeaseKeeper, type HeldLease } from './lease-keeper.js';
+import { ENDING_UNDER_WAY, LeaseKeeper, type HeldLease, type LeaseHolder } from './lease-keeper.js';
 import { retryBackoffMs } from './retry-backoff.js';
 import { RetryPolicy } from './retry-policy.js';
 import { describeThrown } from './run-errors.js';
@@ -100,6 +100,17 @@ export class QueuedHostedService implements OnApplicationBootstrap, BeforeApplic
   private heartbeat: NodeJS.Timeout | undefined;
   private notifications: TaskNotificationSubscription | undefined;
   private readonly stateChanged = new Set<() => void>();
+  /** The holder of every buffered claim's lease. */
+  private readonly buffered: LeaseHolder = {
+    leaseLost: (lease) => {
+      if (this.buffer.remove(lease)) {
+        this.logger.warn(`Task ${lease.task.id} (${lease.task.name}): prefetched, but its lease was lost`);
+      }
+    },
+    cancelRequested: (lease) => {
+      if (this.buffer.remove(lease)) this.releaseUnstarted(lease);
+    },
+  };
   /** When the last claim round finished (health reporting). */
   lastClaimRoundAt: Date | undefined;
 
@@ -232,20 +243,7 @@ export class QueuedHostedService implements OnApplicationBootstrap, BeforeApplic
     this.lastClaimRoundAt = new Date();
     this.changes.publish(claimed.map((task) => task.id));
     // Started in queue order: UPDATE … RETURNING gives its rows in no particular order.
-    const leases = claimed.sort(queueOrder).map((task) => {
-      const lease = this.leases.track(task, ENDING_UNDER_WAY);
-      lease.holder = {
-        leaseLost: () => {
-          if (this.buffer.remove(lease)) {
-            this.logger.warn(`Task ${task.id} (${task.name}): prefetched, but its lease was lost`);
-          }
-        },
-        cancelRequested: () => {
-          if (this.buffer.remove(lease)) this.releaseUnstarted(lease);
-        },
-      };
-      return lease;
-    });
+    const leases = claimed.sort(queueOrder).map((task) => this.leases.track(task, this.buffered));
     for (const refused of this.buffer.add(leases)) this.releaseUnstarted(refused);
     this.startBufferedRuns();
     return claimed.length;
@@ -308,10 +306,7 @@ export class QueuedHostedService implements OnApplicationBootstrap, BeforeApplic
   private startRun(lease: HeldLease, releaseSlot: SlotRelease): void {
     const run = new TaskRun(lease.task, this.runDependencies);
     this.runs.add(run);
-    lease.holder = {
-      leaseLost: () => run.abort('lease-lost', 'its lease renewal was rejected'),
-      cancelRequested: () => run.abort('cancelled'),
-    };
+    lease.holder = run; // a run stops itself when its lease is lost or its task cancelled
     void this.runToItsEnding(run, lease, releaseSlot);
   }
 

@@ -82,18 +82,26 @@ export class TaskRegistry implements OnModuleInit {
   }
 
   /**
+   * The executor of a task whose executor and dependencies are all singletons, without a promise: it never
+   * changes, so it is looked up once, not for each of thousands of runs a second. Undefined otherwise.
+   */
+  singletonOf(task: RegisteredTask): AnyExecutor | undefined {
+    if (!task.isStatic) return undefined;
+    let executor = this.singletons.get(task.executorClass);
+    if (!executor) {
+      executor = this.moduleRef.get<AnyExecutor>(task.executorClass, { strict: false });
+      this.singletons.set(task.executorClass, executor);
+    }
+    return executor;
+  }
+
+  /**
    * The executor for one run. Singletons come straight from the container; an executor with request-scoped
    * dependencies gets a fresh DI sub-tree per run, with the task as its REQUEST.
    */
   async resolveExecutor(task: RegisteredTask, request: BackgroundTaskRunRequest): Promise<AnyExecutor> {
-    if (task.isStatic) {
-      // A singleton never changes: looked up once, not for each of thousands of runs a second.
-      const cached = this.singletons.get(task.executorClass);
-      if (cached) return cached;
-      const executor: AnyExecutor = this.moduleRef.get(task.executorClass, { strict: false });
-      this.singletons.set(task.executorClass, executor);
-      return executor;
-    }
+    const singleton = this.singletonOf(task);
+    if (singleton) return singleton;
     const contextId = ContextIdFactory.create();
     this.moduleRef.registerRequestByContextId(request, contextId);
     return this.moduleRef.resolve(task.executorClass, contextId, { strict: false });

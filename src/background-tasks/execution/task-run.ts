@@ -8,8 +8,9 @@ import type { TaskChanges } from '../events/task-changes.js';
 import type { AfterCommitHooks } from '../queue/after-commit-hooks.js';
 import { CANCELLED_WHILE_RUNNING, toJson } from '../storage/ending-row.js';
 import { encodeTaskJson } from '../storage/task-json.js';
-import type { ClaimedTask, FinishedRun, RunEnding } from '../storage/task-records.js';
+import type { ClaimedTask, FinishedRun, RunEnding, TaskProgress } from '../storage/task-records.js';
 import type { TaskStore } from '../storage/task-store.js';
+import type { LeaseHolder } from './lease-keeper.js';
 import { ProgressReporter } from './progress-reporter.js';
 import { NotAnOutcome, readReturnedOutcome, type ReturnedOutcome } from './returned-outcome.js';
 import type { RetryPolicy } from './retry-policy.js';
@@ -67,37 +68,44 @@ export interface TaskRunDependencies {
  * says, its slot is given back, and nothing the handler does afterwards is written (progress is closed,
  * checkpoint rejects). JavaScript cannot stop the handler's code, only disown it.
  */
-export class TaskRun {
+export class TaskRun implements LeaseHolder {
   /** Made when the handler first reads its signal: most short tasks never do, and one costs microseconds. */
   private controller: AbortController | undefined;
+  /** Made at the first progress report: most short tasks make none. */
+  private reporter: ProgressReporter | undefined;
   private abortCause: AbortCause | undefined;
   private executing = true;
   private executionMetadata: unknown;
   private timeoutTimer: NodeJS.Timeout | undefined;
   private graceTimer: NodeJS.Timeout | undefined;
-  private abandon: (() => void) | undefined;
-  readonly progress: ProgressReporter;
+  /** Settles `execute`: with how the handler ended, or as abandoned after the grace period. */
+  private settle: ((settled: Settled) => void) | undefined;
 
   constructor(
     readonly task: ClaimedTask,
     private readonly deps: TaskRunDependencies,
   ) {
     this.executionMetadata = task.executionMetadata ?? undefined;
-    this.progress = new ProgressReporter(
-      task.progress,
-      async (progress) => {
-        const held = await deps.store.saveProgress(task.id, task.leaseOwner, progress);
-        if (held) deps.changes.publish([task.id]);
-        return held;
-      },
-      () => this.abort('lease-lost', 'its progress write was rejected'),
-      (error) => this.log('warn', `progress write failed: ${describeThrown(error).message}`),
-    );
   }
 
   /** True until the handler settles or is abandoned. */
   get isExecuting(): boolean {
     return this.executing;
+  }
+
+  /** What the handler has reported so far (the claimed progress until it reports any). */
+  get progress(): TaskProgress {
+    return this.reporter?.current ?? this.task.progress;
+  }
+
+  /** LeaseHolder: a renewal found the lease gone. */
+  leaseLost(): void {
+    this.abort('lease-lost', 'its lease renewal was rejected');
+  }
+
+  /** LeaseHolder: a renewal found a cancellation request. */
+  cancelRequested(): void {
+    this.abort('cancelled');
   }
 
   /**
@@ -114,7 +122,9 @@ export class TaskRun {
       );
     }
     this.controller?.abort(new TaskAbortedError(cause));
-    if (this.executing) this.graceTimer = setTimeout(() => this.abandon?.(), this.deps.abortGraceMs);
+    if (this.executing) {
+      this.graceTimer = setTimeout(() => this.settle?.({ kind: 'abandoned' }), this.deps.abortGraceMs);
+    }
   }
 
   /**
@@ -122,14 +132,14 @@ export class TaskRun {
    * when this worker no longer owns the task. Never rejects.
    */
   async execute(): Promise<FinishedRun | undefined> {
-    const abandoned = new Promise<Settled>(
-      (resolve) => (this.abandon = () => resolve({ kind: 'abandoned' })),
-    );
-    const settled = await Promise.race([this.invokeExecutor(), abandoned]);
+    const settled = await new Promise<Settled>((resolve) => {
+      this.settle = resolve;
+      void this.invokeExecutor().then(resolve);
+    });
     this.executing = false;
     clearTimeout(this.timeoutTimer);
     clearTimeout(this.graceTimer);
-    await this.progress.close();
+    await this.reporter?.close();
     let ending: RunEnding | undefined;
     try {
       ending = this.toEnding(settled);
@@ -145,15 +155,8 @@ export class TaskRun {
         true,
       );
     }
-    return (
-      ending && {
-        id: this.task.id,
-        leaseOwner: this.task.leaseOwner,
-        attempt: this.task.attempts,
-        ending,
-        progress: this.progress.current,
-      }
-    );
+    const { id, leaseOwner, attempts: attempt } = this.task;
+    return ending && { id, leaseOwner, attempt, ending, progress: this.progress };
   }
 
   private async invokeExecutor(): Promise<Settled> {
@@ -168,13 +171,15 @@ export class TaskRun {
       }
       const timeoutMs = registered.definition.timeoutMs;
       if (timeoutMs !== undefined) this.timeoutTimer = setTimeout(() => this.abort('timeout'), timeoutMs);
-      const executor = await deps.registry.resolveExecutor(registered, {
-        backgroundTask: { id: task.id, name: task.name, createdBy: task.createdBy },
-      });
+      const executor =
+        deps.registry.singletonOf(registered) ??
+        (await deps.registry.resolveExecutor(registered, {
+          backgroundTask: { id: task.id, name: task.name, createdBy: task.createdBy },
+        }));
       if (this.executionMetadata === undefined && executor.initialExecutionMetadata) {
         this.executionMetadata = executor.initialExecutionMetadata(task.metadata);
       }
-      const returned: unknown = await executor.execute(this.context());
+      const returned: unknown = await executor.execute(new RunContext(this));
       const outcome = readReturnedOutcome(returned, registered.executorClass.name);
       return outcome instanceof NotAnOutcome
         ? { kind: 'not-an-outcome', problem: outcome }
@@ -184,32 +189,33 @@ export class TaskRun {
     }
   }
 
-  private context(): BackgroundTaskContext<unknown, unknown> {
-    const { task } = this;
-    // eslint-disable-next-line @typescript-eslint/no-this-alias -- the getters below need the run, not the context
-    const run = this;
-    return {
-      taskId: task.id,
-      taskName: task.name,
-      metadata: task.metadata,
-      // Always the last checkpoint, also after checkpoint() replaced it.
-      get executionMetadata() {
-        return run.executionMetadata;
+  /** The last checkpoint: the context reads it through here, so it is current after checkpoint(). */
+  get lastCheckpoint(): unknown {
+    return this.executionMetadata;
+  }
+
+  /** The context's progress(): throttled writes, made by a reporter created on the first report. */
+  reportProgress(update: TaskProgressUpdate): void {
+    if (!this.executing) return;
+    (this.reporter ??= this.newReporter()).report(update);
+  }
+
+  private newReporter(): ProgressReporter {
+    const { task, deps } = this;
+    return new ProgressReporter(
+      task.progress,
+      async (progress) => {
+        const held = await deps.store.saveProgress(task.id, task.leaseOwner, progress);
+        if (held) deps.changes.publish([task.id]);
+        return held;
       },
-      checkpoint: (next: unknown, options?: { manager?: EntityManager }) =>
-        this.checkpoint(next, options?.manager),
-      attempt: task.attempts,
-      maxAttempts: task.maxAttempts,
-      createdBy: task.createdBy,
-      get signal() {
-        return run.signal();
-      },
-      progress: (update: TaskProgressUpdate) => this.progress.report(update),
-    };
+      () => this.abort('lease-lost', 'its progress write was rejected'),
+      (error) => this.log('warn', `progress write failed: ${describeThrown(error).message}`),
+    );
   }
 
   /** The run's signal, already aborted when the run was aborted before the handler asked for it. */
-  private signal(): AbortSignal {
+  signal(): AbortSignal {
     if (!this.controller) {
       this.controller = new AbortController();
       if (this.abortCause) this.controller.abort(new TaskAbortedError(this.abortCause));
@@ -217,7 +223,7 @@ export class TaskRun {
     return this.controller.signal;
   }
 
-  private async checkpoint(next: unknown, manager?: EntityManager): Promise<void> {
+  async checkpoint(next: unknown, manager?: EntityManager): Promise<void> {
     if (!this.executing) throw new TaskAbortedError('run-over');
     if (this.abortCause === 'lease-lost') throw new TaskAbortedError('lease-lost');
     const encoded = encodeTaskJson(next, this.deps.payloadMaxBytes);
@@ -231,7 +237,7 @@ export class TaskRun {
     }
     const { id, leaseOwner } = this.task;
     const { store, changes, afterCommit } = this.deps;
-    const held = await store.checkpoint(id, leaseOwner, encoded.json, this.progress.current, manager);
+    const held = await store.checkpoint(id, leaseOwner, encoded.json, this.progress, manager);
     if (!held) {
       this.abort('lease-lost', 'its checkpoint was rejected');
       throw new TaskAbortedError('lease-lost');
@@ -341,5 +347,49 @@ export class TaskRun {
     const line = `Task ${this.task.id} (${this.task.name}) ${message}`;
     if (level === 'error') this.deps.logger.error(line, stack);
     else this.deps.logger.warn(line);
+  }
+}
+
+/**
+ * What a handler receives: read-only facts of the run, and the run's own progress, checkpoint and signal.
+ * A class rather than an object literal, so that a run allocates no closures up front; `progress` and
+ * `checkpoint` are bound on first read, so destructuring them (`execute({ progress })`) still works.
+ */
+class RunContext implements BackgroundTaskContext<unknown, unknown> {
+  readonly taskId: string;
+  readonly taskName: string;
+  readonly metadata: unknown;
+  readonly attempt: number;
+  readonly maxAttempts: number;
+  readonly createdBy: string | null;
+  private boundProgress: ((update: TaskProgressUpdate) => void) | undefined;
+  private boundCheckpoint:
+    ((next: unknown, options?: { manager?: EntityManager }) => Promise<void>) | undefined;
+
+  constructor(private readonly run: TaskRun) {
+    const { task } = run;
+    this.taskId = task.id;
+    this.taskName = task.name;
+    this.metadata = task.metadata;
+    this.attempt = task.attempts;
+    this.maxAttempts = task.maxAttempts;
+    this.createdBy = task.createdBy;
+  }
+
+  /** Always the last checkpoint, also after checkpoint() replaced it. */
+  get executionMetadata(): unknown {
+    return this.run.lastCheckpoint;
+  }
+
+  get signal(): AbortSignal {
+    return this.run.signal();
+  }
+
+  get progress(): (update: TaskProgressUpdate) => void {
+    return (this.boundProgress ??= (update) => this.run.reportProgress(update));
+  }
+
+  get checkpoint(): (next: unknown, options?: { manager?: EntityManager }) => Promise<void> {
+    return (this.boundCheckpoint ??= (next, options) => this.run.checkpoint(next, options?.manager));
   }
 }
