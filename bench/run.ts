@@ -20,8 +20,15 @@ const machine = await describeMachine();
 for (const engine of engines) {
   if (parts.includes('csv')) await benchmarkCsvExport(engine, machine);
 }
+// Both configurations, one after the other (BENCH_CONFIG=defaults or tuned picks one).
+const configurations = process.env.BENCH_CONFIG ? [process.env.BENCH_CONFIG] : ['defaults', 'tuned'];
 for (const engine of engines) {
   if (parts.includes('progress')) await benchmarkProgressWrites(engine, machine);
-  if (parts.includes('queue')) await benchmarkQueue(OURS, engine, machine);
+  for (const configuration of configurations) {
+    // Read by bench/ours/queue.ts here and in the worker processes, which inherit the environment.
+    process.env.BENCH_CONFIG = configuration;
+    if (parts.includes('queue')) await benchmarkQueue(OURS, engine, machine);
+  }
+  process.env.BENCH_CONFIG = 'tuned';
   if (parts.includes('scale') && engine === 'postgres') await benchmarkScale(OURS, machine);
 }

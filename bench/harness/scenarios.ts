@@ -6,6 +6,7 @@ import {
   type QueueUnderTest,
 } from './queue-under-test.js';
 import { summarizeLatencies } from './stats.js';
+import { analyzeSchema } from './storage.js';
 import { WorkerProcesses } from './worker-processes.js';
 
 export type QueueScenario =
@@ -13,16 +14,20 @@ export type QueueScenario =
   | 'enqueue-bulk'
   | 'drain-1-process'
   | 'drain-2-processes'
+  | 'drain-backlog'
   | 'pickup-same-process'
-  | 'pickup-other-process';
+  | 'pickup-other-process'
+  | 'pickup-after-burst';
 
 export const QUEUE_SCENARIOS: readonly QueueScenario[] = [
   'enqueue-one',
   'enqueue-bulk',
   'drain-1-process',
   'drain-2-processes',
+  'drain-backlog',
   'pickup-same-process',
   'pickup-other-process',
+  'pickup-after-burst',
 ];
 
 /** One measurement: a rate (tasks per second) or a latency (p50, with p95 and max). */
@@ -96,6 +101,10 @@ async function measure(
         return await pickupInSameProcess(queue);
       case 'pickup-other-process':
         return await pickupFromOtherProcess(queue, context);
+      case 'drain-backlog':
+        return await drainBacklog(queue, context);
+      case 'pickup-after-burst':
+        return await pickupAfterBurst(queue, context);
     }
   }
 }
@@ -140,17 +149,80 @@ async function drain(queue: QueueUnderTest, context: ScenarioContext, processes:
   }
 }
 
-async function pickupInSameProcess(queue: QueueUnderTest): Promise<Figure> {
+/**
+ * A backlog, then a worker: all tasks enqueued first, then one worker process (loaded, its worker not
+ * started) is told to start. Timed from that moment, its boot included, until no task is left unfinished:
+ * how a harness that times a worker from its start to the last completion the database confirms sees it.
+ */
+async function drainBacklog(queue: QueueUnderTest, context: ScenarioContext): Promise<Figure> {
+  const workers = await WorkerProcesses.start(
+    context.queueModuleUrl,
+    context.settings,
+    1,
+    SIZES.drainConcurrency,
+    true,
+  );
+  try {
+    await queue.enqueueBatch(SIZES.drain);
+    const startedAt = await workers.startWorkers();
+    let end = preciseNow();
+    while (await queue.hasUnfinished()) {
+      await sleep(5);
+      end = preciseNow();
+    }
+    return rate(SIZES.drain, end - startedAt);
+  } finally {
+    await workers.stop();
+  }
+}
+
+/** A worker in this process, started tasks resolving the waiter of their sample number. */
+async function sameProcessWorker(queue: QueueUnderTest) {
   const waiters = new Map<number, (at: number) => void>();
+  const counter = { started: 0 };
   const worker = await queue.startWorker({
     concurrency: SIZES.drainConcurrency,
     onTaskStart: ({ sample }) => {
       const at = preciseNow();
+      counter.started++;
       if (sample !== undefined) waiters.get(sample)?.(at);
     },
   });
+  const startOf = (sample: number) => new Promise<number>((resolve) => waiters.set(sample, resolve));
+  return { worker, startOf, counter };
+}
+
+async function pickupInSameProcess(queue: QueueUnderTest): Promise<Figure> {
+  const { worker, startOf } = await sameProcessWorker(queue);
   try {
-    return await samplePickups(queue, (sample) => new Promise((resolve) => waiters.set(sample, resolve)));
+    return await samplePickups(queue, startOf);
+  } finally {
+    await worker.stop();
+  }
+}
+
+/**
+ * Pickups right after a burst: 50,000 tasks arrive, the statistics are refreshed while they wait (as
+ * autovacuum does once a burst outlasts its naptime), the worker (in this process, as the enqueues) drains
+ * them, then 300 tasks are enqueued one at a time on the now idle queue, 0–500 ms apart (a fixed
+ * pseudo-random sequence), with no warm-up: whatever the burst left behind (dead index entries, statistics
+ * of a full queue, plans) shows. The harness reads nothing from the queue meanwhile: it counts the starts
+ * its handler reports, then leaves the queue a second to store the last endings. (A completion check of
+ * its own would walk, and so clean up, the very index entries the burst left behind.)
+ */
+async function pickupAfterBurst(queue: QueueUnderTest, context: ScenarioContext): Promise<Figure> {
+  await queue.enqueueBatch(SIZES.drain);
+  if (!context.settings.databaseUrl.startsWith('sqlite:')) await analyzeSchema(context.settings.schema);
+  const { worker, startOf, counter } = await sameProcessWorker(queue);
+  try {
+    while (counter.started < SIZES.drain) await sleep(5);
+    await sleep(1_000);
+    let seed = 20261201;
+    const pause = () => {
+      seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31; // a linear congruential generator: the same pauses every run
+      return Math.floor((seed / 2 ** 31) * 500);
+    };
+    return await samplePickups(queue, startOf, { warmUps: 0, pause });
   } finally {
     await worker.stop();
   }
@@ -172,20 +244,21 @@ async function pickupFromOtherProcess(queue: QueueUnderTest, context: ScenarioCo
 
 /**
  * Enqueue → handler start on an idle queue, one sample at a time with a pause between them (so that the
- * worker is waiting, not finishing the previous task). Ten warm-up samples are not counted.
+ * worker is waiting, not finishing the previous task). Ten warm-up samples are not counted, by default.
  */
 async function samplePickups(
   queue: QueueUnderTest,
   startOf: (sample: number) => Promise<number>,
+  { warmUps = 10, pause = () => 20 }: { warmUps?: number; pause?: () => number } = {},
 ): Promise<Figure> {
   const latencies: number[] = [];
-  for (let sample = -10; sample < SIZES.pickupSamples; sample++) {
+  for (let sample = -warmUps; sample < SIZES.pickupSamples; sample++) {
     const started = startOf(sample);
     const enqueuedAt = preciseNow();
     await queue.enqueue({ sample });
     const latency = (await withTimeout(started, 10_000, `pickup sample ${sample}`)) - enqueuedAt;
     if (sample >= 0) latencies.push(latency);
-    await sleep(20);
+    await sleep(pause());
   }
   const { p50, p95, max } = summarizeLatencies(latencies);
   return { value: p50, unit: 'ms', p95, max };

@@ -60,3 +60,12 @@ export async function postgresSql<T extends pg.QueryResultRow = pg.QueryResultRo
     await client.end();
   }
 }
+
+/** ANALYZE every table of a queue's schema, as autovacuum would after a burst of inserts. */
+export async function analyzeSchema(schema: string): Promise<void> {
+  const tables = await postgresSql<{ tablename: string }>(
+    'SELECT tablename FROM pg_tables WHERE schemaname = $1',
+    [schema],
+  );
+  for (const { tablename } of tables) await postgresSql(`ANALYZE "${schema}"."${tablename}"`);
+}

@@ -16,6 +16,8 @@ const WORKER_CHILD = fileURLToPath(
 export class WorkerProcesses {
   /** When each process started its first task. */
   readonly firstStarts: number[] = [];
+  /** When each process was told to start its worker (started with `deferStart`). */
+  readonly starts: number[] = [];
   private readonly sampleWaiters = new Map<number, (at: number) => void>();
 
   private constructor(private readonly children: ChildProcess[]) {
@@ -27,6 +29,8 @@ export class WorkerProcesses {
     settings: QueueSettings,
     processes: number,
     concurrency: number,
+    /** Load the library in each process but start its worker only on `startWorkers()`. */
+    deferStart = false,
   ): Promise<WorkerProcesses> {
     const children = Array.from({ length: processes }, () =>
       fork(WORKER_CHILD, [queueModuleUrl, String(concurrency)], {
@@ -36,13 +40,27 @@ export class WorkerProcesses {
           '--no-warnings',
           ...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : []),
         ],
-        env: { ...process.env, BENCH_QUEUE_SETTINGS: JSON.stringify(settings) },
+        env: {
+          ...process.env,
+          BENCH_QUEUE_SETTINGS: JSON.stringify(settings),
+          ...(deferStart ? { BENCH_DEFER_START: '1' } : {}),
+        },
         stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
       }),
     );
     await Promise.all(children.map((child) => readiness(child)));
     return new WorkerProcesses(children);
   }
+
+  /** Tells every process to start its worker; resolves with the earliest time one was told to. */
+  async startWorkers(): Promise<number> {
+    const told = new Promise<void>((resolve) => (this.allStarting = resolve));
+    for (const child of this.children) child.send('start');
+    await told;
+    return Math.min(...this.starts);
+  }
+
+  private allStarting: (() => void) | undefined;
 
   /** Resolves with the time the worker started the task carrying this sample number. */
   sampleStart(sample: number): Promise<number> {
@@ -64,6 +82,10 @@ export class WorkerProcesses {
 
   private receive(message: WorkerChildMessage): void {
     if (message.type === 'first-start') this.firstStarts.push(message.at);
+    if (message.type === 'starting') {
+      this.starts.push(message.at);
+      if (this.starts.length === this.children.length) this.allStarting?.();
+    }
     if (message.type === 'sample-start') {
       this.sampleWaiters.get(message.sample)?.(message.at);
       this.sampleWaiters.delete(message.sample);
