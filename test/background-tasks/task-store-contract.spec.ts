@@ -1,8 +1,8 @@
 import type { INestApplication } from '@nestjs/common';
 import type { FinishedRun, NewTaskRow, RunEnding } from '../../src/background-tasks/storage/task-records.js';
 import { TaskStore } from '../../src/background-tasks/storage/task-store.js';
-import { uuidv7 } from '../../src/shared/uuid-v7.js';
 import { InMemoryTaskStore } from '../support/in-memory-task-store.js';
+import { newTaskRow } from '../support/task-rows.js';
 import { createTestApp } from '../support/test-app.js';
 import { TEST_ENGINES, TestDatabase } from '../support/test-database.js';
 
@@ -52,18 +52,7 @@ async function storeFor(engine: 'memory' | (typeof TEST_ENGINES)[number]): Promi
 const NAMES = ['test.sleep'];
 const progress = { step: 1, info: 'half way', percent: 50 };
 
-const row = (overrides: Partial<NewTaskRow> = {}): NewTaskRow => ({
-  id: uuidv7(),
-  name: 'test.sleep',
-  metadataJson: '{"ms":1}',
-  executionMetadataJson: null,
-  priority: 0,
-  runAfter: null,
-  maxAttempts: 3,
-  createdBy: null,
-  idempotencyKey: null,
-  ...overrides,
-});
+const row = (overrides: Partial<NewTaskRow> = {}) => newTaskRow('test.sleep', overrides);
 
 const ended = (id: string, leaseOwner: string, ending: RunEnding): FinishedRun => ({
   id,
@@ -171,9 +160,13 @@ describe.each(['memory', ...TEST_ENGINES] as const)('the TaskStore contract [%s]
     expect(await store.requestCancellation(id)).toBe(true);
     const expiry = async () => (await store.findById(id))!.leaseExpiresAt!.getTime();
     const claimedUntil = await expiry();
-    expect(await store.renewLeases(['worker-C#1'], 60_000, 20_000)).toEqual([{ id, leaseOwner: 'worker-C#1', cancelRequested: true }]);
+    expect(await store.renewLeases(['worker-C#1'], 60_000, 20_000)).toEqual([
+      { id, leaseOwner: 'worker-C#1', cancelRequested: true },
+    ]);
     expect(await expiry()).toBe(claimedUntil); // 30 s left: not due within 20 s
-    expect(await store.renewLeases(['worker-C#1'], 60_000, 40_000)).toEqual([{ id, leaseOwner: 'worker-C#1', cancelRequested: true }]);
+    expect(await store.renewLeases(['worker-C#1'], 60_000, 40_000)).toEqual([
+      { id, leaseOwner: 'worker-C#1', cancelRequested: true },
+    ]);
     expect(await expiry()).toBeGreaterThan(claimedUntil + 20_000);
     await store.finish([completed(id, 'worker-C#1')]);
   });

@@ -6,6 +6,7 @@ import type { NewTaskRow } from '../../src/background-tasks/storage/task-records
 import { TaskStore } from '../../src/background-tasks/storage/task-store.js';
 import { uuidv7 } from '../../src/shared/uuid-v7.js';
 import { ChildWorker } from '../support/child-worker.js';
+import { newTaskRow } from '../support/task-rows.js';
 import { createTestApp, eventually } from '../support/test-app.js';
 import { TEST_ENGINES, TestDatabase } from '../support/test-database.js';
 import { createRunsTableSql, RecordRunTask, RUNS_TABLE } from '../support/test-tasks.js';
@@ -88,18 +89,7 @@ describe.each(TEST_ENGINES)('wake-ups [%s]', (engine) => {
         return received.slice(before, received.indexOf(marker)).length;
       };
       const store = api.get(TaskStore);
-      const row = (overrides: Partial<NewTaskRow> = {}): NewTaskRow => ({
-        id: uuidv7(),
-        name: 'test.record-run',
-        metadataJson: '{}',
-        executionMetadataJson: null,
-        priority: 0,
-        runAfter: null,
-        maxAttempts: 3,
-        createdBy: null,
-        idempotencyKey: null,
-        ...overrides,
-      });
+      const row = (overrides: Partial<NewTaskRow> = {}) => newTaskRow('test.record-run', overrides);
       const lease = { leaseOwner: 'local#1', leaseDurationMs: 30_000, names: ['test.record-run'] };
       const handedOver = await store.enqueueClaimed(row(), lease);
       expect(handedOver.claimed).toBeDefined();
