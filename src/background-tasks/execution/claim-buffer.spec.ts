@@ -1,5 +1,6 @@
 import type { ClaimedTask } from '../storage/task-records.js';
-import { AUTO_PREFETCH_MAX, ClaimBuffer } from './claim-buffer.js';
+import fc from 'fast-check';
+import { AUTO_PREFETCH_MAX, ClaimBuffer, claimLimit } from './claim-buffer.js';
 import { ENDING_UNDER_WAY, type HeldLease } from './lease-keeper.js';
 
 const lease = (id: string): HeldLease => ({
@@ -9,7 +10,7 @@ const lease = (id: string): HeldLease => ({
 
 describe('ClaimBuffer', () => {
   it('goes through its modes as its comment lists them: accepting → paused → accepting → stopped', () => {
-    const buffer = new ClaimBuffer(5, 1_000);
+    const buffer = new ClaimBuffer(5, undefined, undefined, 1_000);
     expect(buffer.mode).toBe('accepting');
     expect(buffer.allowance(0)).toBe(5);
     const [a, b, c] = [lease('a'), lease('b'), lease('c')];
@@ -43,7 +44,7 @@ describe('ClaimBuffer', () => {
   });
 
   it('with auto, lets half of the last second’s starts wait, growing with the pace and decaying when idle', () => {
-    const buffer = new ClaimBuffer('auto', 1_000);
+    const buffer = new ClaimBuffer('auto', undefined, undefined, 1_000);
     expect(buffer.allowance(0)).toBe(0); // nothing started: claim for free slots only
     for (let i = 0; i < 40; i++) buffer.recordStart(10);
     expect(buffer.allowance(10)).toBe(20);
@@ -54,5 +55,30 @@ describe('ClaimBuffer', () => {
     buffer.recordStart(1_600);
     buffer.recordStart(1_600);
     expect(buffer.allowance(1_650)).toBe(1);
+  });
+});
+
+describe('claimLimit', () => {
+  it('never claims past the lease budget or BatchSize, and always claims for a free slot when there is room', () => {
+    fc.assert(
+      fc.property(
+        fc.record({
+          concurrency: fc.integer({ min: 1, max: 64 }),
+          batchSize: fc.integer({ min: 1, max: 1000 }),
+          allowance: fc.integer({ min: 0, max: 1000 }),
+          freeSlots: fc.integer({ min: 0, max: 64 }),
+          buffered: fc.integer({ min: 0, max: 1000 }),
+          leasesPromised: fc.integer({ min: 0, max: 2000 }),
+        }),
+        (room) => {
+          const limit = claimLimit(room);
+          const budget = room.concurrency + room.allowance - room.leasesPromised;
+          expect(limit).toBeGreaterThanOrEqual(0);
+          expect(limit).toBeLessThanOrEqual(Math.max(0, Math.min(room.batchSize, budget)));
+          if (budget > 0 && room.freeSlots > room.buffered) expect(limit).toBeGreaterThan(0);
+          if (room.freeSlots <= room.buffered && room.allowance === 0) expect(limit).toBe(0);
+        },
+      ),
+    );
   });
 });

@@ -1,4 +1,5 @@
-import type { HeldLease } from './lease-keeper.js';
+import type { Logger } from '@nestjs/common';
+import type { HeldLease, LeaseHolder } from './lease-keeper.js';
 
 /** How long a claimed task may wait here for a slot before it goes back to the queue for another worker. */
 export const CLAIM_HOLD_MS = 1_000;
@@ -9,7 +10,8 @@ const RATE_BUCKETS = 10;
 
 /**
  * The claim buffer: tasks this worker claimed ahead of its free slots (WORKER_PREFETCH), each waiting for
- * a slot, oldest claim first. Its leases are held and renewed like those of running tasks (LeaseKeeper).
+ * a slot, oldest claim first. Its leases are held and renewed like those of running tasks (LeaseKeeper),
+ * and it is their holder: a lost one leaves the buffer, a cancelled one leaves it to be released.
  *
  * Invariant: a buffered task starts, or goes back to the queue, within CLAIM_HOLD_MS of its claim
  * (checked at every heartbeat), so a worker busy with long tasks never sits on work an idle worker
@@ -32,7 +34,7 @@ const RATE_BUCKETS = 10;
  * grow within a few claim rounds (each round's starts raise it); long tasks keep it at 0; an idle worker's
  * decays to 0 within a hold time, and a worker that holds nothing claims only for its free slots.
  */
-export class ClaimBuffer {
+export class ClaimBuffer implements LeaseHolder {
   private waiting: { readonly lease: HeldLease; readonly claimedAt: number }[] = [];
   private currentMode: 'accepting' | 'paused' | 'stopped' = 'accepting';
   /** Task starts per tenth of the hold time, the newest last; `bucketStart` is the newest's start time. */
@@ -41,8 +43,23 @@ export class ClaimBuffer {
 
   constructor(
     private readonly prefetch: number | 'auto',
+    /** Gives back a claim that left the buffer unstarted because its task's cancellation was requested. */
+    private readonly release: (lease: HeldLease) => void = () => undefined,
+    private readonly logger?: Logger,
     private readonly holdMs = CLAIM_HOLD_MS,
   ) {}
+
+  /** LeaseHolder: the lease of a buffered claim was lost; it simply leaves the buffer. */
+  leaseLost(lease: HeldLease): void {
+    if (this.remove(lease)) {
+      this.logger?.warn(`Task ${lease.task.id} (${lease.task.name}): prefetched, but its lease was lost`);
+    }
+  }
+
+  /** LeaseHolder: a buffered task's cancellation was requested; released, the ending statement cancels it. */
+  cancelRequested(lease: HeldLease): void {
+    if (this.remove(lease)) this.release(lease);
+  }
 
   get mode(): 'accepting' | 'paused' | 'stopped' {
     return this.currentMode;
@@ -119,4 +136,30 @@ export class ClaimBuffer {
     this.starts.fill(0, RATE_BUCKETS - shift);
     this.bucketStart += elapsed * width;
   }
+}
+
+/** What the claim limit depends on, read from the worker's parts. */
+export interface ClaimRoom {
+  readonly concurrency: number;
+  readonly batchSize: number;
+  /** The buffer's allowance now. */
+  readonly allowance: number;
+  readonly freeSlots: number;
+  readonly buffered: number;
+  /** Leases held, plus those that hand-overs and the claim round under way may bring. */
+  readonly leasesPromised: number;
+}
+
+/**
+ * How many tasks a claim round takes now: one per free slot no buffered task waits for, plus the buffer's
+ * allowance, within the lease budget (concurrency + allowance) and BatchSize. While every slot is busy the
+ * buffer is topped up only once half of its allowance is used, so that claims stay batches.
+ */
+export function claimLimit(room: ClaimRoom): number {
+  const { concurrency, batchSize, allowance, freeSlots, buffered, leasesPromised } = room;
+  const budget = concurrency + allowance - leasesPromised;
+  if (budget <= 0) return 0;
+  if (freeSlots > buffered) return Math.min(batchSize, budget);
+  if (allowance === 0) return 0;
+  return budget >= Math.min(batchSize, Math.ceil(allowance / 2)) ? Math.min(batchSize, budget) : 0;
 }
