@@ -9,6 +9,8 @@ export class BackgroundTasksConfig {
   declare readonly batchSize: number;
   /** Tasks claimed ahead of free slots, started as slots free up (WORKER_PREFETCH): a number, or `auto`. */
   declare readonly prefetch: number | 'auto';
+  /** How long a prefetched task may wait for a slot before it goes back to the queue (WORKER_PREFETCH_HOLD). */
+  declare readonly prefetchHoldMs: number;
   /** Idle wait between claim rounds when no wake-up arrives (PollingDelay). */
   declare readonly pollingDelayMs: number;
   /** Retries after a failure: a task runs at most maxRetryCount + 1 times unless enqueued otherwise. */

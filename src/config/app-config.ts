@@ -56,6 +56,7 @@ export function loadAppConfig(env: Record<string, string | undefined>): AppConfi
       concurrency: vars.WORKER_CONCURRENCY,
       batchSize: vars.BatchSize,
       prefetch: vars.WORKER_PREFETCH === 'auto' ? 'auto' : Number(vars.WORKER_PREFETCH),
+      prefetchHoldMs: ms(vars.WORKER_PREFETCH_HOLD),
       pollingDelayMs: ms(vars.PollingDelay),
       maxRetryCount: vars.MaxRetryCount,
       leaseDurationMs: ms(vars.LEASE_DURATION),

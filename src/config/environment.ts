@@ -158,6 +158,17 @@ export class EnvironmentVariables {
   WORKER_PREFETCH = 'auto';
 
   /**
+   * How long a prefetched task may wait for a slot before it goes back to the queue for another worker
+   * (and how far back the `auto` prefetch looks at the worker's pace).
+   */
+  @IsDuration({
+    ms: 100,
+    text: '100ms',
+    why: 'a shorter hold gives prefetched tasks back before a slot can free up',
+  })
+  WORKER_PREFETCH_HOLD = '1s';
+
+  /**
    * How long a claim stays valid without renewal; a crashed worker's tasks run again after this. Leases are
    * renewed every min(LEASE_DURATION / 3, 500 ms), so at least 1 s leaves three renewals' worth of time
    * before a lease lapses on a busy machine.

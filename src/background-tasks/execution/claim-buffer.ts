@@ -1,7 +1,7 @@
 import type { Logger } from '@nestjs/common';
 import type { HeldLease, LeaseHolder } from './lease-keeper.js';
 
-/** How long a claimed task may wait here for a slot before it goes back to the queue for another worker. */
+/** How long a claimed task may wait here for a slot, by default (WORKER_PREFETCH_HOLD). */
 export const CLAIM_HOLD_MS = 1_000;
 /** The most tasks `WORKER_PREFETCH=auto` lets wait for a slot. */
 export const AUTO_PREFETCH_MAX = 1_000;
@@ -13,7 +13,7 @@ const RATE_BUCKETS = 10;
  * a slot, oldest claim first. Its leases are held and renewed like those of running tasks (LeaseKeeper),
  * and it is their holder: a lost one leaves the buffer, a cancelled one leaves it to be released.
  *
- * Invariant: a buffered task starts, or goes back to the queue, within CLAIM_HOLD_MS of its claim
+ * Invariant: a buffered task starts, or goes back to the queue, within the hold time of its claim
  * (checked at every heartbeat), so a worker busy with long tasks never sits on work an idle worker
  * could run.
  *

@@ -303,6 +303,7 @@ describe('QueuedHostedService (model-based, in memory)', () => {
           concurrency: setting.concurrency,
           batchSize: setting.batchSize,
           prefetch: setting.prefetch,
+          prefetchHoldMs: 1_000,
           pollingDelayMs: 50,
           maxRetryCount: 1,
           leaseDurationMs: LEASE_MS,

@@ -15,7 +15,7 @@ import { TaskStore, type TaskNotificationSubscription } from '../storage/task-st
 import { Mutex } from '../../shared/mutex.js';
 import { ClaimBuffer, claimLimit } from './claim-buffer.js';
 import { EndingWriter } from './ending-writer.js';
-import { ENDING_UNDER_WAY, LeaseKeeper } from './lease-keeper.js';
+import { ENDING_UNDER_WAY, LeaseKeeper, type HeldLease } from './lease-keeper.js';
 import { retryBackoffMs } from './retry-backoff.js';
 import { QueueMaintenance } from './queue-maintenance.js';
 import { RetryPolicy } from './retry-policy.js';
@@ -97,7 +97,8 @@ export class QueuedHostedService implements OnApplicationBootstrap, BeforeApplic
     const { logger } = this;
     const leaseWrites = new Mutex(); // renewals and endings take turns (see LeaseKeeper)
     this.slots = new WorkerSlots(config.concurrency);
-    this.buffer = new ClaimBuffer(config.prefetch, (lease) => this.runs.releaseUnstarted(lease), logger);
+    const release = (lease: HeldLease) => this.runs.releaseUnstarted(lease);
+    this.buffer = new ClaimBuffer(config.prefetch, release, logger, config.prefetchHoldMs);
     this.leases = new LeaseKeeper(store, leaseWrites, config.leaseDurationMs, logger);
     this.endings = new EndingWriter(store, leaseWrites, logger, changes);
     this.maintenance = new QueueMaintenance(store, config.pollingDelayMs, logger);

@@ -122,9 +122,17 @@ export class TaskRun implements LeaseHolder {
       );
     }
     this.controller?.abort(new TaskAbortedError(cause));
-    if (this.executing) {
-      this.graceTimer = setTimeout(() => this.settle?.({ kind: 'abandoned' }), this.deps.abortGraceMs);
-    }
+    if (this.executing) this.graceTimer = setTimeout(() => this.abandon(cause), this.deps.abortGraceMs);
+  }
+
+  /** The handler outlived the grace period after its signal fired: the run ends without it. */
+  private abandon(cause: AbortCause): void {
+    this.log(
+      'warn',
+      `did not stop within ${this.deps.abortGraceMs} ms of its signal (${cause}); the run ends without it, ` +
+        'and nothing the handler does from now on is written',
+    );
+    this.settle?.({ kind: 'abandoned' });
   }
 
   /**
