@@ -5,10 +5,14 @@ import type { BackgroundTaskExecutor } from '../../src/background-tasks/contract
 import { TaskOutcome } from '../../src/background-tasks/contract/task-outcome.js';
 import type { BenchPayload } from '../harness/queue-under-test.js';
 
-/** Where the no-op task reports its start: the harness sets the callback after boot. */
+/**
+ * Where the no-op task reports its start. The harness sets `next` before it boots a worker, so that tasks
+ * the worker starts during its boot (a backlog waiting for it) are reported too.
+ */
 @Injectable()
 export class BenchProbe {
-  onTaskStart: (payload: BenchPayload) => void = () => undefined;
+  static next: (payload: BenchPayload) => void = () => undefined;
+  readonly onTaskStart = BenchProbe.next;
 }
 
 /** The benchmark's task: reports its start and succeeds, so the figures measure the queue alone. */

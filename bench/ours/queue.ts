@@ -128,9 +128,9 @@ class ThisProject implements QueueUnderTest {
   /** One application that enqueues and works, so that an enqueue wakes its own worker at once. */
   async startWorker(options: WorkerOptions): Promise<RunningWorker> {
     await this.app?.close();
+    BenchProbe.next = options.onTaskStart; // before the boot: a backlog starts while it boots
     const app = await bootApp(this.config('all', options.concurrency));
     this.app = app;
-    app.get(BenchProbe).onTaskStart = options.onTaskStart;
     return { stop: () => app.get(QueuedHostedService).stop() };
   }
 
