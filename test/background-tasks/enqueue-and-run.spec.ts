@@ -1,5 +1,6 @@
 import type { INestApplication } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { QueuedHostedService } from '../../src/background-tasks/execution/queued-hosted-service.js';
 import { BackgroundTaskQueue } from '../../src/background-tasks/queue/background-task-queue.js';
 import { EnqueueError } from '../../src/background-tasks/queue/enqueue-errors.js';
 import { TaskStore } from '../../src/background-tasks/storage/task-store.js';
@@ -36,7 +37,7 @@ describe.each(TEST_ENGINES)('enqueue and run [%s]', (engine) => {
     eventually(async () => {
       const task = await store.findById(id);
       return task && ['completed', 'failed', 'cancelled'].includes(task.status) ? task : undefined;
-    });
+    }, 30_000);
 
   it('runs an enqueued task to completion and stores its result and progress', async () => {
     const id = await queue.enqueue(CountdownTask, { steps: 3, stepMs: 5 }, { createdBy: 'alice' });
@@ -118,13 +119,21 @@ describe.each(TEST_ENGINES)('enqueue and run [%s]', (engine) => {
   });
 
   it('does not start a task before its runAt time', async () => {
-    const runAt = new Date(Date.now() + 1_000);
+    const runAt = new Date(Date.now() + 60_000);
     const id = await queue.enqueue(SleepTask, { ms: 1 }, { runAt });
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    // Claim rounds come and go (polls every 200 ms); none takes a task not due yet. A round that ended
+    // after the enqueue may have begun before it, so wait for the one after that: it began after the insert.
+    const enqueuedAt = Date.now();
+    const lastRound = () => app.get(QueuedHostedService).lastClaimRoundAt?.getTime() ?? 0;
+    const endedAfterEnqueue = await eventually(() => (lastRound() > enqueuedAt ? lastRound() : 0));
+    await eventually(() => lastRound() > endedAfterEnqueue);
     expect((await store.findById(id))?.status).toBe('enqueued');
+    // Once it is due, it runs.
+    const dueNow = new Date(Date.now() - 1).toISOString();
+    await db.sql(`UPDATE ${db.table('background_tasks')} SET run_after = ? WHERE id = ?`, [dueNow, id]);
     const task = await finished(id);
     expect(task.status).toBe('completed');
-    expect(task.startedAt!.getTime()).toBeGreaterThanOrEqual(runAt.getTime() - 50);
+    expect(task.startedAt!.getTime()).toBeGreaterThanOrEqual(Date.parse(dueNow));
   });
 
   it('enqueues many tasks with one statement per thousand, returning their ids in order', async () => {
@@ -137,7 +146,8 @@ describe.each(TEST_ENGINES)('enqueue and run [%s]', (engine) => {
     expect(last?.metadata).toEqual({ ms: 1 });
     await eventually(
       async () => (await db.count("created_by = 'bulk' AND status = 'completed'")) === 2_500,
-      30_000,
+      120_000,
+      100,
     );
 
     await expect(queue.enqueueMany(SleepTask, [{ ms: 1 }, { ms: 2n } as never])).rejects.toThrow(
@@ -146,7 +156,7 @@ describe.each(TEST_ENGINES)('enqueue and run [%s]', (engine) => {
     await expect(queue.enqueueMany(SleepTask, [{ ms: 1 }], { idempotencyKey: 'k' } as never)).rejects.toThrow(
       /enqueueMany takes neither idempotencyKey/,
     );
-  });
+  }, 180_000);
 
   it('enqueues all of a batch or none of it, whatever statement fails', async () => {
     const before = await db.count();

@@ -293,7 +293,7 @@ describe.each(TEST_ENGINES)('CSV export and import [%s]', (engine) => {
       },
     });
     expect((await allItems('copies')).length).toBe(itemsBefore);
-  });
+  }, 120_000);
 
   it('refuses a file over the upload limit with a 413, and a request without a file with a 400', async () => {
     await importFile('copies', `title\r\n${'x'.repeat(3 * 1024 * 1024)}\r\n`).expect(413);

@@ -43,10 +43,19 @@ describe.each(TEST_ENGINES)('an export interrupted by SIGTERM and resumed [%s]',
       const checkpointOf = async (id: string) =>
         (await store.findById(id))?.executionMetadata as ExportCheckpoint | null;
 
-      // Interrupted: the worker process gets SIGTERM while the export is half way.
+      // Interrupted: the worker process gets SIGTERM while the export is half way. It is frozen (SIGSTOP)
+      // as soon as a checkpoint shows, so that the export cannot finish between that look and the SIGTERM
+      // however the machine schedules the two processes; SIGTERM then waits for SIGCONT.
       const first = await ChildWorker.start(db.env);
       const interruptedId = await exportArticles('interrupted.csv');
-      await eventually(async () => ((await checkpointOf(interruptedId))?.rows ?? 0) >= 5_000, 30_000, 5);
+      await eventually(async () => ((await checkpointOf(interruptedId))?.rows ?? 0) >= 5_000, 90_000, 50);
+      first.process.kill('SIGSTOP');
+      // Frozen half way: still running, its checkpoint short of the end.
+      const frozen = await store.findById(interruptedId);
+      expect(frozen).toMatchObject({ status: 'processing' });
+      expect((frozen!.executionMetadata as ExportCheckpoint).rows).toBeLessThan(ITEMS);
+      first.process.kill('SIGTERM');
+      first.process.kill('SIGCONT');
       expect((await first.stop('SIGTERM')).signal).toBe('SIGTERM');
       const stopped = await store.findById(interruptedId);
       expect(stopped?.status).toBe('enqueued');
@@ -58,9 +67,14 @@ describe.each(TEST_ENGINES)('an export interrupted by SIGTERM and resumed [%s]',
       const second = await ChildWorker.start(db.env);
       try {
         const uninterruptedId = await exportArticles('uninterrupted.csv');
-        for (const id of [interruptedId, uninterruptedId]) {
-          await eventually(async () => (await store.findById(id))?.status === 'completed', 60_000, 50);
-        }
+        // Both together, within what the test's timeout leaves after the seeding, the boots and the first run.
+        await eventually(
+          async () =>
+            (await store.findById(interruptedId))?.status === 'completed' &&
+            (await store.findById(uninterruptedId))?.status === 'completed',
+          150_000,
+          50,
+        );
         const files = api.get(TaskFiles);
         const interrupted = await readFile(join(files.directoryFor(interruptedId), 'interrupted.csv'));
         const uninterrupted = await readFile(join(files.directoryFor(uninterruptedId), 'uninterrupted.csv'));
@@ -76,5 +90,5 @@ describe.each(TEST_ENGINES)('an export interrupted by SIGTERM and resumed [%s]',
     } finally {
       await api.close();
     }
-  });
+  }, 360_000); // 60,000 items seeded, two worker processes booted, two exports: minutes on a busy machine
 });

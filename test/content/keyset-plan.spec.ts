@@ -37,6 +37,6 @@ import { TestDatabase } from '../support/test-database.js';
       } finally {
         await app.close();
       }
-    });
+    }, 120_000);
   },
 );

@@ -58,7 +58,7 @@ describeWithChromium('the admin dashboard in Chromium', () => {
       ],
     });
     page = context.pages()[0] ?? (await context.newPage());
-  });
+  }, 180_000); // seeding the articles and launching Chromium: minutes on a busy machine
 
   afterAll(async () => {
     await context?.close();
@@ -132,7 +132,7 @@ describeWithChromium('the admin dashboard in Chromium', () => {
     await task.locator('.info', { hasText: /Step [2-9] of 200/ }).waitFor();
     await shot('3-demo-running');
     await task.getByRole('button', { name: /^Cancel demo\.countdown/ }).click();
-    await task.locator('.status', { hasText: 'cancelled' }).waitFor({ timeout: 10_000 });
+    await task.locator('.status', { hasText: 'cancelled' }).waitFor({ timeout: 30_000 });
     await task.getByRole('button', { name: /^Retry demo\.countdown/ }).waitFor();
     await shot('4-demo-cancelled');
   });

@@ -20,7 +20,8 @@ function startMain(env: Record<string, string>) {
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.once('exit', (code, signal) => resolve({ code, signal })),
+    // 'close', not 'exit': by then its output is read to the end, for the assertions on what it logged.
+    child.once('close', (code, signal) => resolve({ code, signal })),
   );
   return { child, exited, output: () => output };
 }
@@ -34,7 +35,7 @@ describe('starting the application', () => {
     const database = `sqlite:${join(dir, 'data', 'app.db')}`;
     const app = startMain({ PORT: '0', NODE_ENV: 'development', DATABASE_URL: database });
     try {
-      const url = await eventually(() => /Listening on (http:\/\/\S+)/.exec(app.output())?.[1], 30_000, 50);
+      const url = await eventually(() => /Listening on (http:\/\/\S+)/.exec(app.output())?.[1], 90_000, 50);
       expect(app.output()).toMatch(/Applied migrations: CreateBackgroundTasks/);
       expect(app.output()).toMatch(/ADMIN_TOKENS is not set/);
       const auth = { Authorization: 'Bearer dev-admin-token' };
@@ -46,22 +47,26 @@ describe('starting the application', () => {
       await eventually(async () => {
         const task = await request(url).get(`/api/background-tasks/${body.taskId}`).set(auth);
         return task.body.status === 'completed';
-      });
+      }, 30_000);
     } finally {
       app.child.kill('SIGTERM');
       expect((await app.exited).signal).toBe('SIGTERM');
     }
     expect(app.output()).toMatch(/Worker .* stopped/);
-  });
+  }, 180_000); // main.ts compiled on the fly by SWC, then a boot: slow on a busy machine
 
   it.each([
     [{ NODE_ENV: 'production' }, /ADMIN_TOKENS must be set in production/],
     [{ BatchSize: '0' }, /BatchSize must not be less than 1/],
     [{ SchemaName: 'x-y', DATABASE_URL: 'postgres://localhost/db' }, /SchemaName must be a SQL identifier/],
-  ])('refuses to start with %j, naming the problem', async (env, message) => {
-    const app = startMain({ PORT: '0', DATABASE_URL: `sqlite:${join(dir, 'app.db')}`, ...env });
-    const { code } = await app.exited;
-    expect(code).toBe(1);
-    expect(app.output()).toMatch(message);
-  });
+  ])(
+    'refuses to start with %j, naming the problem',
+    async (env, message) => {
+      const app = startMain({ PORT: '0', DATABASE_URL: `sqlite:${join(dir, 'app.db')}`, ...env });
+      const { code } = await app.exited;
+      expect(code).toBe(1);
+      expect(app.output()).toMatch(message);
+    },
+    120_000,
+  );
 });

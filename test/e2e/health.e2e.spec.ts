@@ -93,7 +93,7 @@ describe('GET /health when the worker is stuck but the database answers [sqlite]
       }
       await eventually(
         async () => (await request(app.getHttpServer()).get('/health')).body.status === 'ok',
-        15_000,
+        30_000,
       );
     } finally {
       await app.close();

@@ -76,7 +76,7 @@ describe.each(TEST_ENGINES)('GET /metrics and structured logs [%s]', (engine) =>
     await http.finishedTask('alice', long.body.taskId);
     await eventually(
       async () => (await db.count('id = ? AND status = ?', [failing, 'failed'])) === 1,
-      15_000,
+      30_000,
     );
 
     const text = await eventually(async () => {
@@ -108,7 +108,7 @@ describe.each(TEST_ENGINES)('GET /metrics and structured logs [%s]', (engine) =>
       Date.now() / 1000 - 60,
     );
     expect(m('process_resident_memory_bytes')).toBeGreaterThan(0);
-  });
+  }, 120_000); // three tasks to their end, one of them retried, on a busy machine
 
   it('writes JSON lines, with taskId and taskName on every line about a task', () => {
     const entries = logLines.map((line) => JSON.parse(line) as Record<string, unknown>);

@@ -29,8 +29,10 @@ describe.each(TEST_ENGINES)('APP_ROLE [%s]', (engine) => {
     const started = await http.as('alice').post('/api/demo-tasks').send({ steps: 1, stepMs: 0 }).expect(202);
     const { taskId } = started.body as { taskId: string };
     expect(api.get(QueuedHostedService).isRunning).toBe(false);
-    // Five polling periods (200 ms in tests), and a wake-up from the enqueue itself: nothing happens.
+    // Five polling periods (200 ms in tests), and a wake-up from the enqueue itself: nothing happens. (The
+    // proof is that no claim round ever ran in this process; the wait only gives a wrong one the chance.)
     await delay(1_000);
+    expect(api.get(QueuedHostedService).lastClaimRoundAt).toBeUndefined();
     const waiting = await http.as('alice').get(`/api/background-tasks/${taskId}`).expect(200);
     expect(waiting.body).toMatchObject({ status: 'enqueued', attempts: 0, startedAt: null });
     expect(await db.count('status = ?', ['processing'])).toBe(0);

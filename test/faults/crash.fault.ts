@@ -39,7 +39,8 @@ postgres('crash: SIGKILL a worker every ~2 s while three workers drain 5,000 tas
     expect(figures.duplicatesNotFromAKilledRun).toBe(0);
     expect(figures.duplicatesNotTheLastStepOfTheirRun).toBe(0);
     expect(figures.interruptedRuns).toBeGreaterThan(0);
-    // A claim round needs a moment after the sweep; a few hundred ms of slack covers it and the step-0 write.
-    expect(figures.worstRecoveryMs).toBeLessThanOrEqual(figures.recoveryLimitMs + 500);
+    // Within lease + polling, plus the claim round and the step-0 write, which a busy machine can stretch:
+    // the bound tells a recovered task (seconds) from one left to wait behind the queue (tens of seconds).
+    expect(figures.worstRecoveryMs).toBeLessThanOrEqual(3 * figures.recoveryLimitMs);
   });
 });

@@ -55,6 +55,12 @@ postgres('database outage: PostgreSQL gone for 10 s mid-run [postgres]', () => {
       const outageEnded = Date.now();
       await eventually(async () => (await db.count("status = 'completed'")) === TASKS, 120_000, 250);
       const drainedAfterMs = Date.now() - outageEnded;
+      // /health answers 200 again: watched until it does (the drain may end before its next sample).
+      await eventually(
+        () => health.some((h) => h.at > outageEnded && h.status === 200 && h.database === 'up'),
+        60_000,
+        100,
+      );
       watching = false;
       await watchHealth;
 

@@ -28,11 +28,14 @@ postgres('lost lease: a worker frozen past its lease comes back [postgres]', () 
     const stale = await ChildWorker.start(env);
     let fresh: ChildWorker | undefined;
     try {
-      const id = await api.get(BackgroundTaskQueue).enqueue(FaultStepsTask, { steps: 5, stepMs: 1_000 });
-      await eventually(async () => (await store.findById(id))?.progress.step === 2, 15_000, 20);
-      const frozenOwner = (await store.findById(id))!.leaseOwner!;
-
+      const id = await api.get(BackgroundTaskQueue).enqueue(FaultStepsTask, { steps: 8, stepMs: 1_000 });
+      // Frozen once the task is at its second step (or later: a poll may come late), with steps to go.
+      await eventually(async () => ((await store.findById(id))?.progress.step ?? 0) >= 2, 30_000, 20);
       stale.process.kill('SIGSTOP');
+      const frozenTask = (await store.findById(id))!;
+      expect(frozenTask.status).toBe('processing');
+      const frozenOwner = frozenTask.leaseOwner!;
+      const frozenStep = frozenTask.progress.step;
       const frozenAt = Date.now();
       fresh = await ChildWorker.start(env);
       const taken = await eventually(
@@ -55,7 +58,9 @@ postgres('lost lease: a worker frozen past its lease comes back [postgres]', () 
         30_000,
         50,
       );
-      await sleep(1_500); // the stale worker has woken up and tried its writes by now
+      // The stale worker wakes, tries its writes about the task, and logs that they were fenced out.
+      const leaseLost = new RegExp(`Task ${id} \\(test.fault-steps\\) lease lost`);
+      await eventually(() => leaseLost.test(stale.output), 30_000, 50);
       const staleLog = stale.output;
       const rejections = staleLog.split('\n').filter((line) => /lease lost|ending rejected/.test(line));
       const staleWroteLast =
@@ -63,7 +68,7 @@ postgres('lost lease: a worker frozen past its lease comes back [postgres]', () 
 
       reportScenario(
         'lost lease (PostgreSQL, SIGSTOP past the lease)',
-        `worker frozen with the task at step 2; another worker took it ${takenAfterMs} ms later ` +
+        `worker frozen with the task at step ${frozenStep}; another worker took it ${takenAfterMs} ms later ` +
           `(lease ${LEASE_MS} ms) and completed it (attempt ${done.attempts}); the frozen worker woke, its writes ` +
           `were rejected and logged (${rejections.length} log lines), and the final state is the new owner's`,
         {
@@ -78,7 +83,7 @@ postgres('lost lease: a worker frozen past its lease comes back [postgres]', () 
       expect((done.result as { pid: number }).pid).toBe(fresh.pid);
       expect(staleWroteLast).toBe(false);
       expect(rejections.length).toBeGreaterThan(0);
-      expect(staleLog).toMatch(new RegExp(`Task ${id} \\(test.fault-steps\\) lease lost`));
+      expect(staleLog).toMatch(leaseLost);
     } finally {
       stale.process.kill('SIGCONT');
       await api.close();

@@ -32,7 +32,8 @@ export class ChildWorker {
   private constructor(readonly process: ChildProcess) {
     running.add(process);
     this.exited = new Promise((resolve) =>
-      process.once('exit', (code, signal) => {
+      // 'close', not 'exit': by then its output is read to the end, for assertions on what it logged.
+      process.once('close', (code, signal) => {
         running.delete(process);
         resolve({ code, signal });
       }),

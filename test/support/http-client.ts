@@ -30,7 +30,7 @@ export class HttpClient {
   }
 
   /** Polls a task until it reaches a final state; returns its view. */
-  async finishedTask(user: TestUser, taskId: string, timeoutMs = 30_000): Promise<Record<string, unknown>> {
+  async finishedTask(user: TestUser, taskId: string, timeoutMs = 60_000): Promise<Record<string, unknown>> {
     return eventually(
       async () => {
         const { body } = await this.as(user).get(`/api/background-tasks/${taskId}`);

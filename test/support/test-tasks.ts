@@ -1,3 +1,4 @@
+import { EventEmitter } from 'node:events';
 import { appendFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
@@ -255,6 +256,32 @@ export class SleepTask implements BackgroundTaskExecutor<SleepMetadata, void, { 
   }
 }
 
+/**
+ * StubbornTask's handlers: emit `release` with a task id to let its handler return (it does after `ms`
+ * otherwise); it emits `returned` with the task id when it does, abandoned or not.
+ */
+export const stubbornTaskReturns = new EventEmitter();
+
+/**
+ * Ignores its signal: sleeps `ms`, or until the test releases it, then succeeds. A handler that outlives
+ * every grace period, and returns when the test says so.
+ */
+@BackgroundTask('test.stubborn')
+export class StubbornTask implements BackgroundTaskExecutor<{ ms: number }, void, { returned: true }> {
+  async execute({ taskId, metadata }: BackgroundTaskContext<{ ms: number }>) {
+    const timer = new AbortController();
+    const onRelease = (id: string) => id === taskId && timer.abort();
+    stubbornTaskReturns.on('release', onRelease);
+    try {
+      await delay(metadata.ms, undefined, { signal: timer.signal }).catch(() => undefined);
+    } finally {
+      stubbornTaskReturns.off('release', onRelease);
+    }
+    stubbornTaskReturns.emit('returned', taskId);
+    return TaskOutcome.success({ returned: true as const });
+  }
+}
+
 export interface FailMetadata {
   readonly mode: 'throw' | 'outcome';
   readonly message: string;
@@ -327,6 +354,7 @@ export class RequestScopedTask implements BackgroundTaskExecutor<
     RunScopedInfo,
     RequestScopedTask,
     BehaviourTask,
+    StubbornTask,
   ],
 })
 export class TestTasksModule {}
