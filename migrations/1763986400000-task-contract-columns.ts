@@ -33,7 +33,9 @@ export class TaskContractColumns1763986400000 implements MigrationInterface {
         `CREATE INDEX background_tasks_created_by ON ${t} (created_by, created_at DESC, id DESC)`,
       ],
       sqlserver: [
-        `ALTER TABLE ${t} ADD resume_at datetime2(3) NULL, attempt_errors nvarchar(max) NULL`,
+        // One column per statement: Babelfish refuses a list (the result is the same on SQL Server).
+        `ALTER TABLE ${t} ADD resume_at datetime2(3) NULL`,
+        `ALTER TABLE ${t} ADD attempt_errors nvarchar(max) NULL`,
         `CREATE INDEX IX_background_tasks_suspended ON ${t} (resume_at) WHERE status = 'suspended'`,
         `CREATE INDEX IX_background_tasks_finished ON ${t} (completed_at) WHERE completed_at IS NOT NULL`,
         `CREATE INDEX IX_background_tasks_created_by ON ${t} (created_by, created_at DESC, id DESC)`,
@@ -62,7 +64,8 @@ export class TaskContractColumns1763986400000 implements MigrationInterface {
         `DROP INDEX IX_background_tasks_created_by ON ${t}`,
         `DROP INDEX IX_background_tasks_finished ON ${t}`,
         `DROP INDEX IX_background_tasks_suspended ON ${t}`,
-        `ALTER TABLE ${t} DROP COLUMN attempt_errors, resume_at`,
+        `ALTER TABLE ${t} DROP COLUMN attempt_errors`,
+        `ALTER TABLE ${t} DROP COLUMN resume_at`,
       ],
     });
   }

@@ -6,6 +6,7 @@ import { PlannerProofFinish1764850000000 } from './1764850000000-planner-proof-f
 import { FewerTaskIndexWrites1764850100000 } from './1764850100000-fewer-task-index-writes.js';
 import { CsvNumbersAsJavascript1764850200000 } from './1764850200000-csv-numbers-as-javascript.js';
 import { AnnounceInStatements1765000000000 } from './1765000000000-announce-in-statements.js';
+import { SqlServerMetadataAnyJson1765100000000 } from './1765100000000-sqlserver-metadata-any-json.js';
 
 /**
  * Every migration, oldest first. Listed by class rather than found by a glob, so that the compiled app,
@@ -21,4 +22,5 @@ export const migrations = [
   FewerTaskIndexWrites1764850100000,
   CsvNumbersAsJavascript1764850200000,
   AnnounceInStatements1765000000000,
+  SqlServerMetadataAnyJson1765100000000,
 ];

@@ -76,7 +76,15 @@ export function buildDataSourceOptions(config: DatabaseConfig): DataSourceOption
         password: target.password,
         database: target.database,
         schema: config.schema,
-        options: { encrypt: target.encrypt, trustServerCertificate: target.trustServerCertificate },
+        options: {
+          encrypt: target.encrypt,
+          trustServerCertificate: target.trustServerCertificate,
+          // Every time in this schema is UTC. TypeORM turns tedious' useUTC off unless it is given, which
+          // shifts every stored and read time by the process's offset from UTC.
+          useUTC: true,
+        },
+        // A migration that builds an index on a large table runs longer than mssql's 15 s default.
+        requestTimeout: 120_000,
         pool: { max: 20 },
       };
   }

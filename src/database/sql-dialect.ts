@@ -1,5 +1,6 @@
 import type { DatabaseConfig } from './database-config.js';
 import type { DatabaseEngine } from './database-url.js';
+import { sqlServerDatetime2, sqlServerFloat } from './sqlserver-parameters.js';
 
 /**
  * The few things hand-written SQL must say differently per engine. Identifiers passed in are always
@@ -25,9 +26,18 @@ export class SqlDialect {
     return this.engine === 'postgres' ? `$${index + 1}` : this.engine === 'sqlserver' ? `@${index}` : '?';
   }
 
-  /** How a timestamp is bound: ISO text on SQLite (it sorts like time), a Date elsewhere. */
-  timestamp(value: Date): Date | string {
-    return this.engine === 'sqlite' ? value.toISOString() : value;
+  /**
+   * How a timestamp is bound: ISO text on SQLite (it sorts like time), a Date on PostgreSQL, and a Date typed
+   * as datetime2(3) on SQL Server, where an untyped Date goes as datetime and loses its milliseconds.
+   */
+  timestamp(value: Date): unknown {
+    if (this.engine === 'sqlite') return value.toISOString();
+    return this.engine === 'sqlserver' ? sqlServerDatetime2(value) : value;
+  }
+
+  /** How a floating-point number is bound: typed as float on SQL Server (see sqlserver-parameters.ts). */
+  float(value: number): unknown {
+    return this.engine === 'sqlserver' ? sqlServerFloat(value) : value;
   }
 
   /** `ORDER BY … LIMIT n` or SQL Server's `OFFSET 0 ROWS FETCH NEXT n ROWS ONLY`. */

@@ -111,6 +111,16 @@ describe.each(['memory', ...TEST_ENGINES] as const)('the TaskStore contract [%s]
     expect(await claim('nothing-left')).toEqual([]);
   });
 
+  it('claims every due task up to its limit, however many finished rows lie before them', async () => {
+    const finished = await Promise.all(Array.from({ length: 30 }, () => enqueue()));
+    await store.finish((await claim('before#1', 100)).map((task) => completed(task.id, 'before#1')));
+    expect(await store.findById(finished[0])).toMatchObject({ status: 'completed' });
+    const due = [await enqueue(), await enqueue(), await enqueue()];
+    const claimed = await claim('after#1', 5);
+    expect(claimed.map((task) => task.id).sort()).toEqual([...due].sort());
+    await store.finish(claimed.map((task) => completed(task.id, 'after#1')));
+  });
+
   it('claims only the kinds the worker runs, and nothing before its run-after time', async () => {
     await enqueue({ name: 'other.kind' });
     await enqueue({ runAfter: new Date(Date.now() + 60_000) });
@@ -271,6 +281,46 @@ describe.each(['memory', ...TEST_ENGINES] as const)('the TaskStore contract [%s]
     const again = await store.enqueue(row({ idempotencyKey: `once-${engine}` }));
     expect(first.created).toBe(true);
     expect(again).toEqual({ id: first.id, created: false });
+  });
+
+  it('stores any JSON value as metadata: an object, null, a string, a number', async () => {
+    for (const metadataJson of ['{"a":1}', 'null', '"text"', '42', '[1,2]']) {
+      const { id } = await store.enqueue(row({ metadataJson }));
+      expect((await store.findById(id))?.metadata).toEqual(JSON.parse(metadataJson));
+    }
+  });
+
+  it('keeps a run-after time to the millisecond, whatever the time zone of the process', async () => {
+    // 7 ms: a value SQL Server's datetime cannot hold (it rounds to 1/300 s).
+    const runAfter = new Date('2031-05-17T08:09:10.007Z');
+    const { id } = await store.enqueue(row({ runAfter }));
+    expect((await store.findById(id))?.runAfter.toISOString()).toBe(runAfter.toISOString());
+  });
+
+  it('lists newest first in pages that neither repeat nor skip a task, when many share one millisecond', async () => {
+    const name = `test.paged.${engine}`;
+    const ids = Array.from({ length: 120 }, () => newTaskRow(name).id).sort();
+    // One statement: on SQL Server every row gets the same created_at.
+    await store.enqueueMany({
+      name,
+      priority: 0,
+      runAfter: null,
+      maxAttempts: 1,
+      createdBy: null,
+      ids,
+      metadata: ids.map(() => '{}'),
+    });
+    const seen: string[] = [];
+    let after: { createdAt: Date; id: string } | undefined;
+    for (let page = 0; page < 10; page++) {
+      const tasks = await store.list({ name, limit: 50, after });
+      if (tasks.length === 0) break;
+      seen.push(...tasks.map((task) => task.id));
+      const last = tasks[tasks.length - 1];
+      after = { createdAt: last.createdAt, id: last.id };
+    }
+    expect(seen).toHaveLength(120);
+    expect(new Set(seen).size).toBe(120);
   });
 
   // SQL Server's store does not hand over (TaskStore.handsOver): its enqueues are claimed by a round.

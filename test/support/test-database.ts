@@ -111,6 +111,15 @@ export class TestDatabase {
       if (this.engine === 'postgres') {
         await admin.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
       } else {
+        // Foreign keys first: a table that another references cannot be dropped before it.
+        const foreignKeys = await admin.query<{ name: string; tableName: string }[]>(
+          `SELECT fk.name, t.name AS tableName FROM sys.foreign_keys fk
+           JOIN sys.tables t ON t.object_id = fk.parent_object_id WHERE t.schema_id = SCHEMA_ID(@0)`,
+          [schema],
+        );
+        for (const { name, tableName } of foreignKeys) {
+          await admin.query(`ALTER TABLE [${schema}].[${tableName}] DROP CONSTRAINT [${name}]`);
+        }
         const tables = await admin.query<{ name: string }[]>(
           `SELECT name FROM sys.tables WHERE schema_id = SCHEMA_ID(@0)`,
           [schema],

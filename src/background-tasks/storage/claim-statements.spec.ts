@@ -7,20 +7,21 @@ import { sqlserverStatements } from './sqlserver/sqlserver-statements.js';
 const flat = (sql: string) => sql.replace(/\s+/g, ' ').trim();
 
 describe('claim statements', () => {
-  it('SQL Server: an ordered CTE read WITH (UPDLOCK, READPAST, ROWLOCK), updated with UPDATE TOP and OUTPUT', () => {
+  it('SQL Server: UPDATE … OUTPUT over the ids an ordered sub-query read WITH (UPDLOCK, READPAST, ROWLOCK)', () => {
     const claim = flat(sqlserverStatements('cms').claim);
-    expect(claim).toMatch(
-      /^WITH next AS \( SELECT TOP \(@0\) \* FROM \[cms\]\.\[background_tasks\] WITH \(UPDLOCK, READPAST, ROWLOCK\) /,
-    );
-    expect(claim).toContain("WHERE status = 'enqueued' AND run_after <= SYSUTCDATETIME()");
-    expect(claim).toContain('AND name IN (SELECT value FROM OPENJSON(@1))');
-    expect(claim).toContain('ORDER BY priority DESC, run_after, id )');
-    expect(claim).toContain('UPDATE TOP (@0) next SET');
-    expect(claim).toContain(
-      "status = 'processing', lease_owner = @2, lease_expires_at = DATEADD(millisecond, @3, SYSUTCDATETIME())",
-    );
-    expect(claim).toContain('attempts = attempts + 1');
+    expect(claim).toMatch(/^UPDATE t SET status = 'processing', lease_owner = @2, /);
+    expect(claim).toContain('lease_expires_at = DATEADD(millisecond, @3, SYSUTCDATETIME())');
+    expect(claim).toContain('attempts = t.attempts + 1');
     expect(claim).toMatch(/OUTPUT inserted\.id, inserted\.name, inserted\.metadata, .*inserted\.lease_owner/);
+    expect(claim).toContain(
+      "FROM [cms].[background_tasks] AS t WITH (UPDLOCK, READPAST, ROWLOCK) WHERE t.status = 'enqueued' AND t.id IN (",
+    );
+    expect(claim).toContain(
+      "SELECT TOP (@0) id FROM [cms].[background_tasks] WITH (UPDLOCK, READPAST, ROWLOCK) WHERE status = 'enqueued' " +
+        'AND run_after <= SYSUTCDATETIME() AND name IN (SELECT value FROM OPENJSON(@1)) ORDER BY priority DESC, run_after, id )',
+    );
+    // Babelfish refuses an UPDATE through a CTE.
+    expect(claim).not.toMatch(/^WITH /);
   });
 
   it('PostgreSQL: UPDATE … WHERE id IN (SELECT … ORDER BY … LIMIT $n FOR UPDATE SKIP LOCKED) RETURNING, planned without sorting', () => {

@@ -45,7 +45,8 @@ export function sortExpression(dialect: SqlDialect, sort: ItemSort): string {
 
 /** Binds a sort key read back from a `sort_key` column. */
 export function bindSortKey(dialect: SqlDialect, sort: ItemSort, key: string | number): unknown {
-  return 'column' in sort ? dialect.timestamp(new Date(key)) : key;
+  if ('column' in sort) return dialect.timestamp(new Date(key));
+  return sort.field.type === 'number' ? dialect.float(Number(key)) : key;
 }
 
 /** The orders an item list or export accepts: the two timestamps, or a field that is not long text. */

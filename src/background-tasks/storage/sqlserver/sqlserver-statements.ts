@@ -6,17 +6,31 @@ const inserted = (columns: string) =>
     .map((column) => `inserted.${column.trim()}`)
     .join(', ');
 
-/** Columns of one run's ending, as `finish` reads them from a JSON array (see ending-row.ts). */
+/**
+ * Columns of one run's ending, as `finish` reads them from a JSON array (see ending-row.ts and
+ * `endingsDocument`). The JSON texts of a result and errors travel as JSON inside the document, each
+ * wrapped in a one-element array, and are read `AS JSON`: read as a JSON string instead, Babelfish hands
+ * them back with their escapes left in, and `AS JSON` alone gives NULL for a scalar on SQL Server.
+ */
 const ENDING_RECORD = `
   id uniqueidentifier '$.id', leaseOwner nvarchar(200) '$.leaseOwner', status varchar(16) '$.status',
-  resultJson nvarchar(max) '$.resultJson', errorJson nvarchar(max) '$.errorJson', keepError bit '$.keepError',
-  attemptErrorJson nvarchar(max) '$.attemptErrorJson', attemptsDelta int '$.attemptsDelta',
+  resultJson nvarchar(max) '$.resultJson' AS JSON, errorJson nvarchar(max) '$.errorJson' AS JSON,
+  keepError bit '$.keepError', attemptErrorJson nvarchar(max) '$.attemptErrorJson' AS JSON,
+  attemptsDelta int '$.attemptsDelta',
   runAfter datetime2(3) '$.runAfter', resumeAt datetime2(3) '$.resumeAt', final bit '$.final',
   step int '$.step', info nvarchar(1000) '$.info', [percent] smallint '$.percent'`;
 
-/** Appends a JSON value (text) to a JSON array column that may be NULL. */
+/** The JSON text inside a one-element array read `AS JSON` (see ENDING_RECORD); NULL stays NULL. */
+const unwrapped = (column: string) => `SUBSTRING(${column}, 2, LEN(${column}) - 2)`;
+
+/**
+ * Appends a JSON value (text) to a JSON array column that may be NULL. Text, not JSON_MODIFY's
+ * `'append $'`, which Babelfish does not support; the column only ever holds an array this wrote, so its
+ * last character is the closing bracket.
+ */
 const appendJson = (column: string, value: string) =>
-  `JSON_MODIFY(COALESCE(${column}, '[]'), 'append $', JSON_QUERY(${value}))`;
+  `CASE WHEN ${column} IS NULL OR ${column} = '[]' THEN CONCAT('[', ${value}, ']')
+        ELSE CONCAT(LEFT(${column}, LEN(${column}) - 1), ',', ${value}, ']') END`;
 
 /**
  * The queue's SQL on SQL Server, with TypeORM's positional parameters (@0, @1, …). Times come from the
@@ -46,29 +60,39 @@ export function sqlserverStatements(schema: string) {
       SELECT task.id, @1, @2, COALESCE(@3, SYSUTCDATETIME()), @4, @5, task.metadata
       FROM OPENJSON(@0) WITH (id uniqueidentifier '$[0]', metadata nvarchar(max) '$[1]') AS task`,
 
-    // The ordered CTE picks the next rows; UPDLOCK locks them for this statement, READPAST skips rows other
-    // workers hold locked (instead of waiting for them), ROWLOCK keeps SQL Server from escalating to page
-    // locks that would make concurrent claimers skip each other's unlocked rows. UPDATE TOP over the CTE
-    // takes exactly those rows, and OUTPUT returns them without a second read. The filtered index on
-    // enqueued rows serves the WHERE and ORDER BY, however many finished rows the table holds.
+    // The ordered sub-query picks the next rows: UPDLOCK locks them until the statement's end, READPAST skips
+    // rows other workers hold locked (instead of waiting for them), ROWLOCK keeps SQL Server from escalating
+    // to page locks that would make concurrent claimers skip each other's unlocked rows. The outer UPDATE
+    // takes exactly those rows (it holds their update locks already, so its READPAST skips none of them and
+    // the status it checks again cannot have changed), and OUTPUT returns them without a second read. The
+    // filtered index on enqueued rows serves the WHERE and ORDER BY, however many finished rows the table
+    // holds. Written as `UPDATE … WHERE id IN (SELECT TOP …)` rather than an UPDATE through an ordered CTE,
+    // which SQL Server also accepts, because Babelfish refuses an UPDATE through a CTE. No TOP on the UPDATE
+    // itself: the sub-query bounds it already, and Babelfish applies an UPDATE's TOP before its WHERE (a
+    // claim of 10 over a table of finished rows took one task of two).
     claim: `
-      WITH next AS (
-        SELECT TOP (@0) *
+      UPDATE t
+      SET status = 'processing', lease_owner = @2, lease_expires_at = DATEADD(millisecond, @3, SYSUTCDATETIME()),
+          attempts = t.attempts + 1, started_at = SYSUTCDATETIME(), updated_at = SYSUTCDATETIME()
+      OUTPUT ${inserted(CLAIMED_COLUMNS)}
+      FROM ${t} AS t WITH (UPDLOCK, READPAST, ROWLOCK)
+      WHERE t.status = 'enqueued' AND t.id IN (
+        SELECT TOP (@0) id
         FROM ${t} WITH (UPDLOCK, READPAST, ROWLOCK)
         WHERE status = 'enqueued' AND run_after <= SYSUTCDATETIME()
           AND name IN (SELECT value FROM OPENJSON(@1))
         ORDER BY priority DESC, run_after, id
-      )
-      UPDATE TOP (@0) next
-      SET status = 'processing', lease_owner = @2, lease_expires_at = DATEADD(millisecond, @3, SYSUTCDATETIME()),
-          attempts = attempts + 1, started_at = SYSUTCDATETIME(), updated_at = SYSUTCDATETIME()
-      OUTPUT ${inserted(CLAIMED_COLUMNS)}`,
+      )`,
 
-    // Extends only rows still held by one of our claim rounds: a lease that moved on is never taken back.
+    // Extends only rows still held by one of our claim rounds (a lease that moved on is never taken back),
+    // and of those only the leases that end within @2 ms; reports every held row, with its cancellation, so
+    // one statement serves renewal and cancellation polling. OUTPUT names plain columns only (Babelfish
+    // refuses an expression over `inserted`).
     renewLeases: `
-      UPDATE ${t} SET lease_expires_at = DATEADD(millisecond, @1, SYSUTCDATETIME())
-      OUTPUT inserted.id, inserted.lease_owner,
-             CASE WHEN inserted.cancel_requested_at IS NULL THEN 0 ELSE 1 END AS cancel_requested
+      UPDATE ${t}
+      SET lease_expires_at = CASE WHEN lease_expires_at < DATEADD(millisecond, @2, SYSUTCDATETIME())
+                                  THEN DATEADD(millisecond, @1, SYSUTCDATETIME()) ELSE lease_expires_at END
+      OUTPUT inserted.id, inserted.lease_owner, inserted.cancel_requested_at
       WHERE status = 'processing' AND lease_owner IN (SELECT value FROM OPENJSON(@0))`,
 
     // A crashed worker's tasks go back to the queue. The attempt it started counts (and is recorded in the
@@ -107,23 +131,24 @@ export function sqlserverStatements(schema: string) {
       WHERE id = @0 AND lease_owner = @1`,
 
     // The endings of many runs in one statement, each row fenced on its own lease owner; OUTPUT tells which
-    // were still held. A run that ends without a final status while a cancellation was requested ends
+    // were still held. The endings are joined with a comma, not JOIN … ON: Babelfish refuses an UPDATE with
+    // OUTPUT whose FROM has a JOIN (the two mean the same to SQL Server). A run that ends without a final status while a cancellation was requested ends
     // cancelled, decided under the row lock.
     finish: `
       UPDATE t
       SET status = CASE WHEN v.final = 1 OR t.cancel_requested_at IS NULL THEN v.status ELSE 'cancelled' END,
           completed_at = CASE WHEN v.final = 1 OR t.cancel_requested_at IS NOT NULL THEN SYSUTCDATETIME() ELSE NULL END,
           error = CASE WHEN v.final = 0 AND t.cancel_requested_at IS NOT NULL THEN @1
-                       WHEN v.keepError = 1 THEN t.error ELSE v.errorJson END,
-          result = COALESCE(v.resultJson, t.result),
+                       WHEN v.keepError = 1 THEN t.error ELSE ${unwrapped('v.errorJson')} END,
+          result = COALESCE(${unwrapped('v.resultJson')}, t.result),
           attempt_errors = CASE WHEN v.attemptErrorJson IS NULL THEN t.attempt_errors
-                                ELSE ${appendJson('t.attempt_errors', 'v.attemptErrorJson')} END,
+                                ELSE ${appendJson('t.attempt_errors', unwrapped('v.attemptErrorJson'))} END,
           attempts = t.attempts + v.attemptsDelta, run_after = COALESCE(v.runAfter, t.run_after),
           resume_at = v.resumeAt, task_step = v.step, status_info = v.info, percent_complete = v.[percent],
           lease_owner = NULL, lease_expires_at = NULL, updated_at = SYSUTCDATETIME()
       OUTPUT inserted.id
-      FROM ${t} AS t
-      JOIN OPENJSON(@0) WITH (${ENDING_RECORD}) AS v ON t.id = v.id AND t.lease_owner = v.leaseOwner`,
+      FROM ${t} AS t, OPENJSON(@0) WITH (${ENDING_RECORD}) AS v
+      WHERE t.id = v.id AND t.lease_owner = v.leaseOwner`,
 
     cancelWaiting: `
       UPDATE ${t}

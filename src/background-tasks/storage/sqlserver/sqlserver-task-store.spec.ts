@@ -1,4 +1,4 @@
-import type { DataSource } from 'typeorm';
+import { MssqlParameter, type DataSource } from 'typeorm';
 import { SqlServerTaskStore } from './sqlserver-task-store.js';
 
 interface IssuedQuery {
@@ -39,7 +39,7 @@ const placeholders = (sql: string) =>
 describe('SqlServerTaskStore', () => {
   it('claims with the UPDLOCK/READPAST statement, binding limit, names (JSON), owner and lease', async () => {
     const { dataSource, issued, released } = recordingDataSource({
-      'UPDATE TOP': {
+      "status = 'processing', lease_owner": {
         records: [
           {
             id: 'A1B2C3D4-0000-7000-8000-000000000001',
@@ -95,7 +95,7 @@ describe('SqlServerTaskStore', () => {
       createdBy: null,
       idempotencyKey: 'k',
     });
-    await store.renewLeases(['w#1', 'w#2'], 30_000);
+    await store.renewLeases(['w#1', 'w#2'], 30_000, 20_000);
     await store.recoverExpiredLeases();
     await store.saveProgress('01a20953-0000-7000-8000-000000000001', 'w#1', {
       step: 1,
@@ -104,7 +104,7 @@ describe('SqlServerTaskStore', () => {
     });
     await store.findById('01a20953-0000-7000-8000-000000000001');
     for (const query of issued) expect(placeholders(query.sql)).toBe(query.params.length);
-    expect(issued[1].params).toEqual(['["w#1","w#2"]', 30_000]);
+    expect(issued[1].params).toEqual(['["w#1","w#2"]', 30_000, 20_000]);
   });
 
   it('inserts a bulk batch with its shared columns once and its tasks as [id, metadata] pairs', async () => {
@@ -128,7 +128,8 @@ describe('SqlServerTaskStore', () => {
       '[["01a20953-0000-7000-8000-000000000001","{\\"steps\\":1}"],["01a20953-0000-7000-8000-000000000002","\\"a string\\""]]',
       'demo.countdown',
       2,
-      runAfter,
+      // Typed, so that mssql does not send it as datetime and round it to 1/300 s.
+      new MssqlParameter(runAfter, 'datetime2', 3),
       4,
       'alice',
     ]);
@@ -159,7 +160,8 @@ describe('SqlServerTaskStore', () => {
     expect(issued).toHaveLength(1);
     const [document] = issued[0].params as [string];
     expect(JSON.parse(document)).toEqual([
-      expect.objectContaining({ status: 'completed', resultJson: '{"rows":3}', final: true, percent: 100 }),
+      // JSON texts travel as JSON wrapped in a one-element array, read back AS JSON (see ENDING_RECORD).
+      expect.objectContaining({ status: 'completed', resultJson: [{ rows: 3 }], final: true, percent: 100 }),
       expect.objectContaining({ status: 'enqueued', keepError: true, attemptsDelta: -1, final: false }),
     ]);
     expect(held).toEqual(new Set(['01a20953-0000-7000-8000-000000000001']));

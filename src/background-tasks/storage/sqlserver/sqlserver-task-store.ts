@@ -24,11 +24,12 @@ import {
   type ColumnReaders,
 } from '../task-row-mapper.js';
 import { TaskStore, type ActiveTaskCounts } from '../task-store.js';
+import { sqlServerDatetime2 } from '../../../database/sqlserver-parameters.js';
 import { sqlserverStatements } from './sqlserver-statements.js';
 
 type Row = Record<string, unknown>;
 
-/** mssql returns nvarchar(max) JSON as text (and datetime2 as Date, read as UTC: tedious' useUTC default). */
+/** mssql returns nvarchar(max) JSON as text (and datetime2 as Date, read as UTC: useUTC, data-source-options.ts). */
 const readers: ColumnReaders = { json: parseJsonText };
 
 /** datetime2 takes ISO 8601 without the zone designator; every time here is UTC. */
@@ -36,6 +37,27 @@ const utcDatetime2 = (isoText: string | null) => (isoText === null ? null : isoT
 
 /** uniqueidentifier comes back upper-case; ids are lower-case everywhere else. */
 const idOf = (row: Row) => String(row.id).toLowerCase();
+
+/** JSON text wrapped in a one-element array, embedded as JSON (see ENDING_RECORD in sqlserver-statements.ts). */
+const wrappedJson = (jsonText: string | null) => (jsonText === null ? 'null' : `[${jsonText}]`);
+
+/** The endings of a batch as the JSON array `finish` reads with OPENJSON. */
+function endingsDocument(runs: readonly FinishedRun[]): string {
+  const rows = runs.map((run) => {
+    const { resultJson, errorJson, attemptErrorJson, ...row } = toEndingRow(run);
+    const plain = JSON.stringify({
+      ...row,
+      runAfter: utcDatetime2(row.runAfter),
+      resumeAt: utcDatetime2(row.resumeAt),
+    });
+    // The JSON texts are what encodeTaskJson produced: valid JSON, so they can be spliced in as they are.
+    return (
+      `${plain.slice(0, -1)},"resultJson":${wrappedJson(resultJson)},"errorJson":${wrappedJson(errorJson)},` +
+      `"attemptErrorJson":${wrappedJson(attemptErrorJson)}}`
+    );
+  });
+  return `[${rows.join(',')}]`;
+}
 
 const UNIQUE_VIOLATIONS = new Set([2601, 2627]);
 
@@ -77,7 +99,9 @@ export class SqlServerTaskStore extends TaskStore {
 
   async enqueue(task: NewTaskRow, manager?: EntityManager): Promise<EnqueueResult> {
     try {
-      const { records } = await this.run(this.sql.insert, insertParameters(task), manager);
+      const params = insertParameters(task);
+      params[3] = sqlServerDatetime2(task.runAfter);
+      const { records } = await this.run(this.sql.insert, params, manager);
       if (records.length > 0) return { id: task.id, created: true };
     } catch (error) {
       const number = (error as { driverError?: { number?: number } }).driverError?.number;
@@ -89,7 +113,14 @@ export class SqlServerTaskStore extends TaskStore {
 
   async enqueueMany(batch: NewTaskBatch, manager?: EntityManager): Promise<void> {
     const { name, priority, runAfter, maxAttempts, createdBy } = batch;
-    const params = [idAndMetadataPairs(batch), name, priority, runAfter, maxAttempts, createdBy];
+    const params = [
+      idAndMetadataPairs(batch),
+      name,
+      priority,
+      sqlServerDatetime2(runAfter),
+      maxAttempts,
+      createdBy,
+    ];
     await this.run(this.sql.insertMany, params, manager);
   }
 
@@ -104,10 +135,19 @@ export class SqlServerTaskStore extends TaskStore {
     return records.map((row) => toClaimedTask(row, readers));
   }
 
-  /** Extends every lease it reports (renewWithinMs is a floor, not a limit): one statement, OUTPUT. */
-  async renewLeases(leaseOwners: readonly string[], leaseDurationMs: number): Promise<LeaseRenewal[]> {
-    const { records } = await this.run(this.sql.renewLeases, [JSON.stringify(leaseOwners), leaseDurationMs]);
-    return records.map(toLeaseRenewal);
+  async renewLeases(
+    leaseOwners: readonly string[],
+    leaseDurationMs: number,
+    renewWithinMs: number,
+  ): Promise<LeaseRenewal[]> {
+    const { records } = await this.run(this.sql.renewLeases, [
+      JSON.stringify(leaseOwners),
+      leaseDurationMs,
+      renewWithinMs,
+    ]);
+    return records.map((row) =>
+      toLeaseRenewal({ ...row, cancel_requested: row.cancel_requested_at !== null }),
+    );
   }
 
   async recoverExpiredLeases(): Promise<number> {
@@ -142,12 +182,8 @@ export class SqlServerTaskStore extends TaskStore {
 
   async finish(runs: readonly FinishedRun[]): Promise<Set<string>> {
     if (runs.length === 0) return new Set();
-    const rows = runs.map((run) => {
-      const row = toEndingRow(run);
-      return { ...row, runAfter: utcDatetime2(row.runAfter), resumeAt: utcDatetime2(row.resumeAt) };
-    });
     const { records } = await this.run(this.sql.finish, [
-      JSON.stringify(rows),
+      endingsDocument(runs),
       toJson(CANCELLED_WHILE_RUNNING),
     ]);
     return new Set(records.map(idOf));
@@ -176,7 +212,7 @@ export class SqlServerTaskStore extends TaskStore {
     const { sql, params } = buildListQuery(query, {
       table: `[${this.schema}].[background_tasks]`,
       placeholder: (index) => `@${index}`,
-      date: (value) => value,
+      date: sqlServerDatetime2,
       sqlServer: true,
     });
     const { records } = await this.run(sql, params);
@@ -184,7 +220,7 @@ export class SqlServerTaskStore extends TaskStore {
   }
 
   async deleteFinished(completedBefore: Date, limit: number): Promise<string[]> {
-    const { records } = await this.run(this.sql.deleteFinished, [completedBefore, limit]);
+    const { records } = await this.run(this.sql.deleteFinished, [sqlServerDatetime2(completedBefore), limit]);
     return records.map(idOf);
   }
 
