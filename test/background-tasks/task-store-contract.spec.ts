@@ -290,6 +290,23 @@ describe.each(['memory', ...TEST_ENGINES] as const)('the TaskStore contract [%s]
     }
   });
 
+  it('keeps each task of a bulk batch with its own metadata, quotes and escapes included', async () => {
+    const metadata = ['{"title":"say \\"hi\\"\\n"}', '"a \\\\ string"', 'null', '[1,{"a":[]}]'];
+    const ids = metadata.map(() => newTaskRow('test.bulk').id);
+    await store.enqueueMany({
+      name: 'test.bulk',
+      priority: 0,
+      runAfter: null,
+      maxAttempts: 1,
+      createdBy: null,
+      ids,
+      metadata,
+    });
+    for (const [index, id] of ids.entries()) {
+      expect((await store.findById(id))?.metadata).toEqual(JSON.parse(metadata[index]));
+    }
+  });
+
   it('keeps a run-after time to the millisecond, whatever the time zone of the process', async () => {
     // 7 ms: a value SQL Server's datetime cannot hold (it rounds to 1/300 s).
     const runAfter = new Date('2031-05-17T08:09:10.007Z');

@@ -9,12 +9,22 @@ import { runMigrations } from '../../src/database/migrator.js';
 
 export type EngineName = 'sqlite' | 'postgres' | 'sqlserver';
 
-/** SQLite always; PostgreSQL and SQL Server when TEST_POSTGRES_URL / TEST_MSSQL_URL point at a server. */
-export const TEST_ENGINES: EngineName[] = [
-  'sqlite',
-  ...(process.env.TEST_POSTGRES_URL ? (['postgres'] as const) : []),
-  ...(process.env.TEST_MSSQL_URL ? (['sqlserver'] as const) : []),
-];
+/**
+ * SQLite always; PostgreSQL and SQL Server when TEST_POSTGRES_URL / TEST_MSSQL_URL point at a server.
+ * TEST_ENGINES (a comma-separated list, e.g. `sqlserver`) keeps only those: `.ci/run` runs the SQL Server
+ * suites on their own, after the rest.
+ */
+const onlyEngines = process.env.TEST_ENGINES?.split(',').map((name) => name.trim());
+export const TEST_ENGINES: EngineName[] = (
+  [
+    'sqlite',
+    ...(process.env.TEST_POSTGRES_URL ? (['postgres'] as const) : []),
+    ...(process.env.TEST_MSSQL_URL ? (['sqlserver'] as const) : []),
+  ] as EngineName[]
+).filter((engine) => !onlyEngines || onlyEngines.includes(engine));
+
+/** Which T-SQL server TEST_MSSQL_URL points at: SQL Server itself, or Babelfish for PostgreSQL. */
+export const MSSQL_FLAVOR = process.env.TEST_MSSQL_FLAVOR === 'babelfish' ? 'babelfish' : 'sqlserver';
 
 /**
  * A database of its own for one test file: a fresh SQLite file, or a fresh schema on the shared PostgreSQL

@@ -53,12 +53,12 @@ export function sqlserverStatements(schema: string) {
 
     idByIdempotencyKey: `SELECT id FROM ${t} WHERE idempotency_key = @0`,
 
-    // A batch in one statement: the shared columns once, the tasks as one JSON array of [id, metadata]
-    // pairs (see insert-parameters.ts).
+    // A batch in one statement: the shared columns once, the tasks as one JSON array of [id, [metadata]]
+    // pairs, the metadata wrapped and read AS JSON as the endings' JSON texts are (see ENDING_RECORD).
     insertMany: `
       INSERT INTO ${t} (id, name, priority, run_after, max_attempts, created_by, metadata)
-      SELECT task.id, @1, @2, COALESCE(@3, SYSUTCDATETIME()), @4, @5, task.metadata
-      FROM OPENJSON(@0) WITH (id uniqueidentifier '$[0]', metadata nvarchar(max) '$[1]') AS task`,
+      SELECT task.id, @1, @2, COALESCE(@3, SYSUTCDATETIME()), @4, @5, ${unwrapped('task.metadata')}
+      FROM OPENJSON(@0) WITH (id uniqueidentifier '$[0]', metadata nvarchar(max) '$[1]' AS JSON) AS task`,
 
     // The ordered sub-query picks the next rows: UPDLOCK locks them until the statement's end, READPAST skips
     // rows other workers hold locked (instead of waiting for them), ROWLOCK keeps SQL Server from escalating

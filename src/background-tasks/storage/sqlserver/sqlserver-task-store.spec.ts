@@ -107,7 +107,7 @@ describe('SqlServerTaskStore', () => {
     expect(issued[1].params).toEqual(['["w#1","w#2"]', 30_000, 20_000]);
   });
 
-  it('inserts a bulk batch with its shared columns once and its tasks as [id, metadata] pairs', async () => {
+  it('inserts a bulk batch with its shared columns once and its tasks as [id, [metadata]] pairs', async () => {
     const { dataSource, issued } = recordingDataSource();
     const store = new SqlServerTaskStore(dataSource, 'cms');
     const runAfter = new Date('2026-12-01T10:00:00.000Z');
@@ -122,10 +122,11 @@ describe('SqlServerTaskStore', () => {
     });
     expect(issued).toHaveLength(1);
     expect(issued[0].sql).toContain(
-      "OPENJSON(@0) WITH (id uniqueidentifier '$[0]', metadata nvarchar(max) '$[1]')",
+      "OPENJSON(@0) WITH (id uniqueidentifier '$[0]', metadata nvarchar(max) '$[1]' AS JSON)",
     );
     expect(issued[0].params).toEqual([
-      '[["01a20953-0000-7000-8000-000000000001","{\\"steps\\":1}"],["01a20953-0000-7000-8000-000000000002","\\"a string\\""]]',
+      // Metadata as JSON in a one-element array, not as a JSON string (Babelfish keeps a string's escapes).
+      '[["01a20953-0000-7000-8000-000000000001",[{"steps":1}]],["01a20953-0000-7000-8000-000000000002",["a string"]]]',
       'demo.countdown',
       2,
       // Typed, so that mssql does not send it as datetime and round it to 1/300 s.

@@ -1,6 +1,6 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import { CANCELLED_WHILE_RUNNING, toEndingRow, toJson } from '../ending-row.js';
-import { idAndMetadataPairs, insertParameters } from '../insert-parameters.js';
+import { insertParameters } from '../insert-parameters.js';
 import { buildListQuery } from '../task-list-sql.js';
 import type {
   BackgroundTaskRecord,
@@ -114,7 +114,8 @@ export class SqlServerTaskStore extends TaskStore {
   async enqueueMany(batch: NewTaskBatch, manager?: EntityManager): Promise<void> {
     const { name, priority, runAfter, maxAttempts, createdBy } = batch;
     const params = [
-      idAndMetadataPairs(batch),
+      // [[id, [metadata]], …]: metadata is JSON text made by toJson, so it can be spliced in as it is.
+      `[${batch.ids.map((id, index) => `[${JSON.stringify(id)},${wrappedJson(batch.metadata[index])}]`).join(',')}]`,
       name,
       priority,
       sqlServerDatetime2(runAfter),
