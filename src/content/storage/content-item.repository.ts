@@ -185,8 +185,9 @@ export class ContentItemRepository {
       case 'sqlserver':
         return `${into}
           SELECT id, contentTypeId, fieldValues, searchText, createdAt, updatedAt
-          FROM OPENJSON(@0) WITH (id uniqueidentifier, contentTypeId uniqueidentifier,
-            fieldValues nvarchar(max) AS JSON, searchText nvarchar(max), createdAt datetime2(3), updatedAt datetime2(3))`;
+          FROM OPENJSON(@0) WITH (id uniqueidentifier '$.id', contentTypeId uniqueidentifier '$.contentTypeId',
+            fieldValues nvarchar(max) '$.fieldValues' AS JSON, searchText nvarchar(max) '$.searchText',
+            createdAt datetime2(3) '$.createdAt', updatedAt datetime2(3) '$.updatedAt')`;
       case 'sqlite':
         return `${into}
           SELECT json_extract(value, '$.id'), json_extract(value, '$.contentTypeId'),
@@ -207,8 +208,8 @@ export class ContentItemRepository {
         return `UPDATE t
           SET field_values = x.fieldValues, search_text = x.searchText, updated_at = x.updatedAt
           FROM ${this.table} AS t
-          JOIN OPENJSON(@0) WITH (id uniqueidentifier, fieldValues nvarchar(max) AS JSON, searchText nvarchar(max),
-            updatedAt datetime2(3)) AS x ON t.id = x.id`;
+          JOIN OPENJSON(@0) WITH (id uniqueidentifier '$.id', fieldValues nvarchar(max) '$.fieldValues' AS JSON,
+            searchText nvarchar(max) '$.searchText', updatedAt datetime2(3) '$.updatedAt') AS x ON t.id = x.id`;
       case 'sqlite':
         return `UPDATE ${this.table}
           SET field_values = x.field_values, search_text = x.search_text, updated_at = x.updated_at
