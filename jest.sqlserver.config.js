@@ -10,5 +10,9 @@ export default {
     '<rootDir>/src/background-tasks/storage/**/*.spec.ts',
     '<rootDir>/test/database/*.spec.ts',
     '<rootDir>/test/background-tasks/task-store-contract.spec.ts',
+    '<rootDir>/test/background-tasks/enqueue-and-run.spec.ts',
+    '<rootDir>/test/background-tasks/leases-and-fencing.spec.ts',
+    '<rootDir>/test/background-tasks/scheduling.spec.ts',
+    '<rootDir>/test/e2e/content-api.e2e.spec.ts',
   ],
 };

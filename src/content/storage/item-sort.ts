@@ -29,7 +29,9 @@ export function sortExpression(dialect: SqlDialect, sort: ItemSort): string {
   switch (field.type) {
     case 'number':
       if (engine === 'postgres') return `COALESCE((${text})::double precision, ${LOWEST_NUMBER})`;
-      if (engine === 'sqlserver') return `COALESCE(CAST(${text} AS float), ${LOWEST_NUMBER})`;
+      // NULLIF: Babelfish's JSON_VALUE gives the text 'null' for a JSON null, where SQL Server gives NULL
+      // (a number field never holds the string "null", so this changes nothing on SQL Server).
+      if (engine === 'sqlserver') return `COALESCE(CAST(NULLIF(${text}, 'null') AS float), ${LOWEST_NUMBER})`;
       return `COALESCE(${text}, ${LOWEST_NUMBER})`;
     case 'boolean':
       // SQLite's json_extract gives 1 and 0 for true and false already.
