@@ -61,8 +61,12 @@ describe.each(ENGINES)('a task handed to a free local slot at its insert [%s]', 
       completedAt: new Date(row.completed_at as string).getTime(),
     }));
 
-  /** The worker's first claim round (at start) has answered: nothing is under way that could fill its slot. */
-  const idle = (app: INestApplication) => eventually(() => app.get(QueuedHostedService).lastClaimRoundAt);
+  /** The worker's claim rounds at start have answered and it waits: nothing is under way that could fill its slot. */
+  const idle = (app: INestApplication) =>
+    eventually(() => {
+      const status = app.get(QueuedHostedService).status;
+      return status.lastClaimRoundAt !== undefined && status.waitingForWork;
+    });
 
   it('runs a task enqueued while a slot is free without a claim round, and one enqueued while none is after one', async () => {
     const app = await start({ APP_ROLE: 'all', WORKER_CONCURRENCY: '1' });

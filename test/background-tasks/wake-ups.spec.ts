@@ -36,8 +36,8 @@ describe.each(TEST_ENGINES)('wake-ups [%s]', (engine) => {
   it('starts a task enqueued in the same process at once, without waiting for a poll', async () => {
     const app = await createTestApp(db, { env: NO_POLLING });
     try {
-      // The worker's first claim round (at start) has answered; the next poll is a minute away.
-      await eventually(() => app.get(QueuedHostedService).lastClaimRoundAt);
+      // The worker's claim rounds at start have answered and it waits; the next poll is a minute away.
+      await eventually(() => app.get(QueuedHostedService).status.waitingForWork);
       const id = await app.get(BackgroundTaskQueue).enqueue(RecordRunTask, {});
       const task = await completed(app.get(TaskStore), id);
       expect(task.startedAt!.getTime() - task.createdAt.getTime()).toBeLessThan(WOKEN_WITHIN_MS);

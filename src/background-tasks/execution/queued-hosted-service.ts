@@ -146,6 +146,7 @@ export class QueuedHostedService implements OnApplicationBootstrap, BeforeApplic
       leasesHeld: this.leases.size,
       offers: this.offers,
       lastClaimRoundAt: this.lastClaimRoundAt,
+      waitingForWork: this.wakeSignal.waiting,
     };
   }
 

@@ -18,4 +18,9 @@ export interface WorkerStatus {
   readonly offers: number;
   /** When the last claim round answered. */
   readonly lastClaimRoundAt: Date | undefined;
+  /**
+   * The loop waits for a wake-up: no claim round under way and no wake-up pending. (After the first round
+   * a second may follow at once: the LISTEN connection's start, for one, counts as a wake-up.)
+   */
+  readonly waitingForWork: boolean;
 }

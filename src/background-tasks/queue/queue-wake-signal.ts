@@ -10,6 +10,11 @@ export class QueueWakeSignal {
   private pending = false;
   private wakeWaiter: (() => void) | undefined;
 
+  /** Whether someone waits now, with no signal pending (the worker loop is parked). */
+  get waiting(): boolean {
+    return this.wakeWaiter !== undefined;
+  }
+
   notify(): void {
     this.pending = true;
     this.wakeWaiter?.();
