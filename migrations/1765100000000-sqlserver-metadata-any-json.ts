@@ -1,6 +1,20 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 import { MigrationContext } from './support/migration-context.js';
 
+/** Replaces the metadata check with one that holds for `expression`. */
+async function checkMetadata(queryRunner: QueryRunner, expression: string): Promise<void> {
+  const db = new MigrationContext(queryRunner);
+  const t = db.table('background_tasks');
+  await db.run({
+    sqlite: [],
+    postgres: [],
+    sqlserver: [
+      `ALTER TABLE ${t} DROP CONSTRAINT CK_background_tasks_metadata`,
+      `ALTER TABLE ${t} ADD CONSTRAINT CK_background_tasks_metadata CHECK (${expression})`,
+    ],
+  });
+}
+
 /**
  * SQL Server: task metadata may be any JSON value, as on the other engines.
  *
@@ -12,29 +26,11 @@ import { MigrationContext } from './support/migration-context.js';
 export class SqlServerMetadataAnyJson1765100000000 implements MigrationInterface {
   name = 'SqlServerMetadataAnyJson1765100000000';
 
-  async up(queryRunner: QueryRunner): Promise<void> {
-    const db = new MigrationContext(queryRunner);
-    const t = db.table('background_tasks');
-    await db.run({
-      sqlite: [],
-      postgres: [],
-      sqlserver: [
-        `ALTER TABLE ${t} DROP CONSTRAINT CK_background_tasks_metadata`,
-        `ALTER TABLE ${t} ADD CONSTRAINT CK_background_tasks_metadata CHECK (ISJSON(CONCAT('[', metadata, ']')) = 1)`,
-      ],
-    });
+  up(queryRunner: QueryRunner): Promise<void> {
+    return checkMetadata(queryRunner, "ISJSON(CONCAT('[', metadata, ']')) = 1");
   }
 
-  async down(queryRunner: QueryRunner): Promise<void> {
-    const db = new MigrationContext(queryRunner);
-    const t = db.table('background_tasks');
-    await db.run({
-      sqlite: [],
-      postgres: [],
-      sqlserver: [
-        `ALTER TABLE ${t} DROP CONSTRAINT CK_background_tasks_metadata`,
-        `ALTER TABLE ${t} ADD CONSTRAINT CK_background_tasks_metadata CHECK (ISJSON(metadata) = 1)`,
-      ],
-    });
+  down(queryRunner: QueryRunner): Promise<void> {
+    return checkMetadata(queryRunner, 'ISJSON(metadata) = 1');
   }
 }

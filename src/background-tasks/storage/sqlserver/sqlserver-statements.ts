@@ -131,9 +131,9 @@ export function sqlserverStatements(schema: string) {
       WHERE id = @0 AND lease_owner = @1`,
 
     // The endings of many runs in one statement, each row fenced on its own lease owner; OUTPUT tells which
-    // were still held. The endings are joined with a comma, not JOIN … ON: Babelfish refuses an UPDATE with
-    // OUTPUT whose FROM has a JOIN (the two mean the same to SQL Server). A run that ends without a final status while a cancellation was requested ends
-    // cancelled, decided under the row lock.
+    // were still held. A run that ends without a final status while a cancellation was requested ends
+    // cancelled, decided under the row lock. The endings are joined with a comma, not JOIN … ON: Babelfish
+    // refuses an UPDATE with OUTPUT whose FROM has a JOIN (the two mean the same to SQL Server).
     finish: `
       UPDATE t
       SET status = CASE WHEN v.final = 1 OR t.cancel_requested_at IS NULL THEN v.status ELSE 'cancelled' END,
