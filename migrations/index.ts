@@ -7,6 +7,7 @@ import { FewerTaskIndexWrites1764850100000 } from './1764850100000-fewer-task-in
 import { CsvNumbersAsJavascript1764850200000 } from './1764850200000-csv-numbers-as-javascript.js';
 import { AnnounceInStatements1765000000000 } from './1765000000000-announce-in-statements.js';
 import { SqlServerMetadataAnyJson1765100000000 } from './1765100000000-sqlserver-metadata-any-json.js';
+import { SqlServerBinaryKeysAndCreationOrder1765200000000 } from './1765200000000-sqlserver-binary-keys-and-creation-order.js';
 
 /**
  * Every migration, oldest first. Listed by class rather than found by a glob, so that the compiled app,
@@ -23,4 +24,5 @@ export const migrations = [
   CsvNumbersAsJavascript1764850200000,
   AnnounceInStatements1765000000000,
   SqlServerMetadataAnyJson1765100000000,
+  SqlServerBinaryKeysAndCreationOrder1765200000000,
 ];

@@ -1,5 +1,6 @@
 import type { DatabaseConfig } from './database-config.js';
 import type { DatabaseEngine } from './database-url.js';
+import { sqlServerIdOrder } from './sqlserver-id-order.js';
 import { sqlServerDatetime2, sqlServerFloat } from './sqlserver-parameters.js';
 
 /**
@@ -38,6 +39,19 @@ export class SqlDialect {
   /** How a floating-point number is bound: typed as float on SQL Server (see sqlserver-parameters.ts). */
   float(value: number): unknown {
     return this.engine === 'sqlserver' ? sqlServerFloat(value) : value;
+  }
+
+  /**
+   * The column that orders rows by id in creation order: the id itself (UUIDv7, compared as bytes or text),
+   * or on SQL Server, where uniqueidentifier compares its last bytes first, the id as text (`id_order`).
+   */
+  get idOrder(): string {
+    return this.engine === 'sqlserver' ? 'id_order' : 'id';
+  }
+
+  /** How an id compared with `idOrder` is bound. */
+  idOrderValue(id: string): unknown {
+    return this.engine === 'sqlserver' ? sqlServerIdOrder(id) : id;
   }
 
   /** `ORDER BY … LIMIT n` or SQL Server's `OFFSET 0 ROWS FETCH NEXT n ROWS ONLY`. */

@@ -157,7 +157,6 @@ const postgres = process.env.TEST_POSTGRES_URL;
       {
         table: database.table('background_tasks'),
         placeholder: (i) => `$${i + 1}`,
-        date: (d) => d,
         sqlServer: false,
       },
     );

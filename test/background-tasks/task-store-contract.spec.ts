@@ -121,6 +121,27 @@ describe.each(['memory', ...TEST_ENGINES] as const)('the TaskStore contract [%s]
     await store.finish(claimed.map((task) => completed(task.id, 'after#1')));
   });
 
+  it('claims the tasks of one batch in the order they were enqueued', async () => {
+    // One statement: every task shares its priority, its run-after time and (on SQL Server) its created_at,
+    // so only the creation order of the ids tells them apart. SQL Server compares a uniqueidentifier from
+    // its last, random bytes first.
+    const ids = Array.from({ length: 20 }, () => row().id);
+    await store.enqueueMany({
+      name: 'test.sleep',
+      priority: 0,
+      runAfter: null,
+      maxAttempts: 1,
+      createdBy: null,
+      ids,
+      metadata: ids.map(() => '{}'),
+    });
+    for (let round = 0; round < 4; round++) {
+      const claimed = await claim(`batch#${round}`, 5);
+      expect(claimed.map((task) => task.id).sort()).toEqual(ids.slice(round * 5, round * 5 + 5));
+      await store.finish(claimed.map((task) => completed(task.id, `batch#${round}`)));
+    }
+  });
+
   it('claims only the kinds the worker runs, and nothing before its run-after time', async () => {
     await enqueue({ name: 'other.kind' });
     await enqueue({ runAfter: new Date(Date.now() + 60_000) });
@@ -283,6 +304,19 @@ describe.each(['memory', ...TEST_ENGINES] as const)('the TaskStore contract [%s]
     expect(again).toEqual({ id: first.id, created: false });
   });
 
+  it('tells idempotency keys and creators apart by case, as every engine compares text', async () => {
+    const upper = await store.enqueue(
+      row({ idempotencyKey: `Case-${engine}`, createdBy: `Carol-${engine}` }),
+    );
+    const lower = await store.enqueue(
+      row({ idempotencyKey: `case-${engine}`, createdBy: `carol-${engine}` }),
+    );
+    expect(lower.created).toBe(true);
+    expect(lower.id).not.toBe(upper.id);
+    const listed = await store.list({ createdBy: `carol-${engine}`, limit: 10 });
+    expect(listed.map((task) => task.id)).toEqual([lower.id]);
+  });
+
   it('stores any JSON value as metadata: an object, null, a string, a number', async () => {
     for (const metadataJson of ['{"a":1}', 'null', '"text"', '42', '[1,2]']) {
       const { id } = await store.enqueue(row({ metadataJson }));
@@ -336,8 +370,8 @@ describe.each(['memory', ...TEST_ENGINES] as const)('the TaskStore contract [%s]
       const last = tasks[tasks.length - 1];
       after = { createdAt: last.createdAt, id: last.id };
     }
-    expect(seen).toHaveLength(120);
-    expect(new Set(seen).size).toBe(120);
+    // Newest first is the reverse of the order the ids were made in (ids sorted are that order).
+    expect(seen).toEqual([...ids].reverse());
   });
 
   // SQL Server's store does not hand over (TaskStore.handsOver): its enqueues are claimed by a round.

@@ -138,7 +138,6 @@ function listStatements(): string[] {
   const dialect = {
     table: '[cms].[background_tasks]',
     placeholder: (index: number) => `@${index}`,
-    date: (value: Date) => value,
     sqlServer: true,
   };
   const after = { id: '01a20953-0000-7000-8000-000000000001', createdAt: new Date() };

@@ -17,8 +17,10 @@ describe('claim statements', () => {
       "FROM [cms].[background_tasks] AS t WITH (UPDLOCK, READPAST, ROWLOCK) WHERE t.status = 'enqueued' AND t.id IN (",
     );
     expect(claim).toContain(
-      "SELECT TOP (@0) id FROM [cms].[background_tasks] WITH (UPDLOCK, READPAST, ROWLOCK) WHERE status = 'enqueued' " +
-        'AND run_after <= SYSUTCDATETIME() AND name IN (SELECT value FROM OPENJSON(@1)) ORDER BY priority DESC, run_after, id )',
+      'SELECT TOP (@0) id FROM [cms].[background_tasks] WITH (UPDLOCK, READPAST, ROWLOCK, INDEX (IX_background_tasks_claim)) ' +
+        "WHERE status = 'enqueued' AND run_after <= SYSUTCDATETIME() AND name IN (SELECT value FROM OPENJSON(@1)) " +
+        // id_order: the creation order (uniqueidentifier compares its last bytes first)
+        'ORDER BY priority DESC, run_after, id_order )',
     );
     // Babelfish refuses an UPDATE through a CTE.
     expect(claim).not.toMatch(/^WITH /);

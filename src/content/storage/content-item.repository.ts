@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { containsPattern, SqlDialect } from '../../database/sql-dialect.js';
 import { SqlRunner } from '../../database/sql-runner.js';
+import { sqlServerIdOrderOf } from '../../database/sqlserver-id-order.js';
 import type { ContentItem, FieldValues } from '../model/content-item.js';
 import { readId, toContentItem } from './content-rows.js';
 import { bindSortKey, sortExpression, type ItemSort } from './item-sort.js';
@@ -123,12 +124,13 @@ export class ContentItemRepository {
     if (query.search) where.push(this.dialect.like('search_text', bind(containsPattern(query.search))));
     if (query.after) {
       const afterKey = bind(bindSortKey(this.dialect, query.sort, query.after.key));
-      where.push(this.dialect.after(key, 'id', afterKey, bind(query.after.id), query.direction));
+      const afterId = bind(this.dialect.idOrderValue(query.after.id));
+      where.push(this.dialect.after(key, this.dialect.idOrder, afterKey, afterId, query.direction));
     }
     const direction = query.direction.toUpperCase();
     const rows = await this.sql.rows(
       `SELECT ${COLUMNS}, ${key} AS sort_key FROM ${this.table} WHERE ${where.join(' AND ')}
-       ORDER BY ${key} ${direction}, id ${direction} ${this.dialect.limit(bind(query.limit))}`,
+       ORDER BY ${key} ${direction}, ${this.dialect.idOrder} ${direction} ${this.dialect.limit(bind(query.limit))}`,
       params,
     );
     return rows.map((row) => ({ item: toContentItem(row), sortKey: readSortKey(row.sort_key) }));
@@ -183,8 +185,9 @@ export class ContentItemRepository {
           FROM jsonb_to_recordset($1::jsonb) AS x(id uuid, "contentTypeId" uuid, "fieldValues" jsonb,
             "searchText" text, "createdAt" timestamptz, "updatedAt" timestamptz)`;
       case 'sqlserver':
-        return `${into}
-          SELECT id, contentTypeId, fieldValues, searchText, createdAt, updatedAt
+        // id_order: the creation order of ids (migration 1765200000000).
+        return `INSERT INTO ${this.table} (id, id_order, content_type_id, field_values, search_text, created_at, updated_at)
+          SELECT id, ${sqlServerIdOrderOf('id')}, contentTypeId, fieldValues, searchText, createdAt, updatedAt
           FROM OPENJSON(@0) WITH (id uniqueidentifier '$.id', contentTypeId uniqueidentifier '$.contentTypeId',
             fieldValues nvarchar(max) '$.fieldValues' AS JSON, searchText nvarchar(max) '$.searchText',
             createdAt datetime2(3) '$.createdAt', updatedAt datetime2(3) '$.updatedAt')`;

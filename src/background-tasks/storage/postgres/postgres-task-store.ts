@@ -191,7 +191,6 @@ export class PostgresTaskStore extends TaskStore {
     const { sql, params } = buildListQuery(query, {
       table: `"${this.schema}"."background_tasks"`,
       placeholder: (index) => `$${index + 1}`,
-      date: (value) => value,
       sqlServer: false,
     });
     const { rows } = await this.pool.query<Row>(sql, params);

@@ -246,7 +246,6 @@ export class SqliteTaskStore extends TaskStore {
     const { sql, params } = buildListQuery(query, {
       table: 'background_tasks',
       placeholder: () => '?',
-      date: (value) => value.toISOString(),
       sqlServer: false,
     });
     let statement = this.listStatements.get(sql);

@@ -1,3 +1,4 @@
+import { sqlServerIdOrderOf } from '../../../database/sqlserver-id-order.js';
 import { ALL_COLUMNS, CLAIMED_COLUMNS } from '../task-row-mapper.js';
 
 const inserted = (columns: string) =>
@@ -41,33 +42,43 @@ const appendJson = (column: string, value: string) =>
 export function sqlserverStatements(schema: string) {
   const t = `[${schema}].[background_tasks]`;
   return {
+    // Without an idempotency key, a plain insert: the key check below would take a range lock for nothing.
+    insert: `
+      INSERT INTO ${t} (id, id_order, name, priority, run_after, max_attempts, created_by, metadata,
+        execution_metadata)
+      VALUES (@0, ${sqlServerIdOrderOf('@0')}, @1, @2, COALESCE(@3, SYSUTCDATETIME()), @4, @5, @6, @7)`,
+
     // UPDLOCK + HOLDLOCK take a key-range lock on the idempotency key: a concurrent enqueue with the same key
     // waits here, then sees the committed row and inserts nothing.
-    insert: `
-      INSERT INTO ${t} (id, name, priority, run_after, max_attempts, created_by, idempotency_key, metadata,
-        execution_metadata)
+    insertWithKey: `
+      INSERT INTO ${t} (id, id_order, name, priority, run_after, max_attempts, created_by, idempotency_key,
+        metadata, execution_metadata)
       OUTPUT inserted.id
-      SELECT @0, @1, @2, COALESCE(@3, SYSUTCDATETIME()), @4, @5, @6, @7, @8
-      WHERE @6 IS NULL
-         OR NOT EXISTS (SELECT 1 FROM ${t} WITH (UPDLOCK, HOLDLOCK) WHERE idempotency_key = @6)`,
+      SELECT @0, ${sqlServerIdOrderOf('@0')}, @1, @2, COALESCE(@3, SYSUTCDATETIME()), @4, @5, @6, @7, @8
+      WHERE NOT EXISTS (SELECT 1 FROM ${t} WITH (UPDLOCK, HOLDLOCK) WHERE idempotency_key = @6)`,
 
     idByIdempotencyKey: `SELECT id FROM ${t} WHERE idempotency_key = @0`,
 
     // A batch in one statement: the shared columns once, the tasks as one JSON array of [id, [metadata]]
     // pairs, the metadata wrapped and read AS JSON as the endings' JSON texts are (see ENDING_RECORD).
     insertMany: `
-      INSERT INTO ${t} (id, name, priority, run_after, max_attempts, created_by, metadata)
-      SELECT task.id, @1, @2, COALESCE(@3, SYSUTCDATETIME()), @4, @5, ${unwrapped('task.metadata')}
+      INSERT INTO ${t} (id, id_order, name, priority, run_after, max_attempts, created_by, metadata)
+      SELECT task.id, ${sqlServerIdOrderOf('task.id')}, @1, @2, COALESCE(@3, SYSUTCDATETIME()), @4, @5, ${unwrapped('task.metadata')}
       FROM OPENJSON(@0) WITH (id uniqueidentifier '$[0]', metadata nvarchar(max) '$[1]' AS JSON) AS task`,
 
     // The ordered sub-query picks the next rows: UPDLOCK locks them until the statement's end, READPAST skips
     // rows other workers hold locked (instead of waiting for them), ROWLOCK keeps SQL Server from escalating
     // to page locks that would make concurrent claimers skip each other's unlocked rows. The outer UPDATE
     // takes exactly those rows (it holds their update locks already, so its READPAST skips none of them and
-    // the status it checks again cannot have changed), and OUTPUT returns them without a second read. The
-    // filtered index on enqueued rows serves the WHERE and ORDER BY, however many finished rows the table
-    // holds. Written as `UPDATE … WHERE id IN (SELECT TOP …)` rather than an UPDATE through an ordered CTE,
-    // which SQL Server also accepts, because Babelfish refuses an UPDATE through a CTE. No TOP on the UPDATE
+    // the status it checks again cannot have changed), and OUTPUT returns them without a second read.
+    // The plan cannot drift: the index hint names the filtered index on enqueued rows, which holds the order
+    // and the task name, so the sub-query reads it in order and stops after @0 rows, however many finished
+    // rows the table holds. Lock escalation (at 5,000 locks of one statement) cannot turn the row locks into
+    // a table lock: the store claims at most MAX_CLAIM_ROWS (500) rows a statement, a few locks each.
+    // `id_order` is the creation order (migration 1765200000000): tasks of one batch share priority and
+    // run_after and are claimed in the order they were enqueued.
+    // Written as `UPDATE … WHERE id IN (SELECT TOP …)` rather than an UPDATE through an ordered CTE, which
+    // SQL Server also accepts, because Babelfish refuses an UPDATE through a CTE. No TOP on the UPDATE
     // itself: the sub-query bounds it already, and Babelfish applies an UPDATE's TOP before its WHERE (a
     // claim of 10 over a table of finished rows took one task of two).
     claim: `
@@ -78,16 +89,17 @@ export function sqlserverStatements(schema: string) {
       FROM ${t} AS t WITH (UPDLOCK, READPAST, ROWLOCK)
       WHERE t.status = 'enqueued' AND t.id IN (
         SELECT TOP (@0) id
-        FROM ${t} WITH (UPDLOCK, READPAST, ROWLOCK)
+        FROM ${t} WITH (UPDLOCK, READPAST, ROWLOCK, INDEX (IX_background_tasks_claim))
         WHERE status = 'enqueued' AND run_after <= SYSUTCDATETIME()
           AND name IN (SELECT value FROM OPENJSON(@1))
-        ORDER BY priority DESC, run_after, id
+        ORDER BY priority DESC, run_after, id_order
       )`,
 
     // Extends only rows still held by one of our claim rounds (a lease that moved on is never taken back),
     // and of those only the leases that end within @2 ms; reports every held row, with its cancellation, so
-    // one statement serves renewal and cancellation polling. OUTPUT names plain columns only (Babelfish
-    // refuses an expression over `inserted`).
+    // one statement serves renewal and cancellation polling. The filtered index on (lease_owner) of
+    // processing rows finds them. OUTPUT names plain columns only (Babelfish refuses an expression over
+    // `inserted`).
     renewLeases: `
       UPDATE ${t}
       SET lease_expires_at = CASE WHEN lease_expires_at < DATEADD(millisecond, @2, SYSUTCDATETIME())
@@ -99,9 +111,10 @@ export function sqlserverStatements(schema: string) {
     // history), so a task that kills its worker every time ends 'failed' after max_attempts instead of looping
     // forever. run_after stays as it was: the task has been due since then, so it goes to the front of the
     // queue and runs again at the next claim round, not after everything enqueued in the meantime.
-    // READPAST leaves rows a live worker is writing right now to the next sweep.
+    // READPAST leaves rows a live worker is writing right now to the next sweep; with UPDLOCK and ROWLOCK,
+    // as the claim and Hangfire's sweeps have it, the hint stays valid under READ_COMMITTED_SNAPSHOT.
     recoverExpiredLeases: `
-      UPDATE ${t} WITH (READPAST, ROWLOCK)
+      UPDATE ${t} WITH (UPDLOCK, READPAST, ROWLOCK)
       SET status = CASE WHEN attempts >= max_attempts THEN 'failed' ELSE 'enqueued' END,
           error = CASE WHEN attempts >= max_attempts THEN @0 ELSE error END,
           attempt_errors = ${appendJson(
@@ -113,8 +126,9 @@ export function sqlserverStatements(schema: string) {
       WHERE status = 'processing' AND lease_expires_at < SYSUTCDATETIME()`,
 
     // Suspended tasks whose time has come; the filtered index on suspended rows keeps this scan small.
+    // Hints as in recoverExpiredLeases.
     resumeDueTasks: `
-      UPDATE ${t} WITH (READPAST, ROWLOCK)
+      UPDATE ${t} WITH (UPDLOCK, READPAST, ROWLOCK)
       SET status = 'enqueued', run_after = SYSUTCDATETIME(), resume_at = NULL, updated_at = SYSUTCDATETIME()
       WHERE status = 'suspended' AND resume_at <= SYSUTCDATETIME()`,
 
@@ -175,12 +189,17 @@ export function sqlserverStatements(schema: string) {
           cancel_requested_at = NULL, result = NULL, updated_at = SYSUTCDATETIME()
       WHERE id = @0 AND status IN ('failed', 'cancelled')`,
 
-    // Bounded: one sweep step deletes at most @1 rows through the filtered index on finished rows; READPAST
-    // lets two workers sweep at once without waiting on each other.
+    // Bounded: one sweep step deletes at most @1 rows (the sweeper's 500: with a lock per index of a row,
+    // below the 5,000 locks that escalate to a table lock), found through the filtered index on finished
+    // rows. Hints as in recoverExpiredLeases: two workers sweep at once without waiting on each other. The
+    // rows are picked by a sub-query, as in the claim: Babelfish applies a DELETE's TOP before its WHERE.
     deleteFinished: `
-      DELETE TOP (@1) FROM ${t} WITH (READPAST, ROWLOCK)
+      DELETE FROM ${t} WITH (UPDLOCK, READPAST, ROWLOCK)
       OUTPUT deleted.id
-      WHERE completed_at IS NOT NULL AND completed_at < @0`,
+      WHERE completed_at < @0 AND id IN (
+        SELECT TOP (@1) id FROM ${t} WITH (UPDLOCK, READPAST, ROWLOCK)
+        WHERE completed_at IS NOT NULL AND completed_at < @0
+      )`,
 
     // Three scalar sub-queries, each an index-only count over its partial index.
     activeCounts: `

@@ -1,5 +1,8 @@
-import { MssqlParameter, type DataSource } from 'typeorm';
-import { SqlServerTaskStore } from './sqlserver-task-store.js';
+import { MssqlParameter, type DataSource, type EntityManager } from 'typeorm';
+import { QueryFailedError } from 'typeorm';
+import type { NewTaskRow } from '../task-records.js';
+import { MAX_CLAIM_ROWS, SqlServerTaskStore } from './sqlserver-task-store.js';
+import { OutcomeUnknownError } from './sqlserver-transient-errors.js';
 
 interface IssuedQuery {
   sql: string;
@@ -13,6 +16,7 @@ interface IssuedQuery {
  */
 function recordingDataSource(
   answers: Partial<Record<string, { records?: unknown[]; affected?: number }>> = {},
+  failures: Error[] = [],
 ) {
   const issued: IssuedQuery[] = [];
   let released = 0;
@@ -20,6 +24,8 @@ function recordingDataSource(
     createQueryRunner: () => ({
       query: (sql: string, params: unknown[]) => {
         issued.push({ sql, params });
+        const failure = failures.shift();
+        if (failure) return Promise.reject(failure);
         const key = Object.keys(answers).find((fragment) => sql.includes(fragment));
         return Promise.resolve({ records: [], affected: 0, ...(key ? answers[key] : {}) });
       },
@@ -166,5 +172,88 @@ describe('SqlServerTaskStore', () => {
       expect.objectContaining({ status: 'enqueued', keepError: true, attemptsDelta: -1, final: false }),
     ]);
     expect(held).toEqual(new Set(['01a20953-0000-7000-8000-000000000001']));
+  });
+
+  const newTask = (idempotencyKey: string | null): NewTaskRow => ({
+    id: '01a20953-0000-7000-8000-000000000001',
+    name: 'demo.countdown',
+    metadataJson: '{"steps":1}',
+    executionMetadataJson: null,
+    priority: 0,
+    runAfter: null,
+    maxAttempts: 4,
+    createdBy: 'alice',
+    idempotencyKey,
+  });
+  const droppedConnection = () =>
+    new QueryFailedError(
+      '…',
+      [],
+      Object.assign(new Error('Connection lost - read ECONNRESET'), { code: 'ESOCKET' }),
+    );
+
+  it('enqueues by a plain insert without an idempotency key, and checks the key under a range lock with one', async () => {
+    const { dataSource, issued } = recordingDataSource({ 'OUTPUT inserted.id': { records: [{ id: 'x' }] } });
+    const store = new SqlServerTaskStore(dataSource, 'cms');
+    await expect(store.enqueue(newTask(null))).resolves.toEqual({ id: newTask(null).id, created: true });
+    await expect(store.enqueue(newTask('k'))).resolves.toEqual({ id: newTask(null).id, created: true });
+    expect(issued[0].sql).not.toMatch(/idempotency_key|HOLDLOCK/);
+    expect(issued[1].sql).toContain('WITH (UPDLOCK, HOLDLOCK) WHERE idempotency_key = @6');
+    for (const query of issued) expect(placeholders(query.sql)).toBe(query.params.length);
+  });
+
+  it('runs its own statements in READ COMMITTED, and a statement in a caller’s transaction as it is', async () => {
+    const { dataSource, issued } = recordingDataSource();
+    const store = new SqlServerTaskStore(dataSource, 'cms');
+    await store.findById('01a20953-0000-7000-8000-000000000001');
+    const manager = { queryRunner: dataSource.createQueryRunner() } as unknown as EntityManager;
+    await store.enqueue(newTask(null), manager);
+    expect(issued[0].sql).toMatch(/^SET TRANSACTION ISOLATION LEVEL READ COMMITTED;\n\s*SELECT /);
+    expect(issued[1].sql).toMatch(/^\s*INSERT INTO/);
+  });
+
+  it('sends an idempotent statement again on a new connection after its connection dropped', async () => {
+    const { dataSource, issued, released } = recordingDataSource(
+      { 'lease_owner IN': { records: [{ id: 'A1', lease_owner: 'w#1', cancel_requested_at: null }] } },
+      [droppedConnection()],
+    );
+    const store = new SqlServerTaskStore(dataSource, 'cms');
+    await expect(store.renewLeases(['w#1'], 30_000, 20_000)).resolves.toEqual([
+      { id: 'a1', leaseOwner: 'w#1', cancelRequested: false },
+    ]);
+    expect(issued).toHaveLength(2);
+    expect(released()).toBe(2);
+  });
+
+  it('does not send a plain insert again after its connection dropped: it says the outcome is unknown', async () => {
+    const { dataSource, issued } = recordingDataSource({}, [droppedConnection()]);
+    const store = new SqlServerTaskStore(dataSource, 'cms');
+    await expect(store.enqueue(newTask(null))).rejects.toBeInstanceOf(OutcomeUnknownError);
+    expect(issued).toHaveLength(1);
+  });
+
+  it('never repeats a statement of a caller’s transaction, which a deadlock has ended', async () => {
+    const deadlock = new QueryFailedError(
+      '…',
+      [],
+      Object.assign(new Error('deadlock victim'), { code: 'EREQUEST', number: 1205 }),
+    );
+    const { dataSource, issued } = recordingDataSource({}, [deadlock]);
+    const store = new SqlServerTaskStore(dataSource, 'cms');
+    const manager = { queryRunner: dataSource.createQueryRunner() } as unknown as EntityManager;
+    await expect(store.enqueue(newTask('k'), manager)).rejects.toBe(deadlock);
+    expect(issued).toHaveLength(1);
+  });
+
+  it('claims at most MAX_CLAIM_ROWS rows in one statement, below the lock escalation threshold', async () => {
+    const { dataSource, issued } = recordingDataSource();
+    const store = new SqlServerTaskStore(dataSource, 'cms');
+    await store.claim({
+      leaseOwner: 'w#1',
+      limit: 5_000,
+      leaseDurationMs: 30_000,
+      names: ['demo.countdown'],
+    });
+    expect(issued[0].params[0]).toBe(MAX_CLAIM_ROWS);
   });
 });

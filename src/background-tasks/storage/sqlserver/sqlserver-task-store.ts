@@ -1,4 +1,4 @@
-import type { DataSource, EntityManager } from 'typeorm';
+import type { DataSource, EntityManager, QueryRunner } from 'typeorm';
 import { CANCELLED_WHILE_RUNNING, toEndingRow, toJson } from '../ending-row.js';
 import { insertParameters } from '../insert-parameters.js';
 import { buildListQuery } from '../task-list-sql.js';
@@ -26,8 +26,57 @@ import {
 import { TaskStore, type ActiveTaskCounts } from '../task-store.js';
 import { sqlServerDatetime2 } from '../../../database/sqlserver-parameters.js';
 import { sqlserverStatements } from './sqlserver-statements.js';
+import { withTransientRetries, type Repeatable } from './sqlserver-transient-errors.js';
 
 type Row = Record<string, unknown>;
+type StatementName = keyof ReturnType<typeof sqlserverStatements> | 'list';
+
+/**
+ * Which statements may be sent again after a failure that leaves unknown whether they committed (see
+ * sqlserver-transient-errors.ts): reads, and writes that leave the same state however often they run.
+ * Every statement is sent again after a deadlock, which the server rolled back.
+ */
+const REPEATABLE: Record<StatementName, Repeatable> = {
+  insert: 'if rolled back', // a second insert would be a second task
+  insertWithKey: 'always', // the key makes a repeat insert nothing (the caller then hears created: false)
+  idByIdempotencyKey: 'always',
+  insertMany: 'if rolled back',
+  claim: 'if rolled back', // a lost claim's rows go back to the queue when their leases expire
+  renewLeases: 'always',
+  recoverExpiredLeases: 'always',
+  resumeDueTasks: 'always',
+  saveProgress: 'always',
+  checkpoint: 'always',
+  // Fenced on the lease owner: a repeat of a stored ending changes nothing (the lease is gone) and reports
+  // the run as no longer held, which the ending writer logs; the ending itself is stored once.
+  finish: 'always',
+  cancelWaiting: 'if rolled back', // a repeat would answer "not waiting" for the task it just cancelled
+  requestCancellation: 'always',
+  resume: 'if rolled back',
+  retry: 'if rolled back',
+  deleteFinished: 'if rolled back', // the ids of a lost delete would never reach the file cleanup
+  activeCounts: 'always',
+  findById: 'always',
+  list: 'always',
+};
+
+/**
+ * The most rows one claim statement takes. SQL Server escalates a statement's row locks to a table lock at
+ * about 5,000 locks on one table, which would stall every other worker; a claimed row takes a lock in the
+ * table and in each index its update touches (three), so 500 rows stay well below.
+ */
+export const MAX_CLAIM_ROWS = 500;
+
+/**
+ * Prefixed to the queue's own statements (those not run in a caller's transaction). A pooled connection
+ * keeps the isolation level of the last transaction that set one (TypeORM sets it with SET TRANSACTION
+ * ISOLATION LEVEL, which outlives the transaction); the claim and the sweeps are written for READ
+ * COMMITTED. Inside sp_executesql, the form of every statement with parameters, the setting ends with the
+ * statement; a statement without parameters leaves the connection in READ COMMITTED, the server's default.
+ * XACT_ABORT is left as it is: each of these statements is a transaction of its own, which SQL
+ * Server rolls back whole on any error or cancellation, with or without it.
+ */
+const READ_COMMITTED = 'SET TRANSACTION ISOLATION LEVEL READ COMMITTED;\n';
 
 /** mssql returns nvarchar(max) JSON as text (and datetime2 as Date, read as UTC: useUTC, data-source-options.ts). */
 const readers: ColumnReaders = { json: parseJsonText };
@@ -62,9 +111,9 @@ function endingsDocument(runs: readonly FinishedRun[]): string {
 const UNIQUE_VIOLATIONS = new Set([2601, 2627]);
 
 /**
- * SQL Server, through TypeORM's mssql pool. No server can run on this project's machines: the statements
- * are unit-tested as text, and the integration suites run here when TEST_MSSQL_URL points at a server
- * (`docker compose up -d mssql-init`).
+ * SQL Server, through TypeORM's mssql pool. The statements are unit-tested as text and parsed with the T-SQL
+ * grammar in `npm test`; the integration suites run them where TEST_MSSQL_URL points at a server (in CI,
+ * a local Babelfish for PostgreSQL build; README, "SQL Server and Babelfish").
  */
 export class SqlServerTaskStore extends TaskStore {
   readonly engine = 'sqlserver' as const;
@@ -78,36 +127,57 @@ export class SqlServerTaskStore extends TaskStore {
     this.sql = sqlserverStatements(schema);
   }
 
-  /** Runs a statement on the caller's transaction when given one, otherwise on a pooled connection. */
+  /**
+   * Runs a statement on the caller's transaction when given one, as it is: the caller owns its settings
+   * and its retries. Otherwise on a pooled connection, in READ COMMITTED, sent again after a transient
+   * failure where REPEATABLE allows.
+   */
   private async run(
-    sql: string,
+    statement: StatementName,
     params: unknown[],
     manager?: EntityManager,
+    sql: string = this.sql[statement as Exclude<StatementName, 'list'>],
   ): Promise<{ records: Row[]; affected: number }> {
-    const runner = manager?.queryRunner ?? this.dataSource.createQueryRunner();
-    try {
-      const result = await runner.query(sql, params, true);
-      return { records: (result.records ?? []) as Row[], affected: result.affected ?? 0 };
-    } finally {
-      if (runner !== manager?.queryRunner) await runner.release();
-    }
+    if (manager?.queryRunner) return this.send(manager.queryRunner, sql, params);
+    return withTransientRetries(statement, REPEATABLE[statement], async () => {
+      const runner = this.dataSource.createQueryRunner();
+      try {
+        return await this.send(runner, READ_COMMITTED + sql, params);
+      } finally {
+        await runner.release();
+      }
+    });
   }
 
-  private async changedOne(sql: string, params: unknown[]): Promise<boolean> {
-    return (await this.run(sql, params)).affected === 1;
+  private async send(
+    runner: QueryRunner,
+    sql: string,
+    params: unknown[],
+  ): Promise<{ records: Row[]; affected: number }> {
+    const result = await runner.query(sql, params, true);
+    return { records: (result.records ?? []) as Row[], affected: result.affected ?? 0 };
+  }
+
+  private async changedOne(statement: StatementName, params: unknown[]): Promise<boolean> {
+    return (await this.run(statement, params)).affected === 1;
   }
 
   async enqueue(task: NewTaskRow, manager?: EntityManager): Promise<EnqueueResult> {
+    const params = insertParameters(task);
+    params[3] = sqlServerDatetime2(task.runAfter);
+    if (task.idempotencyKey === null) {
+      params.splice(6, 1); // the plain insert has no key column
+      await this.run('insert', params, manager);
+      return { id: task.id, created: true };
+    }
     try {
-      const params = insertParameters(task);
-      params[3] = sqlServerDatetime2(task.runAfter);
-      const { records } = await this.run(this.sql.insert, params, manager);
+      const { records } = await this.run('insertWithKey', params, manager);
       if (records.length > 0) return { id: task.id, created: true };
     } catch (error) {
       const number = (error as { driverError?: { number?: number } }).driverError?.number;
       if (number === undefined || !UNIQUE_VIOLATIONS.has(number)) throw error;
     }
-    const { records } = await this.run(this.sql.idByIdempotencyKey, [task.idempotencyKey], manager);
+    const { records } = await this.run('idByIdempotencyKey', [task.idempotencyKey], manager);
     return { id: idOf(records[0]), created: false };
   }
 
@@ -122,13 +192,13 @@ export class SqlServerTaskStore extends TaskStore {
       maxAttempts,
       createdBy,
     ];
-    await this.run(this.sql.insertMany, params, manager);
+    await this.run('insertMany', params, manager);
   }
 
   async claim(request: ClaimRequest): Promise<ClaimedTask[]> {
     const { limit, names, leaseOwner, leaseDurationMs } = request;
-    const { records } = await this.run(this.sql.claim, [
-      limit,
+    const { records } = await this.run('claim', [
+      Math.min(limit, MAX_CLAIM_ROWS),
       JSON.stringify(names),
       leaseOwner,
       leaseDurationMs,
@@ -141,7 +211,7 @@ export class SqlServerTaskStore extends TaskStore {
     leaseDurationMs: number,
     renewWithinMs: number,
   ): Promise<LeaseRenewal[]> {
-    const { records } = await this.run(this.sql.renewLeases, [
+    const { records } = await this.run('renewLeases', [
       JSON.stringify(leaseOwners),
       leaseDurationMs,
       renewWithinMs,
@@ -152,21 +222,15 @@ export class SqlServerTaskStore extends TaskStore {
   }
 
   async recoverExpiredLeases(): Promise<number> {
-    return (await this.run(this.sql.recoverExpiredLeases, [toJson(LEASE_EXPIRED_ERROR)])).affected;
+    return (await this.run('recoverExpiredLeases', [toJson(LEASE_EXPIRED_ERROR)])).affected;
   }
 
   async resumeDueTasks(): Promise<number> {
-    return (await this.run(this.sql.resumeDueTasks, [])).affected;
+    return (await this.run('resumeDueTasks', [])).affected;
   }
 
   saveProgress(id: string, leaseOwner: string, progress: TaskProgress): Promise<boolean> {
-    return this.changedOne(this.sql.saveProgress, [
-      id,
-      leaseOwner,
-      progress.step,
-      progress.info,
-      progress.percent,
-    ]);
+    return this.changedOne('saveProgress', [id, leaseOwner, progress.step, progress.info, progress.percent]);
   }
 
   async checkpoint(
@@ -178,59 +242,55 @@ export class SqlServerTaskStore extends TaskStore {
   ): Promise<boolean> {
     const { step, info, percent } = progress;
     const params = [id, leaseOwner, executionMetadataJson, step, info, percent];
-    return (await this.run(this.sql.checkpoint, params, manager)).affected === 1;
+    return (await this.run('checkpoint', params, manager)).affected === 1;
   }
 
   async finish(runs: readonly FinishedRun[]): Promise<Set<string>> {
     if (runs.length === 0) return new Set();
-    const { records } = await this.run(this.sql.finish, [
-      endingsDocument(runs),
-      toJson(CANCELLED_WHILE_RUNNING),
-    ]);
+    const { records } = await this.run('finish', [endingsDocument(runs), toJson(CANCELLED_WHILE_RUNNING)]);
     return new Set(records.map(idOf));
   }
 
   cancelWaiting(id: string, error: unknown): Promise<boolean> {
-    return this.changedOne(this.sql.cancelWaiting, [id, toJson(error)]);
+    return this.changedOne('cancelWaiting', [id, toJson(error)]);
   }
 
   requestCancellation(id: string): Promise<boolean> {
-    return this.changedOne(this.sql.requestCancellation, [id]);
+    return this.changedOne('requestCancellation', [id]);
   }
 
   resume(id: string, executionMetadata: unknown): Promise<boolean> {
-    return this.changedOne(this.sql.resume, [
+    return this.changedOne('resume', [
       id,
       executionMetadata === undefined ? null : toJson(executionMetadata),
     ]);
   }
 
   retry(id: string): Promise<boolean> {
-    return this.changedOne(this.sql.retry, [id]);
+    return this.changedOne('retry', [id]);
   }
 
   async list(query: TaskListQuery): Promise<BackgroundTaskRecord[]> {
     const { sql, params } = buildListQuery(query, {
       table: `[${this.schema}].[background_tasks]`,
       placeholder: (index) => `@${index}`,
-      date: sqlServerDatetime2,
       sqlServer: true,
     });
-    const { records } = await this.run(sql, params);
+    const { records } = await this.run('list', params, undefined, sql);
     return records.map((row) => toTaskRecord(row, readers));
   }
 
   async deleteFinished(completedBefore: Date, limit: number): Promise<string[]> {
-    const { records } = await this.run(this.sql.deleteFinished, [sqlServerDatetime2(completedBefore), limit]);
+    const { records } = await this.run('deleteFinished', [sqlServerDatetime2(completedBefore), limit]);
     return records.map(idOf);
   }
 
   async activeCounts(): Promise<ActiveTaskCounts> {
-    return toActiveCounts((await this.run(this.sql.activeCounts, [])).records[0]);
+    return toActiveCounts((await this.run('activeCounts', [])).records[0]);
   }
 
   async findById(id: string): Promise<BackgroundTaskRecord | undefined> {
-    const { records } = await this.run(this.sql.findById, [id]);
+    const { records } = await this.run('findById', [id]);
     return records[0] ? toTaskRecord(records[0], readers) : undefined;
   }
 
