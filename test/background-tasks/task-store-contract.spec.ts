@@ -341,6 +341,52 @@ describe.each(['memory', ...TEST_ENGINES] as const)('the TaskStore contract [%s]
     }
   });
 
+  it('stores long texts and text with quotes, breaks and backslashes exactly, in bulk and in endings', async () => {
+    // Beyond 4,000 characters, where Babelfish's OPENJSON cut every value, and with JSON escapes, which it
+    // handed back as they were.
+    const long = `${'x'.repeat(10_000)} "quoted" \\ back\nline`;
+    const ids = [newTaskRow('test.sleep').id, newTaskRow('test.sleep').id];
+    await store.enqueueMany({
+      name: 'test.sleep',
+      priority: 0,
+      runAfter: null,
+      maxAttempts: 1,
+      createdBy: null,
+      ids,
+      metadata: [JSON.stringify({ long }), JSON.stringify(long)],
+    });
+    expect((await store.findById(ids[0]))?.metadata).toEqual({ long });
+    expect((await store.findById(ids[1]))?.metadata).toEqual(long);
+    const claimed = await claim('texts#1', 10);
+    expect(claimed.map((task) => task.id).sort()).toEqual(ids);
+    const info = 'said "done"\n\tin C:\\tmp';
+    await store.finish(
+      claimed.map((task) => ({
+        ...ended(task.id, 'texts#1', { kind: 'completed', resultJson: JSON.stringify({ long }) }),
+        progress: { step: 1, info, percent: 100 },
+      })),
+    );
+    expect(await store.findById(ids[0])).toMatchObject({ result: { long }, progress: { info } });
+  });
+
+  it('stores the endings of a batch larger than one statement takes, every one of them', async () => {
+    const ids = Array.from({ length: 250 }, () => newTaskRow('test.sleep').id);
+    await store.enqueueMany({
+      name: 'test.sleep',
+      priority: 0,
+      runAfter: null,
+      maxAttempts: 1,
+      createdBy: null,
+      ids,
+      metadata: ids.map(() => '{}'),
+    });
+    const claimed = [...(await claim('many#1', 250)), ...(await claim('many#1', 250))];
+    expect(claimed).toHaveLength(250);
+    const held = await store.finish(claimed.map((task) => completed(task.id, 'many#1')));
+    expect(held.size).toBe(250);
+    expect(await store.activeCounts()).toMatchObject({ processing: 0 });
+  });
+
   it('keeps a run-after time to the millisecond, whatever the time zone of the process', async () => {
     // 7 ms: a value SQL Server's datetime cannot hold (it rounds to 1/300 s).
     const runAfter = new Date('2031-05-17T08:09:10.007Z');

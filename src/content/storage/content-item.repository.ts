@@ -3,6 +3,7 @@ import type { EntityManager } from 'typeorm';
 import { containsPattern, SqlDialect } from '../../database/sql-dialect.js';
 import { SqlRunner } from '../../database/sql-runner.js';
 import { sqlServerIdOrderOf } from '../../database/sqlserver-id-order.js';
+import { chunks, rowsPerStatement, sqlServerValues, typed } from '../../database/sqlserver-values.js';
 import type { ContentItem, FieldValues } from '../model/content-item.js';
 import { readId, toContentItem } from './content-rows.js';
 import { bindSortKey, sortExpression, type ItemSort } from './item-sort.js';
@@ -147,80 +148,113 @@ export class ContentItemRepository {
     return new Map(rows.map((row) => [readId(row.id), toContentItem(row)]));
   }
 
-  /** Inserts a batch in one statement. */
+  /** Inserts a batch in one statement (on SQL Server, one per ROWS_PER_STATEMENT rows). */
   async insertMany(rows: readonly ItemRow[], manager: EntityManager): Promise<void> {
     if (rows.length === 0) return;
+    if (this.dialect.engine === 'sqlserver') {
+      for (const part of chunks(rows, rowsPerStatement(6, 0))) {
+        const values = sqlServerValues(
+          part.map((row) => [
+            typed.id(row.id),
+            typed.id(row.contentTypeId),
+            typed.text(JSON.stringify(row.values)),
+            typed.text(row.searchText),
+            typed.datetime2(row.createdAt),
+            typed.datetime2(row.updatedAt),
+          ]),
+          0,
+          'x',
+          ['id', 'contentTypeId', 'fieldValues', 'searchText', 'createdAt', 'updatedAt'],
+        );
+        // id_order: the creation order of ids (migration 1765200000000).
+        await this.sql.run(
+          `INSERT INTO ${this.table} (id, id_order, content_type_id, field_values, search_text, created_at, updated_at)
+           SELECT x.id, ${sqlServerIdOrderOf('x.id')}, x.contentTypeId, x.fieldValues, x.searchText, x.createdAt,
+             x.updatedAt
+           FROM ${values.sql}`,
+          values.params,
+          manager,
+        );
+      }
+      return;
+    }
     await this.sql.run(this.insertManySql(), [this.batchDocument(rows)], manager);
   }
 
-  /** Updates the values of a batch of existing items in one statement. */
+  /** Updates the values of a batch of existing items in one statement (on SQL Server, as insertMany). */
   async updateMany(rows: readonly ItemRow[], manager: EntityManager): Promise<void> {
     if (rows.length === 0) return;
+    if (this.dialect.engine === 'sqlserver') {
+      for (const part of chunks(rows, rowsPerStatement(4, 0))) {
+        const values = sqlServerValues(
+          part.map((row) => [
+            typed.id(row.id),
+            typed.text(JSON.stringify(row.values)),
+            typed.text(row.searchText),
+            typed.datetime2(row.updatedAt),
+          ]),
+          0,
+          'x',
+          ['id', 'fieldValues', 'searchText', 'updatedAt'],
+        );
+        await this.sql.run(
+          `UPDATE t SET field_values = x.fieldValues, search_text = x.searchText, updated_at = x.updatedAt
+           FROM ${this.table} AS t JOIN ${values.sql} ON t.id = x.id`,
+          values.params,
+          manager,
+        );
+      }
+      return;
+    }
     await this.sql.run(this.updateManySql(), [this.batchDocument(rows)], manager);
   }
 
-  /** The batch as the JSON document the batch statements read. */
+  /**
+   * The batch as the JSON document the batch statements of PostgreSQL and SQLite read. SQL Server takes
+   * rows of parameters instead (database/sqlserver-values.ts: Babelfish's OPENJSON keeps escapes and cuts
+   * long values).
+   */
   private batchDocument(rows: readonly ItemRow[]): string {
-    // SQL Server's datetime2 takes ISO 8601 without the zone designator; every time here is UTC.
-    const time = (date: Date) =>
-      this.dialect.engine === 'sqlserver' ? date.toISOString().slice(0, -1) : date.toISOString();
     return JSON.stringify(
       rows.map((row) => ({
         id: row.id,
         contentTypeId: row.contentTypeId,
         fieldValues: row.values,
         searchText: row.searchText,
-        createdAt: time(row.createdAt),
-        updatedAt: time(row.updatedAt),
+        createdAt: row.createdAt.toISOString(),
+        updatedAt: row.updatedAt.toISOString(),
       })),
     );
   }
 
   private insertManySql(): string {
     const into = `INSERT INTO ${this.table} (id, content_type_id, field_values, search_text, created_at, updated_at)`;
-    switch (this.dialect.engine) {
-      case 'postgres':
-        return `${into}
+    if (this.dialect.engine === 'postgres') {
+      return `${into}
           SELECT x.id, x."contentTypeId", x."fieldValues", x."searchText", x."createdAt", x."updatedAt"
           FROM jsonb_to_recordset($1::jsonb) AS x(id uuid, "contentTypeId" uuid, "fieldValues" jsonb,
             "searchText" text, "createdAt" timestamptz, "updatedAt" timestamptz)`;
-      case 'sqlserver':
-        // id_order: the creation order of ids (migration 1765200000000).
-        return `INSERT INTO ${this.table} (id, id_order, content_type_id, field_values, search_text, created_at, updated_at)
-          SELECT id, ${sqlServerIdOrderOf('id')}, contentTypeId, fieldValues, searchText, createdAt, updatedAt
-          FROM OPENJSON(@0) WITH (id uniqueidentifier '$.id', contentTypeId uniqueidentifier '$.contentTypeId',
-            fieldValues nvarchar(max) '$.fieldValues' AS JSON, searchText nvarchar(max) '$.searchText',
-            createdAt datetime2(3) '$.createdAt', updatedAt datetime2(3) '$.updatedAt')`;
-      case 'sqlite':
-        return `${into}
+    }
+    return `${into}
           SELECT json_extract(value, '$.id'), json_extract(value, '$.contentTypeId'),
             json_extract(value, '$.fieldValues'), json_extract(value, '$.searchText'),
             json_extract(value, '$.createdAt'), json_extract(value, '$.updatedAt')
           FROM json_each(?)`;
-    }
   }
 
   private updateManySql(): string {
-    switch (this.dialect.engine) {
-      case 'postgres':
-        return `UPDATE ${this.table} AS t
+    if (this.dialect.engine === 'postgres') {
+      return `UPDATE ${this.table} AS t
           SET field_values = x."fieldValues", search_text = x."searchText", updated_at = x."updatedAt"
           FROM jsonb_to_recordset($1::jsonb) AS x(id uuid, "fieldValues" jsonb, "searchText" text, "updatedAt" timestamptz)
           WHERE t.id = x.id`;
-      case 'sqlserver':
-        return `UPDATE t
-          SET field_values = x.fieldValues, search_text = x.searchText, updated_at = x.updatedAt
-          FROM ${this.table} AS t
-          JOIN OPENJSON(@0) WITH (id uniqueidentifier '$.id', fieldValues nvarchar(max) '$.fieldValues' AS JSON,
-            searchText nvarchar(max) '$.searchText', updatedAt datetime2(3) '$.updatedAt') AS x ON t.id = x.id`;
-      case 'sqlite':
-        return `UPDATE ${this.table}
+    }
+    return `UPDATE ${this.table}
           SET field_values = x.field_values, search_text = x.search_text, updated_at = x.updated_at
           FROM (SELECT json_extract(value, '$.id') AS id, json_extract(value, '$.fieldValues') AS field_values,
                        json_extract(value, '$.searchText') AS search_text, json_extract(value, '$.updatedAt') AS updated_at
                 FROM json_each(?)) AS x
           WHERE ${this.table}.id = x.id`;
-    }
   }
 }
 

@@ -7,22 +7,23 @@ const inserted = (columns: string) =>
     .map((column) => `inserted.${column.trim()}`)
     .join(', ');
 
-/**
- * Columns of one run's ending, as `finish` reads them from a JSON array (see ending-row.ts and
- * `endingsDocument`). The JSON texts of a result and errors travel as JSON inside the document, each
- * wrapped in a one-element array, and are read `AS JSON`: read as a JSON string instead, Babelfish hands
- * them back with their escapes left in, and `AS JSON` alone gives NULL for a scalar on SQL Server.
- */
-const ENDING_RECORD = `
-  id uniqueidentifier '$.id', leaseOwner nvarchar(200) '$.leaseOwner', status varchar(16) '$.status',
-  resultJson nvarchar(max) '$.resultJson' AS JSON, errorJson nvarchar(max) '$.errorJson' AS JSON,
-  keepError bit '$.keepError', attemptErrorJson nvarchar(max) '$.attemptErrorJson' AS JSON,
-  attemptsDelta int '$.attemptsDelta',
-  runAfter datetime2(3) '$.runAfter', resumeAt datetime2(3) '$.resumeAt', final bit '$.final',
-  step int '$.step', info nvarchar(1000) '$.info', [percent] smallint '$.percent'`;
-
-/** The JSON text inside a one-element array read `AS JSON` (see ENDING_RECORD); NULL stays NULL. */
-const unwrapped = (column: string) => `SUBSTRING(${column}, 2, LEN(${column}) - 2)`;
+/** The columns of the endings' table value constructor in `finish` (ending-row.ts, endingValues). */
+export const ENDING_COLUMNS = [
+  'id',
+  'leaseOwner',
+  'status',
+  'resultJson',
+  'errorJson',
+  'keepError',
+  'attemptErrorJson',
+  'attemptsDelta',
+  'runAfter',
+  'resumeAt',
+  'final',
+  'step',
+  'info',
+  '[percent]',
+] as const;
 
 /**
  * Appends a JSON value (text) to a JSON array column that may be NULL. Text, not JSON_MODIFY's
@@ -35,9 +36,12 @@ const appendJson = (column: string, value: string) =>
 
 /**
  * The queue's SQL on SQL Server, with TypeORM's positional parameters (@0, @1, …). Times come from the
- * database clock (SYSUTCDATETIME), so workers on several machines agree on lease expiry. Lists (task names,
- * lease owners, endings) travel as one JSON parameter read with OPENJSON, which keeps every statement's
- * text, and so its cached plan, the same whatever the list's length. `schema` is a validated identifier.
+ * database clock (SYSUTCDATETIME), so workers on several machines agree on lease expiry. Lists of short
+ * names (task names, lease owners) travel as one JSON parameter read with OPENJSON, which keeps the
+ * statement's text, and so its cached plan, the same whatever the list's length. Batches of rows (a bulk
+ * insert, run endings) travel as typed parameters instead, which Babelfish reads exactly
+ * (database/sqlserver-values.ts); those statements are functions of their rows' SQL.
+ * `schema` is a validated identifier.
  */
 export function sqlserverStatements(schema: string) {
   const t = `[${schema}].[background_tasks]`;
@@ -59,12 +63,12 @@ export function sqlserverStatements(schema: string) {
 
     idByIdempotencyKey: `SELECT id FROM ${t} WHERE idempotency_key = @0`,
 
-    // A batch in one statement: the shared columns once, the tasks as one JSON array of [id, [metadata]]
-    // pairs, the metadata wrapped and read AS JSON as the endings' JSON texts are (see ENDING_RECORD).
-    insertMany: `
+    // A batch: the shared columns once (@0–@4), the tasks as rows `task(id, metadata)` of a table value
+    // constructor (database/sqlserver-values.ts).
+    insertMany: (tasks: string) => `
       INSERT INTO ${t} (id, id_order, name, priority, run_after, max_attempts, created_by, metadata)
-      SELECT task.id, ${sqlServerIdOrderOf('task.id')}, @1, @2, COALESCE(@3, SYSUTCDATETIME()), @4, @5, ${unwrapped('task.metadata')}
-      FROM OPENJSON(@0) WITH (id uniqueidentifier '$[0]', metadata nvarchar(max) '$[1]' AS JSON) AS task`,
+      SELECT task.id, ${sqlServerIdOrderOf('task.id')}, @0, @1, COALESCE(@2, SYSUTCDATETIME()), @3, @4, task.metadata
+      FROM ${tasks}`,
 
     // The ordered sub-query picks the next rows: UPDLOCK locks them until the statement's end, READPAST skips
     // rows other workers hold locked (instead of waiting for them), ROWLOCK keeps SQL Server from escalating
@@ -144,24 +148,25 @@ export function sqlserverStatements(schema: string) {
           updated_at = SYSUTCDATETIME()
       WHERE id = @0 AND lease_owner = @1`,
 
-    // The endings of many runs in one statement, each row fenced on its own lease owner; OUTPUT tells which
-    // were still held. A run that ends without a final status while a cancellation was requested ends
-    // cancelled, decided under the row lock. The endings are joined with a comma, not JOIN … ON: Babelfish
+    // The endings of many runs in one statement, as rows `v(ENDING_COLUMNS)` of a table value constructor
+    // (database/sqlserver-values.ts), each row fenced on its own lease owner; OUTPUT tells which were still
+    // held. A run that ends without a final status while a cancellation was requested ends cancelled
+    // (error @0), decided under the row lock. The endings are joined with a comma, not JOIN … ON: Babelfish
     // refuses an UPDATE with OUTPUT whose FROM has a JOIN (the two mean the same to SQL Server).
-    finish: `
+    finish: (endings: string) => `
       UPDATE t
       SET status = CASE WHEN v.final = 1 OR t.cancel_requested_at IS NULL THEN v.status ELSE 'cancelled' END,
           completed_at = CASE WHEN v.final = 1 OR t.cancel_requested_at IS NOT NULL THEN SYSUTCDATETIME() ELSE NULL END,
-          error = CASE WHEN v.final = 0 AND t.cancel_requested_at IS NOT NULL THEN @1
-                       WHEN v.keepError = 1 THEN t.error ELSE ${unwrapped('v.errorJson')} END,
-          result = COALESCE(${unwrapped('v.resultJson')}, t.result),
+          error = CASE WHEN v.final = 0 AND t.cancel_requested_at IS NOT NULL THEN @0
+                       WHEN v.keepError = 1 THEN t.error ELSE v.errorJson END,
+          result = COALESCE(v.resultJson, t.result),
           attempt_errors = CASE WHEN v.attemptErrorJson IS NULL THEN t.attempt_errors
-                                ELSE ${appendJson('t.attempt_errors', unwrapped('v.attemptErrorJson'))} END,
+                                ELSE ${appendJson('t.attempt_errors', 'v.attemptErrorJson')} END,
           attempts = t.attempts + v.attemptsDelta, run_after = COALESCE(v.runAfter, t.run_after),
           resume_at = v.resumeAt, task_step = v.step, status_info = v.info, percent_complete = v.[percent],
           lease_owner = NULL, lease_expires_at = NULL, updated_at = SYSUTCDATETIME()
       OUTPUT inserted.id
-      FROM ${t} AS t, OPENJSON(@0) WITH (${ENDING_RECORD}) AS v
+      FROM ${t} AS t, ${endings}
       WHERE t.id = v.id AND t.lease_owner = v.leaseOwner`,
 
     cancelWaiting: `

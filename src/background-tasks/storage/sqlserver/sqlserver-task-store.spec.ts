@@ -113,7 +113,7 @@ describe('SqlServerTaskStore', () => {
     expect(issued[1].params).toEqual(['["w#1","w#2"]', 30_000, 20_000]);
   });
 
-  it('inserts a bulk batch with its shared columns once and its tasks as [id, [metadata]] pairs', async () => {
+  it('inserts a bulk batch with its shared columns once and its tasks as rows of typed parameters', async () => {
     const { dataSource, issued } = recordingDataSource();
     const store = new SqlServerTaskStore(dataSource, 'cms');
     const runAfter = new Date('2026-12-01T10:00:00.000Z');
@@ -124,28 +124,29 @@ describe('SqlServerTaskStore', () => {
       maxAttempts: 4,
       createdBy: 'alice',
       ids: ['01a20953-0000-7000-8000-000000000001', '01a20953-0000-7000-8000-000000000002'],
-      metadata: ['{"steps":1}', '"a string"'],
+      metadata: ['{"steps":1}', '"a \\"quoted\\" string"'],
     });
     expect(issued).toHaveLength(1);
-    expect(issued[0].sql).toContain(
-      "OPENJSON(@0) WITH (id uniqueidentifier '$[0]', metadata nvarchar(max) '$[1]' AS JSON)",
-    );
+    expect(issued[0].sql).toContain('FROM (VALUES (@5, @6), (@7, @8)) AS task(id, metadata)');
     expect(issued[0].params).toEqual([
-      // Metadata as JSON in a one-element array, not as a JSON string (Babelfish keeps a string's escapes).
-      '[["01a20953-0000-7000-8000-000000000001",[{"steps":1}]],["01a20953-0000-7000-8000-000000000002",["a string"]]]',
       'demo.countdown',
       2,
       // Typed, so that mssql does not send it as datetime and round it to 1/300 s.
       new MssqlParameter(runAfter, 'datetime2', 3),
       4,
       'alice',
+      // Metadata as its own parameter, not inside a JSON document (Babelfish keeps a string's escapes).
+      new MssqlParameter('01a20953-0000-7000-8000-000000000001', 'uniqueidentifier'),
+      new MssqlParameter('{"steps":1}', 'nvarchar'),
+      new MssqlParameter('01a20953-0000-7000-8000-000000000002', 'uniqueidentifier'),
+      new MssqlParameter('"a \\"quoted\\" string"', 'nvarchar'),
     ]);
     expect(placeholders(issued[0].sql)).toBe(issued[0].params.length);
   });
 
-  it('sends run endings as one OPENJSON document, with datetime2-friendly times', async () => {
+  it('sends run endings as rows of typed parameters', async () => {
     const { dataSource, issued } = recordingDataSource({
-      OPENJSON: { records: [{ id: '01A20953-0000-7000-8000-000000000001' }] },
+      'AS v(id, leaseOwner': { records: [{ id: '01A20953-0000-7000-8000-000000000001' }] },
     });
     const store = new SqlServerTaskStore(dataSource, 'cms');
     const held = await store.finish([
@@ -154,22 +155,26 @@ describe('SqlServerTaskStore', () => {
         leaseOwner: 'w#1',
         attempt: 1,
         ending: { kind: 'completed', resultJson: '{"rows":3}' },
-        progress: { step: 2, info: 'done', percent: 90 },
-      },
-      {
-        id: '01a20953-0000-7000-8000-000000000002',
-        leaseOwner: 'w#1',
-        attempt: 1,
-        ending: { kind: 'released' },
-        progress: { step: null, info: null, percent: 0 },
+        progress: { step: 2, info: 'said "done"', percent: 90 },
       },
     ]);
     expect(issued).toHaveLength(1);
-    const [document] = issued[0].params as [string];
-    expect(JSON.parse(document)).toEqual([
-      // JSON texts travel as JSON wrapped in a one-element array, read back AS JSON (see ENDING_RECORD).
-      expect.objectContaining({ status: 'completed', resultJson: [{ rows: 3 }], final: true, percent: 100 }),
-      expect.objectContaining({ status: 'enqueued', keepError: true, attemptsDelta: -1, final: false }),
+    expect(placeholders(issued[0].sql)).toBe(issued[0].params.length);
+    expect(issued[0].params.slice(1, 15)).toEqual([
+      new MssqlParameter('01a20953-0000-7000-8000-000000000001', 'uniqueidentifier'),
+      new MssqlParameter('w#1', 'nvarchar'),
+      new MssqlParameter('completed', 'nvarchar'),
+      new MssqlParameter('{"rows":3}', 'nvarchar'),
+      new MssqlParameter(null, 'nvarchar'),
+      new MssqlParameter(false, 'bit'),
+      new MssqlParameter(null, 'nvarchar'),
+      new MssqlParameter(0, 'int'),
+      new MssqlParameter(null, 'datetime2', 3),
+      new MssqlParameter(null, 'datetime2', 3),
+      new MssqlParameter(true, 'bit'),
+      new MssqlParameter(2, 'int'),
+      new MssqlParameter('said "done"', 'nvarchar'),
+      new MssqlParameter(100, 'int'),
     ]);
     expect(held).toEqual(new Set(['01a20953-0000-7000-8000-000000000001']));
   });

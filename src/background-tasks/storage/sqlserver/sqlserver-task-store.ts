@@ -1,4 +1,4 @@
-import type { DataSource, EntityManager, QueryRunner } from 'typeorm';
+import type { DataSource, EntityManager, MssqlParameter, QueryRunner } from 'typeorm';
 import { CANCELLED_WHILE_RUNNING, toEndingRow, toJson } from '../ending-row.js';
 import { insertParameters } from '../insert-parameters.js';
 import { buildListQuery } from '../task-list-sql.js';
@@ -25,11 +25,17 @@ import {
 } from '../task-row-mapper.js';
 import { TaskStore, type ActiveTaskCounts } from '../task-store.js';
 import { sqlServerDatetime2 } from '../../../database/sqlserver-parameters.js';
-import { sqlserverStatements } from './sqlserver-statements.js';
+import { chunks, rowsPerStatement, sqlServerValues, typed } from '../../../database/sqlserver-values.js';
+import { ENDING_COLUMNS, sqlserverStatements } from './sqlserver-statements.js';
 import { withTransientRetries, type Repeatable } from './sqlserver-transient-errors.js';
 
 type Row = Record<string, unknown>;
-type StatementName = keyof ReturnType<typeof sqlserverStatements> | 'list';
+type Statements = ReturnType<typeof sqlserverStatements>;
+type StatementName = keyof Statements | 'list';
+/** The statements whose text is fixed (the others are functions of their rows). */
+type PlainStatementName = {
+  [K in keyof Statements]: Statements[K] extends string ? K : never;
+}[keyof Statements];
 
 /**
  * Which statements may be sent again after a failure that leaves unknown whether they committed (see
@@ -81,32 +87,36 @@ const READ_COMMITTED = 'SET TRANSACTION ISOLATION LEVEL READ COMMITTED;\n';
 /** mssql returns nvarchar(max) JSON as text (and datetime2 as Date, read as UTC: useUTC, data-source-options.ts). */
 const readers: ColumnReaders = { json: parseJsonText };
 
-/** datetime2 takes ISO 8601 without the zone designator; every time here is UTC. */
-const utcDatetime2 = (isoText: string | null) => (isoText === null ? null : isoText.replace(/Z$/, ''));
-
 /** uniqueidentifier comes back upper-case; ids are lower-case everywhere else. */
 const idOf = (row: Row) => String(row.id).toLowerCase();
 
-/** JSON text wrapped in a one-element array, embedded as JSON (see ENDING_RECORD in sqlserver-statements.ts). */
-const wrappedJson = (jsonText: string | null) => (jsonText === null ? 'null' : `[${jsonText}]`);
+const isoDate = (isoText: string | null) => (isoText === null ? null : new Date(isoText));
 
-/** The endings of a batch as the JSON array `finish` reads with OPENJSON. */
-function endingsDocument(runs: readonly FinishedRun[]): string {
-  const rows = runs.map((run) => {
-    const { resultJson, errorJson, attemptErrorJson, ...row } = toEndingRow(run);
-    const plain = JSON.stringify({
-      ...row,
-      runAfter: utcDatetime2(row.runAfter),
-      resumeAt: utcDatetime2(row.resumeAt),
-    });
-    // The JSON texts are what encodeTaskJson produced: valid JSON, so they can be spliced in as they are.
-    return (
-      `${plain.slice(0, -1)},"resultJson":${wrappedJson(resultJson)},"errorJson":${wrappedJson(errorJson)},` +
-      `"attemptErrorJson":${wrappedJson(attemptErrorJson)}}`
-    );
-  });
-  return `[${rows.join(',')}]`;
+/** A run's ending as one row of `finish`'s table value constructor, in ENDING_COLUMNS order. */
+function endingValues(run: FinishedRun): MssqlParameter[] {
+  const row = toEndingRow(run);
+  return [
+    typed.id(row.id),
+    typed.text(row.leaseOwner),
+    typed.text(row.status),
+    typed.text(row.resultJson),
+    typed.text(row.errorJson),
+    typed.bit(row.keepError),
+    typed.text(row.attemptErrorJson),
+    typed.int(row.attemptsDelta),
+    typed.datetime2(isoDate(row.runAfter)),
+    typed.datetime2(isoDate(row.resumeAt)),
+    typed.bit(row.final),
+    typed.int(row.step),
+    typed.text(row.info),
+    typed.int(row.percent),
+  ];
 }
+
+/** Endings per statement: within the parameter limit, with room to spare. */
+const ENDINGS_PER_STATEMENT = Math.min(100, rowsPerStatement(ENDING_COLUMNS.length, 1));
+/** Tasks of a bulk insert per statement (two parameters each, five shared). */
+const TASKS_PER_STATEMENT = Math.min(1_000, rowsPerStatement(2, 5));
 
 const UNIQUE_VIOLATIONS = new Set([2601, 2627]);
 
@@ -136,7 +146,7 @@ export class SqlServerTaskStore extends TaskStore {
     statement: StatementName,
     params: unknown[],
     manager?: EntityManager,
-    sql: string = this.sql[statement as Exclude<StatementName, 'list'>],
+    sql: string = this.sql[statement as PlainStatementName],
   ): Promise<{ records: Row[]; affected: number }> {
     if (manager?.queryRunner) return this.send(manager.queryRunner, sql, params);
     return withTransientRetries(statement, REPEATABLE[statement], async () => {
@@ -162,6 +172,41 @@ export class SqlServerTaskStore extends TaskStore {
     return (await this.run(statement, params)).affected === 1;
   }
 
+  /**
+   * The statements of one batch split to fit the parameter limit: one is run as any other; several run in
+   * one transaction (the caller's, or one of their own), so that the batch is stored whole or not at all.
+   */
+  private async runBatch(
+    statement: StatementName,
+    statements: readonly { sql: string; params: unknown[] }[],
+    manager?: EntityManager,
+  ): Promise<Row[]> {
+    if (statements.length === 1) {
+      return (await this.run(statement, statements[0].params, manager, statements[0].sql)).records;
+    }
+    const inTransaction = async (runner: QueryRunner) => {
+      const records: Row[] = [];
+      for (const { sql, params } of statements)
+        records.push(...(await this.send(runner, sql, params)).records);
+      return records;
+    };
+    if (manager?.queryRunner) return inTransaction(manager.queryRunner);
+    return withTransientRetries(statement, REPEATABLE[statement], async () => {
+      const runner = this.dataSource.createQueryRunner();
+      try {
+        await runner.startTransaction('READ COMMITTED');
+        const records = await inTransaction(runner);
+        await runner.commitTransaction();
+        return records;
+      } catch (error) {
+        if (runner.isTransactionActive) await runner.rollbackTransaction().catch(() => undefined);
+        throw error;
+      } finally {
+        await runner.release();
+      }
+    });
+  }
+
   async enqueue(task: NewTaskRow, manager?: EntityManager): Promise<EnqueueResult> {
     const params = insertParameters(task);
     params[3] = sqlServerDatetime2(task.runAfter);
@@ -183,16 +228,13 @@ export class SqlServerTaskStore extends TaskStore {
 
   async enqueueMany(batch: NewTaskBatch, manager?: EntityManager): Promise<void> {
     const { name, priority, runAfter, maxAttempts, createdBy } = batch;
-    const params = [
-      // [[id, [metadata]], …]: metadata is JSON text made by toJson, so it can be spliced in as it is.
-      `[${batch.ids.map((id, index) => `[${JSON.stringify(id)},${wrappedJson(batch.metadata[index])}]`).join(',')}]`,
-      name,
-      priority,
-      sqlServerDatetime2(runAfter),
-      maxAttempts,
-      createdBy,
-    ];
-    await this.run('insertMany', params, manager);
+    const shared = [name, priority, sqlServerDatetime2(runAfter), maxAttempts, createdBy];
+    const rows = batch.ids.map((id, index) => [typed.id(id), typed.text(batch.metadata[index])]);
+    const statements = chunks(rows, TASKS_PER_STATEMENT).map((part) => {
+      const values = sqlServerValues(part, shared.length, 'task', ['id', 'metadata']);
+      return { sql: this.sql.insertMany(values.sql), params: [...shared, ...values.params] };
+    });
+    await this.runBatch('insertMany', statements, manager);
   }
 
   async claim(request: ClaimRequest): Promise<ClaimedTask[]> {
@@ -247,8 +289,12 @@ export class SqlServerTaskStore extends TaskStore {
 
   async finish(runs: readonly FinishedRun[]): Promise<Set<string>> {
     if (runs.length === 0) return new Set();
-    const { records } = await this.run('finish', [endingsDocument(runs), toJson(CANCELLED_WHILE_RUNNING)]);
-    return new Set(records.map(idOf));
+    const cancelled = toJson(CANCELLED_WHILE_RUNNING);
+    const statements = chunks(runs.map(endingValues), ENDINGS_PER_STATEMENT).map((part) => {
+      const values = sqlServerValues(part, 1, 'v', ENDING_COLUMNS);
+      return { sql: this.sql.finish(values.sql), params: [cancelled, ...values.params] };
+    });
+    return new Set((await this.runBatch('finish', statements)).map(idOf));
   }
 
   cancelWaiting(id: string, error: unknown): Promise<boolean> {
