@@ -49,6 +49,30 @@ export class RecordingLogger implements LoggerService {
   }
 }
 
+/**
+ * Polls `count` until it reaches `target`, for a drain of many tasks. It fails only when the count stops
+ * moving for `stallMs`, not after a fixed time: how long a drain takes depends on how busy the machine is
+ * (and on the engine: Babelfish makes claimers wait for each other's row locks), whether it progresses
+ * does not.
+ */
+export async function untilCount(
+  count: () => Promise<number>,
+  target: number,
+  stallMs = 60_000,
+  intervalMs = 100,
+): Promise<void> {
+  let last = -1;
+  let movedAt = Date.now();
+  for (;;) {
+    const now = await count();
+    if (now >= target) return;
+    if (now !== last) [last, movedAt] = [now, Date.now()];
+    else if (Date.now() - movedAt > stallMs)
+      throw new Error(`Stuck at ${now} of ${target} for ${stallMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+  }
+}
+
 /** Polls `check` until it returns a truthy value or the time runs out. */
 export async function eventually<T>(
   check: () => Promise<T> | T,
