@@ -196,15 +196,11 @@ export function sqlserverStatements(schema: string) {
 
     // Bounded: one sweep step deletes at most @1 rows (the sweeper's 500: with a lock per index of a row,
     // below the 5,000 locks that escalate to a table lock), found through the filtered index on finished
-    // rows. Hints as in recoverExpiredLeases: two workers sweep at once without waiting on each other. The
-    // rows are picked by a sub-query, as in the claim: Babelfish applies a DELETE's TOP before its WHERE.
+    // rows. Hints as in recoverExpiredLeases: two workers sweep at once without waiting on each other.
     deleteFinished: `
-      DELETE FROM ${t} WITH (UPDLOCK, READPAST, ROWLOCK)
+      DELETE TOP (@1) FROM ${t} WITH (UPDLOCK, READPAST, ROWLOCK)
       OUTPUT deleted.id
-      WHERE completed_at < @0 AND id IN (
-        SELECT TOP (@1) id FROM ${t} WITH (UPDLOCK, READPAST, ROWLOCK)
-        WHERE completed_at IS NOT NULL AND completed_at < @0
-      )`,
+      WHERE completed_at IS NOT NULL AND completed_at < @0`,
 
     // Three scalar sub-queries, each an index-only count over its partial index.
     activeCounts: `
