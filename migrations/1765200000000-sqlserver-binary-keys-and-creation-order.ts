@@ -16,6 +16,21 @@ const BINARY = 'Latin1_General_BIN2';
  */
 const IDENTITY_COLUMNS = ['name', 'created_by', 'idempotency_key'] as const;
 
+/** The statements that give IDENTITY_COLUMNS of the task table the collation `collation`. */
+function recollate(table: string, schema: string, collation: string): string[] {
+  return [
+    ...IDENTITY_COLUMNS.map(
+      (column) => `ALTER TABLE ${table} ADD ${column}_new nvarchar(200) COLLATE ${collation} NULL`,
+    ),
+    `UPDATE ${table} SET ${IDENTITY_COLUMNS.map((column) => `${column}_new = ${column}`).join(', ')}`,
+    ...IDENTITY_COLUMNS.flatMap((column) => [
+      `ALTER TABLE ${table} DROP COLUMN ${column}`,
+      `EXEC sp_rename '${schema}.background_tasks.${column}_new', '${column}', 'COLUMN'`,
+    ]),
+    `ALTER TABLE ${table} ADD CONSTRAINT CK_background_tasks_name CHECK (name IS NOT NULL)`,
+  ];
+}
+
 /**
  * `id_order`: an id as text, whose order is the order the ids were made in, a UUIDv7's hex digits most
  * significant first (shared/uuid-v7.ts). SQL Server orders uniqueidentifier by its last six bytes first, so
@@ -31,6 +46,19 @@ function addIdOrder(table: string, name: string): string[] {
   ];
 }
 
+/** Runs the statements on SQL Server only, given the two tables' qualified names and the schema. */
+async function onSqlServer(
+  queryRunner: QueryRunner,
+  statements: (tasks: string, items: string, schema: string) => string[],
+): Promise<void> {
+  const db = new MigrationContext(queryRunner);
+  const sqlserver =
+    db.engine === 'sqlserver'
+      ? statements(db.table('background_tasks'), db.table('content_items'), db.schema!)
+      : [];
+  await db.run({ sqlite: [], postgres: [], sqlserver });
+}
+
 /**
  * SQL Server only: identity-comparing text columns in a binary collation (the task name, its creator, its
  * idempotency key; lease owners are made by the workers and never differ by case alone), and the creation
@@ -42,80 +70,52 @@ export class SqlServerBinaryKeysAndCreationOrder1765200000000 implements Migrati
   name = 'SqlServerBinaryKeysAndCreationOrder1765200000000';
 
   async up(queryRunner: QueryRunner): Promise<void> {
-    const db = new MigrationContext(queryRunner);
-    const t = db.table('background_tasks');
-    const items = db.table('content_items');
-    await db.run({
-      sqlite: [],
-      postgres: [],
-      sqlserver: [
-        `DROP INDEX UX_background_tasks_idempotency_key ON ${t}`,
-        `DROP INDEX IX_background_tasks_created_by ON ${t}`,
-        `DROP INDEX IX_background_tasks_claim ON ${t}`,
-        `DROP INDEX IX_background_tasks_created ON ${t}`,
-        ...IDENTITY_COLUMNS.map(
-          (column) => `ALTER TABLE ${t} ADD ${column}_bin nvarchar(200) COLLATE ${BINARY} NULL`,
-        ),
-        `UPDATE ${t} SET ${IDENTITY_COLUMNS.map((column) => `${column}_bin = ${column}`).join(', ')}`,
-        ...IDENTITY_COLUMNS.flatMap((column) => [
-          `ALTER TABLE ${t} DROP COLUMN ${column}`,
-          `EXEC sp_rename '${db.schema}.background_tasks.${column}_bin', '${column}', 'COLUMN'`,
-        ]),
-        `ALTER TABLE ${t} ADD CONSTRAINT CK_background_tasks_name CHECK (name IS NOT NULL)`,
-        ...addIdOrder(t, 'background_tasks'),
-        `CREATE UNIQUE CLUSTERED INDEX IX_background_tasks_created ON ${t} (id_order)`,
-        `CREATE INDEX IX_background_tasks_claim ON ${t} (priority DESC, run_after, id_order) INCLUDE (name)
+    await onSqlServer(queryRunner, (t, items, schema) => [
+      `DROP INDEX UX_background_tasks_idempotency_key ON ${t}`,
+      `DROP INDEX IX_background_tasks_created_by ON ${t}`,
+      `DROP INDEX IX_background_tasks_claim ON ${t}`,
+      `DROP INDEX IX_background_tasks_created ON ${t}`,
+      ...recollate(t, schema, BINARY),
+      ...addIdOrder(t, 'background_tasks'),
+      `CREATE UNIQUE CLUSTERED INDEX IX_background_tasks_created ON ${t} (id_order)`,
+      `CREATE INDEX IX_background_tasks_claim ON ${t} (priority DESC, run_after, id_order) INCLUDE (name)
            WHERE status = 'enqueued'`,
-        `CREATE INDEX IX_background_tasks_lease_owner ON ${t} (lease_owner) WHERE status = 'processing'`,
-        `CREATE INDEX IX_background_tasks_created_by ON ${t} (created_by, id_order DESC)
+      `CREATE INDEX IX_background_tasks_lease_owner ON ${t} (lease_owner) WHERE status = 'processing'`,
+      `CREATE INDEX IX_background_tasks_created_by ON ${t} (created_by, id_order DESC)
            WHERE created_by IS NOT NULL`,
-        `CREATE UNIQUE INDEX UX_background_tasks_idempotency_key ON ${t} (idempotency_key)
+      `CREATE UNIQUE INDEX UX_background_tasks_idempotency_key ON ${t} (idempotency_key)
            WHERE idempotency_key IS NOT NULL`,
-        `DROP INDEX IX_content_items_created ON ${items}`,
-        `DROP INDEX IX_content_items_updated ON ${items}`,
-        ...addIdOrder(items, 'content_items'),
-        `CREATE CLUSTERED INDEX IX_content_items_created ON ${items} (content_type_id, created_at, id_order)`,
-        `CREATE INDEX IX_content_items_updated ON ${items} (content_type_id, updated_at, id_order)`,
-      ],
-    });
+      `DROP INDEX IX_content_items_created ON ${items}`,
+      `DROP INDEX IX_content_items_updated ON ${items}`,
+      ...addIdOrder(items, 'content_items'),
+      `CREATE CLUSTERED INDEX IX_content_items_created ON ${items} (content_type_id, created_at, id_order)`,
+      `CREATE INDEX IX_content_items_updated ON ${items} (content_type_id, updated_at, id_order)`,
+    ]);
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {
-    const db = new MigrationContext(queryRunner);
-    const t = db.table('background_tasks');
-    const items = db.table('content_items');
-    await db.run({
-      sqlite: [],
-      postgres: [],
-      sqlserver: [
-        `DROP INDEX IX_content_items_updated ON ${items}`,
-        `DROP INDEX IX_content_items_created ON ${items}`,
-        `ALTER TABLE ${items} DROP CONSTRAINT CK_content_items_id_order`,
-        `ALTER TABLE ${items} DROP COLUMN id_order`,
-        `CREATE CLUSTERED INDEX IX_content_items_created ON ${items} (content_type_id, created_at, id)`,
-        `CREATE INDEX IX_content_items_updated ON ${items} (content_type_id, updated_at, id)`,
-        `DROP INDEX UX_background_tasks_idempotency_key ON ${t}`,
-        `DROP INDEX IX_background_tasks_created_by ON ${t}`,
-        `DROP INDEX IX_background_tasks_lease_owner ON ${t}`,
-        `DROP INDEX IX_background_tasks_claim ON ${t}`,
-        `DROP INDEX IX_background_tasks_created ON ${t}`,
-        `ALTER TABLE ${t} DROP CONSTRAINT CK_background_tasks_id_order`,
-        `ALTER TABLE ${t} DROP COLUMN id_order`,
-        `ALTER TABLE ${t} DROP CONSTRAINT CK_background_tasks_name`,
-        ...IDENTITY_COLUMNS.map((column) => `ALTER TABLE ${t} ADD ${column}_ci nvarchar(200) NULL`),
-        `UPDATE ${t} SET ${IDENTITY_COLUMNS.map((column) => `${column}_ci = ${column}`).join(', ')}`,
-        ...IDENTITY_COLUMNS.flatMap((column) => [
-          `ALTER TABLE ${t} DROP COLUMN ${column}`,
-          `EXEC sp_rename '${db.schema}.background_tasks.${column}_ci', '${column}', 'COLUMN'`,
-        ]),
-        `ALTER TABLE ${t} ADD CONSTRAINT CK_background_tasks_name CHECK (name IS NOT NULL)`,
-        `CREATE CLUSTERED INDEX IX_background_tasks_created ON ${t} (created_at, id)`,
-        `CREATE INDEX IX_background_tasks_claim ON ${t} (priority DESC, run_after, id) WHERE status = 'enqueued'`,
-        `CREATE INDEX IX_background_tasks_created_by ON ${t} (created_by, created_at DESC, id DESC)
+    await onSqlServer(queryRunner, (t, items, schema) => [
+      `DROP INDEX IX_content_items_updated ON ${items}`,
+      `DROP INDEX IX_content_items_created ON ${items}`,
+      `ALTER TABLE ${items} DROP CONSTRAINT CK_content_items_id_order`,
+      `ALTER TABLE ${items} DROP COLUMN id_order`,
+      `CREATE CLUSTERED INDEX IX_content_items_created ON ${items} (content_type_id, created_at, id)`,
+      `CREATE INDEX IX_content_items_updated ON ${items} (content_type_id, updated_at, id)`,
+      `DROP INDEX UX_background_tasks_idempotency_key ON ${t}`,
+      `DROP INDEX IX_background_tasks_created_by ON ${t}`,
+      `DROP INDEX IX_background_tasks_lease_owner ON ${t}`,
+      `DROP INDEX IX_background_tasks_claim ON ${t}`,
+      `DROP INDEX IX_background_tasks_created ON ${t}`,
+      `ALTER TABLE ${t} DROP CONSTRAINT CK_background_tasks_id_order`,
+      `ALTER TABLE ${t} DROP COLUMN id_order`,
+      `ALTER TABLE ${t} DROP CONSTRAINT CK_background_tasks_name`,
+      ...recollate(t, schema, 'DATABASE_DEFAULT'),
+      `CREATE CLUSTERED INDEX IX_background_tasks_created ON ${t} (created_at, id)`,
+      `CREATE INDEX IX_background_tasks_claim ON ${t} (priority DESC, run_after, id) WHERE status = 'enqueued'`,
+      `CREATE INDEX IX_background_tasks_created_by ON ${t} (created_by, created_at DESC, id DESC)
            WHERE created_by IS NOT NULL`,
-        `CREATE UNIQUE INDEX UX_background_tasks_idempotency_key ON ${t} (idempotency_key)
+      `CREATE UNIQUE INDEX UX_background_tasks_idempotency_key ON ${t} (idempotency_key)
            WHERE idempotency_key IS NOT NULL`,
-      ],
-    });
+    ]);
   }
 }

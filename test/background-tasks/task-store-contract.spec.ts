@@ -85,6 +85,9 @@ describe.each(['memory', ...TEST_ENGINES] as const)('the TaskStore contract [%s]
   });
 
   const enqueue = async (overrides: Partial<NewTaskRow> = {}) => (await store.enqueue(row(overrides))).id;
+  /** One bulk insert: every task shares its priority, its run-after time and (on SQL Server) its created_at. */
+  const enqueueBatch = (ids: string[], name = 'test.sleep', metadata = ids.map(() => '{}')) =>
+    store.enqueueMany({ name, priority: 0, runAfter: null, maxAttempts: 1, createdBy: null, ids, metadata });
   const claim = (leaseOwner: string, limit = 10, leaseDurationMs = 60_000) =>
     store.claim({ leaseOwner, limit, leaseDurationMs, names: NAMES });
   /** Ends whatever an earlier test left claimable, so that each test claims only its own tasks. */
@@ -126,15 +129,7 @@ describe.each(['memory', ...TEST_ENGINES] as const)('the TaskStore contract [%s]
     // so only the creation order of the ids tells them apart. SQL Server compares a uniqueidentifier from
     // its last, random bytes first.
     const ids = Array.from({ length: 20 }, () => row().id);
-    await store.enqueueMany({
-      name: 'test.sleep',
-      priority: 0,
-      runAfter: null,
-      maxAttempts: 1,
-      createdBy: null,
-      ids,
-      metadata: ids.map(() => '{}'),
-    });
+    await enqueueBatch(ids);
     for (let round = 0; round < 4; round++) {
       const claimed = await claim(`batch#${round}`, 5);
       expect(claimed.map((task) => task.id).sort()).toEqual(ids.slice(round * 5, round * 5 + 5));
@@ -327,15 +322,7 @@ describe.each(['memory', ...TEST_ENGINES] as const)('the TaskStore contract [%s]
   it('keeps each task of a bulk batch with its own metadata, quotes and escapes included', async () => {
     const metadata = ['{"title":"say \\"hi\\"\\n"}', '"a \\\\ string"', 'null', '[1,{"a":[]}]'];
     const ids = metadata.map(() => newTaskRow('test.bulk').id);
-    await store.enqueueMany({
-      name: 'test.bulk',
-      priority: 0,
-      runAfter: null,
-      maxAttempts: 1,
-      createdBy: null,
-      ids,
-      metadata,
-    });
+    await enqueueBatch(ids, 'test.bulk', metadata);
     for (const [index, id] of ids.entries()) {
       expect((await store.findById(id))?.metadata).toEqual(JSON.parse(metadata[index]));
     }
@@ -346,15 +333,7 @@ describe.each(['memory', ...TEST_ENGINES] as const)('the TaskStore contract [%s]
     // handed back as they were.
     const long = `${'x'.repeat(10_000)} "quoted" \\ back\nline`;
     const ids = [newTaskRow('test.sleep').id, newTaskRow('test.sleep').id];
-    await store.enqueueMany({
-      name: 'test.sleep',
-      priority: 0,
-      runAfter: null,
-      maxAttempts: 1,
-      createdBy: null,
-      ids,
-      metadata: [JSON.stringify({ long }), JSON.stringify(long)],
-    });
+    await enqueueBatch(ids, 'test.sleep', [JSON.stringify({ long }), JSON.stringify(long)]);
     expect((await store.findById(ids[0]))?.metadata).toEqual({ long });
     expect((await store.findById(ids[1]))?.metadata).toEqual(long);
     const claimed = await claim('texts#1', 10);
@@ -371,15 +350,7 @@ describe.each(['memory', ...TEST_ENGINES] as const)('the TaskStore contract [%s]
 
   it('stores the endings of a batch larger than one statement takes, every one of them', async () => {
     const ids = Array.from({ length: 250 }, () => newTaskRow('test.sleep').id);
-    await store.enqueueMany({
-      name: 'test.sleep',
-      priority: 0,
-      runAfter: null,
-      maxAttempts: 1,
-      createdBy: null,
-      ids,
-      metadata: ids.map(() => '{}'),
-    });
+    await enqueueBatch(ids);
     const claimed = [...(await claim('many#1', 250)), ...(await claim('many#1', 250))];
     expect(claimed).toHaveLength(250);
     const held = await store.finish(claimed.map((task) => completed(task.id, 'many#1')));
@@ -398,15 +369,7 @@ describe.each(['memory', ...TEST_ENGINES] as const)('the TaskStore contract [%s]
     const name = `test.paged.${engine}`;
     const ids = Array.from({ length: 120 }, () => newTaskRow(name).id).sort();
     // One statement: on SQL Server every row gets the same created_at.
-    await store.enqueueMany({
-      name,
-      priority: 0,
-      runAfter: null,
-      maxAttempts: 1,
-      createdBy: null,
-      ids,
-      metadata: ids.map(() => '{}'),
-    });
+    await enqueueBatch(ids, name);
     const seen: string[] = [];
     let after: { createdAt: Date; id: string } | undefined;
     for (let page = 0; page < 10; page++) {

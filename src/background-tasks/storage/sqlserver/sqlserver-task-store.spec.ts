@@ -42,6 +42,18 @@ function recordingDataSource(
 const placeholders = (sql: string) =>
   Math.max(-1, ...[...sql.matchAll(/@(\d+)/g)].map((m) => Number(m[1]))) + 1;
 
+const newTask = (idempotencyKey: string | null): NewTaskRow => ({
+  id: '01a20953-0000-7000-8000-000000000001',
+  name: 'demo.countdown',
+  metadataJson: '{"steps":1}',
+  executionMetadataJson: null,
+  priority: 0,
+  runAfter: null,
+  maxAttempts: 4,
+  createdBy: 'alice',
+  idempotencyKey,
+});
+
 describe('SqlServerTaskStore', () => {
   it('claims with the UPDLOCK/READPAST statement, binding limit, names (JSON), owner and lease', async () => {
     const { dataSource, issued, released } = recordingDataSource({
@@ -90,17 +102,7 @@ describe('SqlServerTaskStore', () => {
       'OUTPUT inserted.id\n      SELECT': { records: [{ id: 'x' }] },
     });
     const store = new SqlServerTaskStore(dataSource, 'cms');
-    await store.enqueue({
-      id: '01a20953-0000-7000-8000-000000000001',
-      name: 'demo.countdown',
-      metadataJson: '{"steps":1}',
-      executionMetadataJson: null,
-      priority: 0,
-      runAfter: null,
-      maxAttempts: 4,
-      createdBy: null,
-      idempotencyKey: 'k',
-    });
+    await store.enqueue({ ...newTask('k'), createdBy: null });
     await store.renewLeases(['w#1', 'w#2'], 30_000, 20_000);
     await store.recoverExpiredLeases();
     await store.saveProgress('01a20953-0000-7000-8000-000000000001', 'w#1', {
@@ -179,17 +181,6 @@ describe('SqlServerTaskStore', () => {
     expect(held).toEqual(new Set(['01a20953-0000-7000-8000-000000000001']));
   });
 
-  const newTask = (idempotencyKey: string | null): NewTaskRow => ({
-    id: '01a20953-0000-7000-8000-000000000001',
-    name: 'demo.countdown',
-    metadataJson: '{"steps":1}',
-    executionMetadataJson: null,
-    priority: 0,
-    runAfter: null,
-    maxAttempts: 4,
-    createdBy: 'alice',
-    idempotencyKey,
-  });
   const droppedConnection = () =>
     new QueryFailedError(
       '…',
