@@ -1,4 +1,4 @@
-import { ConfigurationError } from '../config/environment.js';
+import { ConfigurationError } from '../config/validate-variables.js';
 import { USER_ROLES, type ApiUser, type UserRole } from './api-user.js';
 
 export const DEV_ADMIN_TOKEN = 'dev-admin-token';

@@ -2,7 +2,7 @@ import { parseAdminTokens, type AuthConfig } from '../auth/auth-config.js';
 import { BackgroundTasksConfig } from '../background-tasks/background-tasks.config.js';
 import { ContentConfig } from '../content/content.config.js';
 import { DatabaseConfig } from '../database/database-config.js';
-import { parseDatabaseUrl } from '../database/database-url.js';
+import { toDatabaseConfig } from '../database/database-environment.js';
 import { parseDuration, parseDurationList } from './duration.js';
 import { parseSize } from './size.js';
 import { validateEnvironment } from './environment.js';
@@ -40,17 +40,12 @@ export interface AppConfig {
 /** Builds the configuration from environment variables; throws a ConfigurationError naming what is wrong. */
 export function loadAppConfig(env: Record<string, string | undefined>): AppConfig {
   const vars = validateEnvironment(env);
-  const target = parseDatabaseUrl(vars.DATABASE_URL);
-  const defaultSchema = { sqlite: undefined, postgres: 'public', sqlserver: 'dbo' }[target.engine];
   const ms = (text: string) => parseDuration(text) as number; // validated above
   return {
     nodeEnv: vars.NODE_ENV,
     role: vars.APP_ROLE,
     http: new HttpConfig(vars.PORT, vars.APP_ROLE !== 'worker'),
-    database: new DatabaseConfig(
-      target,
-      target.engine === 'sqlite' ? undefined : (vars.SchemaName ?? defaultSchema),
-    ),
+    database: toDatabaseConfig(vars),
     backgroundTasks: new BackgroundTasksConfig({
       runsWorker: vars.APP_ROLE !== 'api',
       concurrency: vars.WORKER_CONCURRENCY,

@@ -1,21 +1,12 @@
 import 'reflect-metadata';
-import { plainToInstance, Type } from 'class-transformer';
-import {
-  IsIn,
-  IsInt,
-  IsOptional,
-  IsString,
-  Matches,
-  Max,
-  Min,
-  registerDecorator,
-  validateSync,
-  type ValidationError,
-} from 'class-validator';
+import { Type } from 'class-transformer';
+import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, registerDecorator } from 'class-validator';
+import { DatabaseEnvironmentVariables } from '../database/database-environment.js';
 import { isDuration, parseDuration, parseDurationList } from './duration.js';
+import { validateVariables } from './validate-variables.js';
 
-/** An identifier that is safe to splice into SQL as a schema name on PostgreSQL and SQL Server. */
-export const SQL_IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
+export { SQL_IDENTIFIER } from '../database/database-environment.js';
+export { ConfigurationError } from './validate-variables.js';
 
 function IsDurationList(): PropertyDecorator {
   return (target, propertyName) =>
@@ -73,22 +64,9 @@ function IsPrefetch(): PropertyDecorator {
  * knows about `process.env`; the rest of the code receives the typed namespaces built in `app-config.ts`.
  * Names follow the brief: the queue's scheduling settings keep the Itmo.Dev.Platform names.
  */
-export class EnvironmentVariables {
+export class EnvironmentVariables extends DatabaseEnvironmentVariables {
   @IsIn(['development', 'production', 'test'])
   NODE_ENV: 'development' | 'production' | 'test' = 'development';
-
-  @IsString()
-  @Matches(/^(sqlite:|postgres(ql)?:\/\/|mssql:\/\/|sqlserver:\/\/)/, {
-    message: 'DATABASE_URL must start with sqlite:, postgres://, postgresql://, mssql:// or sqlserver://',
-  })
-  DATABASE_URL = 'sqlite:./data/app.db';
-
-  /** SQL Server / PostgreSQL schema of every table; it is spliced into SQL, hence the strict pattern. */
-  @IsOptional()
-  @Matches(SQL_IDENTIFIER, {
-    message: 'SchemaName must be a SQL identifier: a letter or _, then letters, digits or _',
-  })
-  SchemaName?: string = undefined;
 
   /** Most tasks one claim round may take. */
   @Type(() => Number)
@@ -205,30 +183,7 @@ export class EnvironmentVariables {
   ADMIN_TOKENS?: string = undefined;
 }
 
-export class ConfigurationError extends Error {
-  override readonly name = 'ConfigurationError';
-}
-
-function describe(errors: ValidationError[], source: Record<string, unknown>): string[] {
-  return errors.flatMap((error) => {
-    const got = source[error.property];
-    const shown = got === undefined ? '' : ` (got ${JSON.stringify(got)})`;
-    return Object.values(error.constraints ?? {}).map((message) => `${message}${shown}`);
-  });
-}
-
 /** Validates the raw environment; throws a ConfigurationError naming every bad variable. */
 export function validateEnvironment(env: Record<string, string | undefined>): EnvironmentVariables {
-  // Every field has an initializer, so the keys of a fresh instance are exactly the variables we read.
-  const known = new Set(Object.keys(new EnvironmentVariables()));
-  // Empty strings mean "not set", so that `FOO= npm start` falls back to the default.
-  const relevant = Object.fromEntries(
-    Object.entries(env).filter(([key, value]) => known.has(key) && value !== ''),
-  );
-  const variables = plainToInstance(EnvironmentVariables, relevant, { exposeDefaultValues: true });
-  const errors = validateSync(variables, { forbidUnknownValues: false });
-  if (errors.length > 0) {
-    throw new ConfigurationError(`Invalid configuration:\n- ${describe(errors, relevant).join('\n- ')}`);
-  }
-  return variables;
+  return validateVariables(EnvironmentVariables, env);
 }

@@ -1,4 +1,4 @@
-import { ConfigurationError } from '../config/environment.js';
+import { ConfigurationError } from '../config/validate-variables.js';
 
 export type DatabaseEngine = 'sqlite' | 'postgres' | 'sqlserver';
 

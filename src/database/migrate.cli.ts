@@ -1,15 +1,16 @@
 /**
  * `npm run migration:run | migration:revert | migration:show`: applies, reverts or lists migrations on the
- * database named by DATABASE_URL (and SchemaName), on any of the three engines.
+ * database named by DATABASE_URL (and SchemaName), on any of the three engines. It reads no other variable.
  */
 import 'reflect-metadata';
-import { loadAppConfig } from '../config/app-config.js';
 import { loadDotEnvFile } from '../config/dot-env.js';
+import { loadDatabaseConfig } from './database-environment.js';
 import { migrationStatus, revertLastMigration, runMigrations } from './migrator.js';
 
 async function main(command: string | undefined): Promise<void> {
   loadDotEnvFile();
-  const { database } = loadAppConfig(process.env);
+  // The database's variables only: a production migration needs no ADMIN_TOKENS.
+  const database = loadDatabaseConfig(process.env);
   const where = `${database.engine}${database.schema ? ` (schema ${database.schema})` : ''}`;
   switch (command) {
     case 'run': {
