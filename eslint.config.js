@@ -2,6 +2,7 @@
 import eslint from '@eslint/js';
 import prettier from 'eslint-config-prettier';
 import tseslint from 'typescript-eslint';
+import { boundaryRules, NOT_YET_THROUGH_PUBLIC_API } from './eslint.boundaries.js';
 
 export default tseslint.config(
   {
@@ -14,6 +15,7 @@ export default tseslint.config(
       'test-artifacts/**',
       'bench/.work/**',
       '*.config.js',
+      'eslint.boundaries.js',
     ],
   },
   eslint.configs.recommended,
@@ -30,6 +32,13 @@ export default tseslint.config(
       // Nest modules and CQRS handlers are classes with decorators only.
       '@typescript-eslint/no-extraneous-class': 'off',
     },
+  },
+  {
+    // Modules reach each other only through their public entry points (eslint.boundaries.js). Tests may
+    // reach inside: they test the internals.
+    files: ['src/**/*.ts'],
+    ignores: ['src/**/*.spec.ts', ...NOT_YET_THROUGH_PUBLIC_API],
+    rules: boundaryRules,
   },
   {
     files: ['**/*.spec.ts', 'test/**/*.ts'],

@@ -1,19 +1,16 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { CqrsModule } from '@nestjs/cqrs';
 import { ScheduleModule } from '@nestjs/schedule';
-import { AdminModule } from './admin/admin.module.js';
-import { AuthModule } from './auth/auth.module.js';
-import { BackgroundTasksHttpModule } from './background-tasks/background-tasks-http.module.js';
-import { BackgroundTasksModule } from './background-tasks/background-tasks.module.js';
+import { AdminModule } from './admin/index.js';
+import { AuthModule } from './auth/index.js';
+import { BackgroundTasksHttpModule, BackgroundTasksModule } from './background-tasks/index.js';
 import type { AppConfig } from './config/app-config.js';
 import { AppConfigModule } from './config/config.module.js';
-import { ContentHttpModule } from './content/content-http.module.js';
-import { ContentModule } from './content/content.module.js';
+import { ContentHttpModule, ContentModule } from './content/index.js';
 import { DatabaseModule } from './database/database.module.js';
-import { HealthModule } from './health/health.module.js';
-import { DemoHttpModule } from './demo/demo-http.module.js';
-import { DemoModule } from './demo/demo.module.js';
-import { ObservabilityModule } from './observability/observability.module.js';
+import { HealthModule } from './health/index.js';
+import { DemoHttpModule, DemoModule } from './demo/index.js';
+import { ObservabilityModule } from './observability/index.js';
 
 /**
  * The application, built from a validated configuration. Feature modules hold use cases and tasks; their

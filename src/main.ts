@@ -8,7 +8,7 @@ import { loadDotEnvFile } from './config/dot-env.js';
 import { ConfigurationError } from './config/environment.js';
 import { runMigrations } from './database/migrator.js';
 import { configureHttpApp } from './http-app.js';
-import { JsonLogger } from './observability/logging/json-logger.js';
+import { JsonLogger } from './observability/index.js';
 
 async function bootstrap(): Promise<void> {
   loadDotEnvFile();

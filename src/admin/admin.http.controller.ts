@@ -2,7 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { Controller, Get, NotFoundException, Param, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { Response } from 'express';
-import { Public } from '../auth/public.decorator.js';
+import { Public } from '../auth/index.js';
 
 /** Copied next to the compiled module by `npm run build`; read from src/ when the tests run the sources. */
 const PUBLIC_DIR = fileURLToPath(new URL('./public/', import.meta.url));

@@ -1,4 +1,4 @@
-import { isAdmin, type ApiUser } from '../auth/api-user.js';
+import { type ApiUser, isAdmin } from '../auth/index.js';
 import { BackgroundTaskNotFoundError, TaskListForbiddenError } from './background-task.errors.js';
 import type { BackgroundTaskRecord } from './storage/task-records.js';
 import type { TaskStore } from './storage/task-store.js';

@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { BackgroundTasksModule } from '../background-tasks/background-tasks.module.js';
+import { BackgroundTasksModule } from '../background-tasks/index.js';
 import { CreateContentItemHandler } from './commands/create-content-item/create-content-item.handler.js';
 import { CreateContentTypeHandler } from './commands/create-content-type/create-content-type.handler.js';
 import { DeleteContentItemHandler } from './commands/delete-content-item/delete-content-item.handler.js';

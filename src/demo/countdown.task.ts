@@ -1,8 +1,10 @@
 import { setTimeout as delay } from 'node:timers/promises';
-import type { BackgroundTaskContext } from '../background-tasks/contract/background-task-context.js';
-import { BackgroundTask } from '../background-tasks/contract/background-task.decorator.js';
-import type { BackgroundTaskExecutor } from '../background-tasks/contract/background-task-executor.js';
-import { TaskOutcome } from '../background-tasks/contract/task-outcome.js';
+import {
+  BackgroundTask,
+  type BackgroundTaskContext,
+  type BackgroundTaskExecutor,
+  TaskOutcome,
+} from '../background-tasks/index.js';
 
 export interface CountdownMetadata {
   readonly steps: number;

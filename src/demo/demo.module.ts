@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { BackgroundTasksModule } from '../background-tasks/background-tasks.module.js';
+import { BackgroundTasksModule } from '../background-tasks/index.js';
 import { StartDemoTaskHandler } from './commands/start-demo-task/start-demo-task.handler.js';
 import { CountdownTask } from './countdown.task.js';
 

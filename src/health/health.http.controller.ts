@@ -6,7 +6,7 @@ import {
   TypeOrmHealthIndicator,
   type HealthCheckResult,
 } from '@nestjs/terminus';
-import { Public } from '../auth/public.decorator.js';
+import { Public } from '../auth/index.js';
 import { WorkerHealthIndicator } from './worker-health.indicator.js';
 
 @ApiTags('operations')

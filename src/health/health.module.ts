@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
-import { BackgroundTasksModule } from '../background-tasks/background-tasks.module.js';
+import { BackgroundTasksModule } from '../background-tasks/index.js';
 import { HealthHttpController } from './health.http.controller.js';
 import { WorkerHealthIndicator } from './worker-health.indicator.js';
 

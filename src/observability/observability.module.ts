@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { BackgroundTasksModule } from '../background-tasks/background-tasks.module.js';
+import { BackgroundTasksModule } from '../background-tasks/index.js';
 import { TaskLifecycleLog } from './logging/task-lifecycle-log.js';
 import { MetricsHttpController } from './metrics/metrics.http.controller.js';
 import { TaskMetrics } from './metrics/task-metrics.js';

@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import type { ApiUser } from '../../auth/api-user.js';
+import type { ApiUser } from '../../auth/index.js';
 import type { AttemptError, BackgroundTaskRecord } from '../storage/task-records.js';
 import { TASK_STATUSES, type TaskStatus } from '../task-status.js';
 

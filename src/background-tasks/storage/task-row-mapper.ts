@@ -1,3 +1,4 @@
+import { readDate } from '../../database/row-readers.js';
 import { TaskErrorCode } from '../contract/task-error-codes.js';
 import type { TaskStatus } from '../task-status.js';
 import type {
@@ -11,12 +12,6 @@ import type {
 /** How one engine's driver hands back JSON columns: parsed (pg) or as text (better-sqlite3, mssql). */
 export interface ColumnReaders {
   json(value: unknown): unknown;
-}
-
-/** pg and mssql return Date objects; SQLite stores ISO 8601 text. */
-export function readDate(value: unknown): Date | null {
-  if (value instanceof Date) return value;
-  return typeof value === 'string' || typeof value === 'number' ? new Date(value) : null;
 }
 
 type Row = Record<string, unknown>;

@@ -5,7 +5,8 @@ import { SqlRunner } from '../../database/sql-runner.js';
 import { sqlServerIdOrderOf } from '../../database/sqlserver-id-order.js';
 import { chunks, rowsPerStatement, sqlServerValues, typed } from '../../database/sqlserver-values.js';
 import type { ContentItem, FieldValues } from '../model/content-item.js';
-import { readId, toContentItem } from './content-rows.js';
+import { readId } from '../../database/row-readers.js';
+import { toContentItem } from './content-rows.js';
 import { bindSortKey, sortExpression, type ItemSort } from './item-sort.js';
 
 const COLUMNS = 'id, content_type_id, field_values, created_at, updated_at';

@@ -1,16 +1,8 @@
-import { readDate } from '../../background-tasks/storage/task-row-mapper.js';
+import { readDate, readId, readJson } from '../../database/row-readers.js';
 import type { ContentItem, FieldValues } from '../model/content-item.js';
 import type { ContentType, FieldDefinition } from '../model/content-type.js';
 
 type Row = Record<string, unknown>;
-
-/** JSON columns: parsed already (jsonb on PostgreSQL) or text (SQLite, SQL Server). */
-export function readJson(value: unknown): unknown {
-  return typeof value === 'string' ? JSON.parse(value) : value;
-}
-
-/** uniqueidentifier comes back upper-case from SQL Server; ids are lower-case everywhere else. */
-export const readId = (value: unknown) => String(value).toLowerCase();
 
 export function toContentType(row: Row): ContentType {
   return {

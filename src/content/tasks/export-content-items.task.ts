@@ -1,11 +1,13 @@
 import { open, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { BackgroundTaskContext } from '../../background-tasks/contract/background-task-context.js';
-import { BackgroundTask } from '../../background-tasks/contract/background-task.decorator.js';
-import type { BackgroundTaskExecutor } from '../../background-tasks/contract/background-task-executor.js';
-import { TaskOutcome } from '../../background-tasks/contract/task-outcome.js';
-import { UnrecoverableTaskError } from '../../background-tasks/contract/unrecoverable-task.error.js';
-import { TaskFiles } from '../../background-tasks/files/task-files.js';
+import {
+  BackgroundTask,
+  type BackgroundTaskContext,
+  type BackgroundTaskExecutor,
+  TaskFiles,
+  TaskOutcome,
+  UnrecoverableTaskError,
+} from '../../background-tasks/index.js';
 import { csvHeader, csvRows, UTF8_BOM } from '../csv/content-csv.js';
 import { CopyExportRecords } from '../csv/copy-export-records.js';
 import { fieldOf, type ContentType, type FieldDefinition } from '../model/content-type.js';

@@ -2,12 +2,14 @@ import { open, rm, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { EntityManager } from 'typeorm';
 import { uuidv7 } from '../../shared/uuid-v7.js';
-import type { BackgroundTaskContext } from '../../background-tasks/contract/background-task-context.js';
-import { BackgroundTask } from '../../background-tasks/contract/background-task.decorator.js';
-import type { BackgroundTaskExecutor } from '../../background-tasks/contract/background-task-executor.js';
-import { TaskOutcome } from '../../background-tasks/contract/task-outcome.js';
-import { UnrecoverableTaskError } from '../../background-tasks/contract/unrecoverable-task.error.js';
-import { TaskFiles } from '../../background-tasks/files/task-files.js';
+import {
+  BackgroundTask,
+  type BackgroundTaskContext,
+  type BackgroundTaskExecutor,
+  TaskFiles,
+  TaskOutcome,
+  UnrecoverableTaskError,
+} from '../../background-tasks/index.js';
 import { UnitOfWork } from '../../database/unit-of-work.js';
 import { UTF8_BOM } from '../csv/content-csv.js';
 import { CsvFileError, readCsvRecords, type CsvRecord } from '../csv/csv-records.js';

@@ -1,7 +1,7 @@
 import { ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import { Controller, Get, Header, Res } from '@nestjs/common';
 import type { Response } from 'express';
-import { Public } from '../../auth/public.decorator.js';
+import { Public } from '../../auth/index.js';
 import { TaskMetrics } from './task-metrics.js';
 
 @ApiTags('operations')

@@ -3,8 +3,7 @@ import { ApiErrors } from '../../../shared/http/api-errors.decorator.js';
 import { BackgroundTaskPageView } from '../background-task.view.js';
 import { Controller, Get, Query } from '@nestjs/common';
 import { QueryBus } from '@nestjs/cqrs';
-import type { ApiUser } from '../../../auth/api-user.js';
-import { CurrentUser } from '../../../auth/current-user.decorator.js';
+import { type ApiUser, CurrentUser } from '../../../auth/index.js';
 import { ListBackgroundTasksQuery, type BackgroundTaskPage } from './list-background-tasks.query.js';
 import { ListBackgroundTasksRequestDto } from './list-background-tasks.request.dto.js';
 

@@ -4,9 +4,7 @@ import { BackgroundTaskView } from '../background-task.view.js';
 import { Controller, Param, ParseUUIDPipe, Sse, type MessageEvent } from '@nestjs/common';
 import { QueryBus } from '@nestjs/cqrs';
 import { map, type Observable } from 'rxjs';
-import type { ApiUser } from '../../../auth/api-user.js';
-import { CurrentUser } from '../../../auth/current-user.decorator.js';
-import { AcceptsStreamToken } from '../../../auth/stream-tokens/accepts-stream-token.decorator.js';
+import { AcceptsStreamToken, type ApiUser, CurrentUser } from '../../../auth/index.js';
 import { STREAM_RETRY_MS, withHeartbeats } from '../../events/sse-heartbeats.js';
 import { WatchBackgroundTaskQuery } from './watch-background-task.query.js';
 

@@ -1,5 +1,5 @@
 import { Command } from '@nestjs/cqrs';
-import type { ApiUser } from '../../../auth/api-user.js';
+import type { ApiUser } from '../../../auth/index.js';
 import type { ContentTypeView } from '../../content.views.js';
 import type { FieldDefinition } from '../../model/content-type.js';
 

@@ -1,6 +1,6 @@
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import { uuidv7 } from '../../../shared/uuid-v7.js';
-import { isAdmin } from '../../../auth/api-user.js';
+import { isAdmin } from '../../../auth/index.js';
 import { isUniqueViolation } from '../../../database/database-errors.js';
 import { UnitOfWork } from '../../../database/unit-of-work.js';
 import {

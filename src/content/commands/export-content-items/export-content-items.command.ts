@@ -1,5 +1,5 @@
 import { Command } from '@nestjs/cqrs';
-import type { ApiUser } from '../../../auth/api-user.js';
+import type { ApiUser } from '../../../auth/index.js';
 
 export class ExportContentItemsCommand extends Command<{ taskId: string }> {
   constructor(

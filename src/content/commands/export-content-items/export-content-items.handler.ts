@@ -1,5 +1,5 @@
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
-import { BackgroundTaskQueue } from '../../../background-tasks/queue/background-task-queue.js';
+import { BackgroundTaskQueue } from '../../../background-tasks/index.js';
 import { InvalidItemQueryError } from '../../content.errors.js';
 import { ContentTypeRepository } from '../../storage/content-type.repository.js';
 import { itemSortFor } from '../../storage/item-sort.js';

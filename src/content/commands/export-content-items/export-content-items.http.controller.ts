@@ -1,11 +1,10 @@
 import { ApiAcceptedResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiErrors } from '../../../shared/http/api-errors.decorator.js';
-import { TaskAcceptedView } from '../../../background-tasks/task-accepted.view.js';
+import { TaskAcceptedView } from '../../../background-tasks/index.js';
 import { Body, Controller, HttpCode, HttpStatus, Param, Post, Res } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import type { Response } from 'express';
-import type { ApiUser } from '../../../auth/api-user.js';
-import { CurrentUser } from '../../../auth/current-user.decorator.js';
+import { type ApiUser, CurrentUser } from '../../../auth/index.js';
 import { ExportContentItemsCommand } from './export-content-items.command.js';
 import { ExportContentItemsRequestDto } from './export-content-items.request.dto.js';
 

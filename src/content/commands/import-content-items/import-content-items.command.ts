@@ -1,5 +1,5 @@
 import { Command } from '@nestjs/cqrs';
-import type { ApiUser } from '../../../auth/api-user.js';
+import type { ApiUser } from '../../../auth/index.js';
 import type { ImportMode } from '../../tasks/import-content-items.task.js';
 
 export class ImportContentItemsCommand extends Command<{ taskId: string }> {

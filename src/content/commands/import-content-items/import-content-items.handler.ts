@@ -1,8 +1,7 @@
 import { rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
-import { TaskFiles } from '../../../background-tasks/files/task-files.js';
-import { BackgroundTaskQueue } from '../../../background-tasks/queue/background-task-queue.js';
+import { BackgroundTaskQueue, TaskFiles } from '../../../background-tasks/index.js';
 import { UnitOfWork } from '../../../database/unit-of-work.js';
 import { InvalidImportFileError } from '../../content.errors.js';
 import { CsvFileError, readCsvRecords } from '../../csv/csv-records.js';

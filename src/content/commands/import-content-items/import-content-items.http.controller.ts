@@ -1,6 +1,6 @@
 import { ApiAcceptedResponse, ApiBody, ApiConsumes, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiErrors } from '../../../shared/http/api-errors.decorator.js';
-import { TaskAcceptedView } from '../../../background-tasks/task-accepted.view.js';
+import { TaskAcceptedView } from '../../../background-tasks/index.js';
 import {
   BadRequestException,
   Body,
@@ -16,8 +16,7 @@ import {
 import { CommandBus } from '@nestjs/cqrs';
 import { FileInterceptor } from '@nestjs/platform-express';
 import type { Response } from 'express';
-import type { ApiUser } from '../../../auth/api-user.js';
-import { CurrentUser } from '../../../auth/current-user.decorator.js';
+import { type ApiUser, CurrentUser } from '../../../auth/index.js';
 import { ImportContentItemsCommand } from './import-content-items.command.js';
 import { ImportContentItemsRequestDto } from './import-content-items.request.dto.js';
 

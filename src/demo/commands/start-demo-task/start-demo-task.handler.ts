@@ -1,5 +1,5 @@
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
-import { BackgroundTaskQueue } from '../../../background-tasks/queue/background-task-queue.js';
+import { BackgroundTaskQueue } from '../../../background-tasks/index.js';
 import { CountdownTask } from '../../countdown.task.js';
 import { StartDemoTaskCommand } from './start-demo-task.command.js';
 

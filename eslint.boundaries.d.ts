@@ -1,0 +1,5 @@
+import type { Linter } from 'eslint';
+
+export declare const PUBLIC_MODULES: string[];
+export declare const boundaryRules: Linter.RulesRecord;
+export declare const NOT_YET_THROUGH_PUBLIC_API: string[];

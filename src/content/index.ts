@@ -1,0 +1,6 @@
+/**
+ * The content module's public API: content types and their items, CSV export and import as background
+ * tasks. `ContentHttpModule` serves `/api/content-types`, left out of a process with APP_ROLE=worker.
+ */
+export { ContentModule } from './content.module.js';
+export { ContentHttpModule } from './content-http.module.js';
