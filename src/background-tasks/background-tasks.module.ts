@@ -22,6 +22,7 @@ import { RecurringTaskScheduler } from './scheduling/recurring-task-scheduler.js
 import { RetentionSweeper } from './scheduling/retention-sweeper.js';
 import { createTaskStore } from './storage/task-store.provider.js';
 import { TaskStore } from './storage/task-store.js';
+import { BackgroundTasksStatus } from './status/background-tasks-status.js';
 
 /** The engine's store, reporting what it writes to TaskActivity (for metrics and logs). */
 const observedTaskStore: Provider = {
@@ -62,12 +63,14 @@ const queryHandlers = [
     QueuedHostedService,
     RecurringTaskScheduler,
     RetentionSweeper,
+    BackgroundTasksStatus,
     ...commandHandlers,
     ...queryHandlers,
   ],
+  // TaskStore and TaskActivity only for the metrics, until they read the task module's event stream.
   exports: [
     BackgroundTaskQueue,
-    QueuedHostedService,
+    BackgroundTasksStatus,
     TaskFiles,
     TaskChanges,
     TaskActivity,

@@ -41,7 +41,9 @@ export { TaskAcceptedView } from './task-accepted.view.js';
 // Files a task writes for its user (an export) or reads (an upload)
 export { TaskFiles } from './files/task-files.js';
 
-// Reading tasks
+// Reading tasks, and the queue's and the worker's status
+export { BackgroundTasksStatus } from './status/background-tasks-status.js';
+export type { WorkerStatus } from './execution/worker-status.js';
 export { BackgroundTaskView, AttemptErrorView } from './queries/background-task.view.js';
 export { GetBackgroundTaskByIdQuery } from './queries/get-background-task-by-id/get-background-task-by-id.query.js';
 export { TASK_STATUSES, FINAL_STATUSES, isFinalStatus, type TaskStatus } from './task-status.js';

@@ -1,8 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { HealthIndicatorService, type HealthIndicatorResult } from '@nestjs/terminus';
-import { BackgroundTasksConfig } from '../background-tasks/background-tasks.config.js';
-import { QueuedHostedService } from '../background-tasks/execution/queued-hosted-service.js';
-import { TaskStore } from '../background-tasks/storage/task-store.js';
+import { BackgroundTasksStatus } from '../background-tasks/index.js';
 
 /**
  * The worker loop and the queue, as health sees them:
@@ -14,9 +12,7 @@ import { TaskStore } from '../background-tasks/storage/task-store.js';
 export class WorkerHealthIndicator {
   constructor(
     private readonly indicators: HealthIndicatorService,
-    private readonly hostedService: QueuedHostedService,
-    private readonly config: BackgroundTasksConfig,
-    private readonly store: TaskStore,
+    private readonly tasks: BackgroundTasksStatus,
   ) {}
 
   /** A worker that has not claimed yet is given the same grace from start-up as between rounds. */
@@ -24,18 +20,18 @@ export class WorkerHealthIndicator {
 
   /** How long without a claim round before the worker counts as impaired. */
   private get staleAfterMs(): number {
-    return Math.max(3 * this.config.pollingDelayMs, 10_000);
+    return Math.max(3 * this.tasks.pollingDelayMs, 10_000);
   }
 
   worker(): HealthIndicatorResult<'worker'> {
     const check = this.indicators.check('worker');
-    if (!this.config.runsWorker) return check.up({ running: false, reason: 'APP_ROLE=api runs no worker' });
-    if (!this.hostedService.isRunning)
-      return check.down({ running: false, reason: 'the worker loop is not running' });
-    const lastRound = this.hostedService.lastClaimRoundAt;
+    if (!this.tasks.runsWorker) return check.up({ running: false, reason: 'APP_ROLE=api runs no worker' });
+    const worker = this.tasks.workerStatus();
+    if (!worker.running) return check.down({ running: false, reason: 'the worker loop is not running' });
+    const lastRound = worker.lastClaimRoundAt;
     const details = {
       running: true,
-      runningTasks: this.hostedService.activeRunCount,
+      runningTasks: worker.runningTasks,
       lastClaimRoundAt: lastRound?.toISOString() ?? null,
     };
     const age = Date.now() - (lastRound?.getTime() ?? this.startedAt);
@@ -47,7 +43,7 @@ export class WorkerHealthIndicator {
   queue() {
     return this.indicators
       .check('queue')
-      .attempt(async () => ({ ...(await this.store.activeCounts()) }))
+      .attempt(async () => ({ ...(await this.tasks.queueCounts()) }))
       .withTimeout(1_500);
   }
 }

@@ -1,13 +1,12 @@
 import { Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-import { BackgroundTasksConfig } from '../../background-tasks/background-tasks.config.js';
 import {
   TaskActivity,
   type EndedRun,
   type TaskActivityEvent,
 } from '../../background-tasks/events/task-activity.js';
-import { QueuedHostedService } from '../../background-tasks/execution/queued-hosted-service.js';
 import { TaskStore } from '../../background-tasks/storage/task-store.js';
+import { BackgroundTasksStatus } from '../../background-tasks/index.js';
 
 /**
  * The queue's Prometheus metrics, for GET /metrics. Each process counts what it wrote itself (its inserts,
@@ -37,8 +36,7 @@ export class TaskMetrics implements OnModuleInit, OnApplicationShutdown {
   constructor(
     private readonly activity: TaskActivity,
     private readonly store: TaskStore,
-    private readonly hostedService: QueuedHostedService,
-    private readonly config: BackgroundTasksConfig,
+    private readonly status: BackgroundTasksStatus,
   ) {
     const registers = [this.registry];
     collectDefaultMetrics({ register: this.registry });
@@ -92,7 +90,7 @@ export class TaskMetrics implements OnModuleInit, OnApplicationShutdown {
       labelNames: ['status'] as const,
       registers,
       async collect() {
-        const counts = await store.activeCounts();
+        const counts = await status.queueCounts();
         for (const [status, count] of Object.entries(counts)) this.set({ status }, Number(count));
       },
     });
@@ -101,7 +99,7 @@ export class TaskMetrics implements OnModuleInit, OnApplicationShutdown {
       help: 'Handlers running in this process now',
       registers,
       collect() {
-        this.set(hostedService.activeRunCount);
+        this.set(status.workerStatus().runningTasks);
       },
     });
     new Gauge({
@@ -109,7 +107,7 @@ export class TaskMetrics implements OnModuleInit, OnApplicationShutdown {
       help: "When this process's worker last finished a claim round (0: never; APP_ROLE=api runs none)",
       registers,
       collect() {
-        this.set((hostedService.lastClaimRoundAt?.getTime() ?? 0) / 1000);
+        this.set((status.workerStatus().lastClaimRoundAt?.getTime() ?? 0) / 1000);
       },
     });
   }
@@ -134,7 +132,7 @@ export class TaskMetrics implements OnModuleInit, OnApplicationShutdown {
         return;
       case 'claimed':
         if (event.durationMs !== undefined) this.claimDuration.observe(event.durationMs / 1000);
-        if (!this.config.runsWorker) return;
+        if (!this.status.runsWorker) return;
         for (const { name, waitMs } of event.tasks) this.queueWait.observe({ name }, waitMs / 1000);
         return;
       case 'ended':
