@@ -10,7 +10,7 @@ import { PostgresTaskChangeRelay } from './events/postgres-task-change-relay.js'
 import { TaskActivity } from './events/task-activity.js';
 import { TaskChanges } from './events/task-changes.js';
 import { QueuedHostedService } from './execution/queued-hosted-service.js';
-import { TaskRegistry } from './execution/task-registry.js';
+import { TaskRegistry } from './registry/task-registry.js';
 import { TaskFiles } from './files/task-files.js';
 import { GetBackgroundTaskByIdHandler } from './queries/get-background-task-by-id/get-background-task-by-id.handler.js';
 import { GetBackgroundTaskFileHandler } from './queries/get-background-task-file/get-background-task-file.handler.js';
@@ -23,6 +23,7 @@ import { RetentionSweeper } from './scheduling/retention-sweeper.js';
 import { createTaskStore } from './storage/task-store.provider.js';
 import { TaskStore } from './storage/task-store.js';
 import { BackgroundTasksStatus } from './status/background-tasks-status.js';
+import { LOCAL_HAND_OVER } from './model/local-hand-over.js';
 
 /** The engine's store, reporting what it writes to TaskActivity (for metrics and logs). */
 const observedTaskStore: Provider = {
@@ -61,6 +62,7 @@ const queryHandlers = [
     AfterCommitHooks,
     BackgroundTaskQueue,
     QueuedHostedService,
+    { provide: LOCAL_HAND_OVER, useExisting: QueuedHostedService },
     RecurringTaskScheduler,
     RetentionSweeper,
     BackgroundTasksStatus,

@@ -1,6 +1,6 @@
 import { type ApiUser, isAdmin } from '../auth/index.js';
 import { BackgroundTaskNotFoundError, TaskListForbiddenError } from './background-task.errors.js';
-import type { BackgroundTaskRecord } from './storage/task-records.js';
+import type { BackgroundTaskRecord } from './model/task-records.js';
 import type { TaskStore } from './storage/task-store.js';
 
 /** Admins see every task; anybody else only the tasks they created. */

@@ -1,6 +1,6 @@
 import type { INestApplication } from '@nestjs/common';
 import { BackgroundTaskQueue } from '../../src/background-tasks/queue/background-task-queue.js';
-import type { BackgroundTaskRecord } from '../../src/background-tasks/storage/task-records.js';
+import type { BackgroundTaskRecord } from '../../src/background-tasks/model/task-records.js';
 import { TaskStore } from '../../src/background-tasks/storage/task-store.js';
 import { isStorableText } from '../../src/shared/text/storable-text.js';
 import {

@@ -1,5 +1,5 @@
 import type { INestApplication } from '@nestjs/common';
-import type { FinishedRun, NewTaskRow, RunEnding } from '../../src/background-tasks/storage/task-records.js';
+import type { FinishedRun, NewTaskRow, RunEnding } from '../../src/background-tasks/model/task-records.js';
 import { TaskStore } from '../../src/background-tasks/storage/task-store.js';
 import { InMemoryTaskStore } from '../support/in-memory-task-store.js';
 import { newTaskRow } from '../support/task-rows.js';

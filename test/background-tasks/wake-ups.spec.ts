@@ -2,7 +2,7 @@ import pg from 'pg';
 import { QueuedHostedService } from '../../src/background-tasks/execution/queued-hosted-service.js';
 import { BackgroundTaskQueue } from '../../src/background-tasks/queue/background-task-queue.js';
 import { notificationChannel } from '../../src/background-tasks/storage/postgres/postgres-statements.js';
-import type { NewTaskRow } from '../../src/background-tasks/storage/task-records.js';
+import type { NewTaskRow } from '../../src/background-tasks/model/task-records.js';
 import { TaskStore } from '../../src/background-tasks/storage/task-store.js';
 import { uuidv7 } from '../../src/shared/uuid-v7.js';
 import { ChildWorker } from '../support/child-worker.js';

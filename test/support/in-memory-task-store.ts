@@ -17,7 +17,7 @@ import type {
   NewTaskRow,
   TaskListQuery,
   TaskProgress,
-} from '../../src/background-tasks/storage/task-records.js';
+} from '../../src/background-tasks/model/task-records.js';
 import { LEASE_EXPIRED_ERROR } from '../../src/background-tasks/storage/task-row-mapper.js';
 import { TaskStore, type ActiveTaskCounts } from '../../src/background-tasks/storage/task-store.js';
 import type { TaskStatus } from '../../src/background-tasks/task-status.js';

@@ -1,4 +1,4 @@
-import type { NewTaskRow } from '../../src/background-tasks/storage/task-records.js';
+import type { NewTaskRow } from '../../src/background-tasks/model/task-records.js';
 import { uuidv7 } from '../../src/shared/uuid-v7.js';
 
 /** A row for TaskStore.enqueue, as BackgroundTaskQueue builds one: due now, no creator, no key. */

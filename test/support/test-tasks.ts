@@ -11,7 +11,7 @@ import { BackgroundTask } from '../../src/background-tasks/contract/background-t
 import type { BackgroundTaskExecutor } from '../../src/background-tasks/contract/background-task-executor.js';
 import { TaskOutcome } from '../../src/background-tasks/contract/task-outcome.js';
 import { UnrecoverableTaskError } from '../../src/background-tasks/contract/unrecoverable-task.error.js';
-import type { BackgroundTaskRunRequest } from '../../src/background-tasks/execution/task-registry.js';
+import type { BackgroundTaskRunRequest } from '../../src/background-tasks/registry/task-registry.js';
 import { FilesConfig } from '../../src/config/app-config.js';
 import { DatabaseConfig } from '../../src/database/database-config.js';
 import { behave, type BehaviourMetadata } from './handler-behaviours.js';

@@ -1,4 +1,4 @@
-import type { ClaimedTask } from '../storage/task-records.js';
+import type { ClaimedTask } from '../model/task-records.js';
 import type { TaskStore } from '../storage/task-store.js';
 import type { TaskActivity } from './task-activity.js';
 

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { RunEnding } from '../storage/task-records.js';
+import type { RunEnding } from '../model/task-records.js';
 
 /** A run this process claimed and then stored the ending of. */
 export interface EndedRun {

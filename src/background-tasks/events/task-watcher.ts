@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { Observable } from 'rxjs';
 import type { ApiUser } from '../../auth/index.js';
-import type { BackgroundTaskRecord } from '../storage/task-records.js';
+import type { BackgroundTaskRecord } from '../model/task-records.js';
 import { TaskStore } from '../storage/task-store.js';
 import { isFinalStatus } from '../task-status.js';
 import { canSeeTask } from '../visible-task.js';

@@ -1,4 +1,4 @@
-import type { ClaimedTask } from '../storage/task-records.js';
+import type { ClaimedTask } from '../model/task-records.js';
 import fc from 'fast-check';
 import { AUTO_PREFETCH_MAX, ClaimBuffer, claimLimit } from './claim-buffer.js';
 import { ENDING_UNDER_WAY, type HeldLease } from './lease-keeper.js';

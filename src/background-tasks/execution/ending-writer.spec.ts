@@ -1,7 +1,7 @@
 import { jest } from '@jest/globals';
 import { Logger } from '@nestjs/common';
 import { TaskChanges } from '../events/task-changes.js';
-import type { FinishedRun } from '../storage/task-records.js';
+import type { FinishedRun } from '../model/task-records.js';
 import type { TaskStore } from '../storage/task-store.js';
 import { Mutex } from '../../shared/mutex.js';
 import { EndingWriter } from './ending-writer.js';

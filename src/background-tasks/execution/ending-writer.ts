@@ -4,7 +4,7 @@ import type { Mutex } from '../../shared/mutex.js';
 import { TaskErrorCode } from '../contract/task-error-codes.js';
 import type { TaskChanges } from '../events/task-changes.js';
 import { toJson } from '../storage/ending-row.js';
-import type { FinishedRun } from '../storage/task-records.js';
+import type { FinishedRun } from '../model/task-records.js';
 import type { TaskStore } from '../storage/task-store.js';
 import { retryBackoffMs, sleep } from './retry-backoff.js';
 import { describeThrown, storableText } from './run-errors.js';

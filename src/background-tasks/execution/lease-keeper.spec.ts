@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { jest } from '@jest/globals';
 import { Mutex } from '../../shared/mutex.js';
-import type { ClaimedTask, LeaseRenewal } from '../storage/task-records.js';
+import type { ClaimedTask, LeaseRenewal } from '../model/task-records.js';
 import type { TaskStore } from '../storage/task-store.js';
 import { LeaseKeeper, type LeaseHolder } from './lease-keeper.js';
 

@@ -1,6 +1,6 @@
 import type { Logger } from '@nestjs/common';
 import type { Mutex } from '../../shared/mutex.js';
-import type { ClaimedTask } from '../storage/task-records.js';
+import type { ClaimedTask } from '../model/task-records.js';
 import type { TaskStore } from '../storage/task-store.js';
 import { describeThrown } from './run-errors.js';
 

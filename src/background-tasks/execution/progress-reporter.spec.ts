@@ -1,5 +1,5 @@
 import { jest } from '@jest/globals';
-import type { TaskProgress } from '../storage/task-records.js';
+import type { TaskProgress } from '../model/task-records.js';
 import { applyProgressUpdate, ProgressReporter } from './progress-reporter.js';
 
 const start: TaskProgress = { step: null, info: null, percent: 0 };

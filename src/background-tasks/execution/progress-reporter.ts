@@ -1,5 +1,5 @@
 import type { TaskProgressUpdate } from '../contract/background-task-context.js';
-import type { TaskProgress } from '../storage/task-records.js';
+import type { TaskProgress } from '../model/task-records.js';
 import { storableText } from './run-errors.js';
 
 export const PROGRESS_WRITE_INTERVAL_MS = 250;

@@ -30,7 +30,7 @@ import { BackgroundTaskQueue } from '../queue/background-task-queue.js';
 import { QueueWakeSignal } from '../queue/queue-wake-signal.js';
 import { AUTO_PREFETCH_MAX } from './claim-buffer.js';
 import { QueuedHostedService } from './queued-hosted-service.js';
-import { TaskRegistry } from './task-registry.js';
+import { TaskRegistry } from '../registry/task-registry.js';
 
 /**
  * The worker against random sequences of what can happen to it, on the in-memory store and fake timers:

@@ -10,7 +10,7 @@ import { BackgroundTasksConfig } from '../background-tasks.config.js';
 import { TaskChanges } from '../events/task-changes.js';
 import { AfterCommitHooks } from '../queue/after-commit-hooks.js';
 import { QueueWakeSignal } from '../queue/queue-wake-signal.js';
-import { queueOrder, type ClaimedTask, type LeaseRequest } from '../storage/task-records.js';
+import { queueOrder, type ClaimedTask, type LeaseRequest } from '../model/task-records.js';
 import { TaskStore, type TaskNotificationSubscription } from '../storage/task-store.js';
 import { Mutex } from '../../shared/mutex.js';
 import { ClaimBuffer, claimLimit } from './claim-buffer.js';
@@ -22,19 +22,10 @@ import { RetryPolicy } from './retry-policy.js';
 import { describeThrown } from './run-errors.js';
 import { RunSupervisor } from './run-supervisor.js';
 import { StateChanges } from './state-changes.js';
-import { TaskRegistry } from './task-registry.js';
+import { TaskRegistry } from '../registry/task-registry.js';
+import type { LocalHandOver, SlotOffer } from '../model/local-hand-over.js';
 import { WorkerSlots } from './worker-slots.js';
 import type { WorkerStatus } from './worker-status.js';
-
-/** A free slot offered to a task this process is enqueueing: see QueuedHostedService.offerSlot. */
-export interface SlotOffer {
-  /** The lease the task is inserted with when nothing waits ahead of it. */
-  readonly lease: LeaseRequest;
-  /** Runs the task, inserted already leased to this worker. */
-  start(task: ClaimedTask): void;
-  /** Gives the slot back: the task went to the queue (or the insert failed). */
-  decline(): void;
-}
 
 /**
  * The worker, in every process with APP_ROLE `all` or `worker`: one loop that claims due tasks (a round at
@@ -60,7 +51,7 @@ export interface SlotOffer {
  * Expired leases (a crashed worker's) go back to the queue once per PollingDelay, by any worker.
  */
 @Injectable()
-export class QueuedHostedService implements OnApplicationBootstrap, BeforeApplicationShutdown {
+export class QueuedHostedService implements LocalHandOver, OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(QueuedHostedService.name);
   readonly workerId = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
   private readonly slots: WorkerSlots;

@@ -8,14 +8,14 @@ import type { TaskChanges } from '../events/task-changes.js';
 import type { AfterCommitHooks } from '../queue/after-commit-hooks.js';
 import { CANCELLED_WHILE_RUNNING, toJson } from '../storage/ending-row.js';
 import { encodeTaskJson } from '../storage/task-json.js';
-import type { ClaimedTask, FinishedRun, RunEnding, TaskProgress } from '../storage/task-records.js';
+import type { ClaimedTask, FinishedRun, RunEnding, TaskProgress } from '../model/task-records.js';
 import type { TaskStore } from '../storage/task-store.js';
 import type { LeaseHolder } from './lease-keeper.js';
 import { ProgressReporter } from './progress-reporter.js';
 import { NotAnOutcome, readReturnedOutcome, type ReturnedOutcome } from './returned-outcome.js';
 import type { RetryPolicy } from './retry-policy.js';
 import { describeThrown, stackOf, storableText } from './run-errors.js';
-import type { TaskRegistry } from './task-registry.js';
+import type { TaskRegistry } from '../registry/task-registry.js';
 
 /** Why a run's signal fired. */
 export type AbortCause = 'shutdown' | 'lease-lost' | 'cancelled' | 'timeout';

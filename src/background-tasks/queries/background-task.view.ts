@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import type { ApiUser } from '../../auth/index.js';
-import type { AttemptError, BackgroundTaskRecord } from '../storage/task-records.js';
+import type { AttemptError, BackgroundTaskRecord } from '../model/task-records.js';
 import { TASK_STATUSES, type TaskStatus } from '../task-status.js';
 
 const TIME = { type: String, format: 'date-time' } as const;

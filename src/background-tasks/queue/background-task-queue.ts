@@ -1,4 +1,4 @@
-import { Injectable, type Type } from '@nestjs/common';
+import { Inject, Injectable, type Type } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { UnitOfWork } from '../../database/unit-of-work.js';
 import { uuidv7 } from '../../shared/uuid-v7.js';
@@ -7,9 +7,9 @@ import { getTaskDefinition } from '../contract/background-task.decorator.js';
 import type { ExecutionMetadataOf, MetadataOf } from '../contract/background-task-executor.js';
 import { TaskActivity } from '../events/task-activity.js';
 import { TaskChanges } from '../events/task-changes.js';
-import { QueuedHostedService, type SlotOffer } from '../execution/queued-hosted-service.js';
-import { TaskRegistry, type AnyExecutor, type RegisteredTask } from '../execution/task-registry.js';
-import type { ClaimedEnqueueResult, NewTaskRow } from '../storage/task-records.js';
+import { LOCAL_HAND_OVER, type LocalHandOver, type SlotOffer } from '../model/local-hand-over.js';
+import { TaskRegistry, type AnyExecutor, type RegisteredTask } from '../registry/task-registry.js';
+import type { ClaimedEnqueueResult, NewTaskRow } from '../model/task-records.js';
 import { encodeTaskJson } from '../storage/task-json.js';
 import { TaskStore } from '../storage/task-store.js';
 import { AfterCommitHooks } from './after-commit-hooks.js';
@@ -69,7 +69,7 @@ export class BackgroundTaskQueue {
     private readonly changes: TaskChanges,
     private readonly unitOfWork: UnitOfWork,
     private readonly activity: TaskActivity,
-    private readonly worker: QueuedHostedService,
+    @Inject(LOCAL_HAND_OVER) private readonly worker: LocalHandOver,
   ) {}
 
   async enqueue<TExecutor extends AnyExecutor>(

@@ -2,7 +2,7 @@ import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShut
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { CronJob, CronTime } from 'cron';
 import { BackgroundTasksConfig } from '../background-tasks.config.js';
-import { TaskRegistry, type RegisteredTask } from '../execution/task-registry.js';
+import { TaskRegistry, type RegisteredTask } from '../registry/task-registry.js';
 import { BackgroundTaskQueue } from '../queue/background-task-queue.js';
 
 /** A tick may fire a little after its slot; within this margin it still belongs to that slot. */

@@ -1,6 +1,6 @@
 import { TaskErrorCode } from '../contract/task-error-codes.js';
 import type { TaskStatus } from '../task-status.js';
-import type { FinishedRun } from './task-records.js';
+import type { FinishedRun } from '../model/task-records.js';
 
 /**
  * A run's ending as the column values every engine writes. Computing them here keeps the three engines'

@@ -1,4 +1,4 @@
-import type { NewTaskBatch, NewTaskRow } from './task-records.js';
+import type { NewTaskBatch, NewTaskRow } from '../model/task-records.js';
 
 /** The parameters of an insert, in the order the PostgreSQL and SQL Server insert statements take them. */
 export function insertParameters(task: NewTaskRow): unknown[] {

@@ -1,4 +1,4 @@
-import { queueOrder, type ClaimedTask } from './task-records.js';
+import { queueOrder, type ClaimedTask } from '../model/task-records.js';
 
 const task = (id: string, priority: number, runAfter: string) =>
   ({ id, priority, runAfter: new Date(runAfter) }) as ClaimedTask;

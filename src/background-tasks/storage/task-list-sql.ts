@@ -1,5 +1,5 @@
 import { ALL_COLUMNS } from './task-row-mapper.js';
-import type { TaskListQuery } from './task-records.js';
+import type { TaskListQuery } from '../model/task-records.js';
 import { sqlServerIdOrder } from '../../database/sqlserver-id-order.js';
 
 /** What differs between engines in the list query. */

@@ -7,7 +7,7 @@ import type {
   ClaimedTask,
   LeaseRenewal,
   TaskProgress,
-} from './task-records.js';
+} from '../model/task-records.js';
 
 /** How one engine's driver hands back JSON columns: parsed (pg) or as text (better-sqlite3, mssql). */
 export interface ColumnReaders {

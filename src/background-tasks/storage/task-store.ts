@@ -14,7 +14,7 @@ import type {
   NewTaskRow,
   TaskListQuery,
   TaskProgress,
-} from './task-records.js';
+} from '../model/task-records.js';
 
 export interface ActiveTaskCounts {
   readonly enqueued: number;

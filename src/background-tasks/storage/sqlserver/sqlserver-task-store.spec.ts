@@ -1,6 +1,6 @@
 import { MssqlParameter, type DataSource, type EntityManager } from 'typeorm';
 import { QueryFailedError } from 'typeorm';
-import type { NewTaskRow } from '../task-records.js';
+import type { NewTaskRow } from '../../model/task-records.js';
 import { MAX_CLAIM_ROWS, SqlServerTaskStore } from './sqlserver-task-store.js';
 import { OutcomeUnknownError } from './sqlserver-transient-errors.js';
 

@@ -13,7 +13,7 @@ import type {
   NewTaskRow,
   TaskListQuery,
   TaskProgress,
-} from '../task-records.js';
+} from '../../model/task-records.js';
 import {
   LEASE_EXPIRED_ERROR,
   parseJsonText,
