@@ -1,5 +1,5 @@
 import { ValidationPipe, type INestApplication } from '@nestjs/common';
-import { HttpConfig } from './config/app-config.js';
+import { HttpConfig } from './shared/http.config.js';
 import { setupOpenApi } from './openapi/openapi.js';
 import { ApplicationErrorFilter } from './shared/http/application-error.filter.js';
 

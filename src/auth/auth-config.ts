@@ -1,3 +1,4 @@
+import { IsOptional, IsString } from 'class-validator';
 import { ConfigurationError } from '../config/validate-variables.js';
 import { USER_ROLES, type ApiUser, type UserRole } from './api-user.js';
 
@@ -58,4 +59,12 @@ export function parseAdminTokens(value: string | undefined, nodeEnv: string): Au
     tokens.add(token);
   }
   return new AuthConfig(credentials, false);
+}
+
+/** The auth module's environment variables. */
+export class AuthEnvironmentVariables {
+  /** `name:token[:role],…`; parsed and checked further in `auth-config.ts`. */
+  @IsOptional()
+  @IsString()
+  ADMIN_TOKENS?: string = undefined;
 }

@@ -1,3 +1,9 @@
+import { Type } from 'class-transformer';
+import { IsInt, IsOptional, Max, Min } from 'class-validator';
+import { parseDuration, parseDurationList } from '../config/duration.js';
+import { IsDuration, IsDurationList, IsPrefetch, IsSize } from '../config/env-validators.js';
+import { parseSize } from '../config/size.js';
+
 type Settings = Omit<BackgroundTasksConfig, 'heartbeatIntervalMs'>;
 
 export class BackgroundTasksConfig {
@@ -41,4 +47,114 @@ export class BackgroundTasksConfig {
   get heartbeatIntervalMs(): number {
     return Math.max(50, Math.min(Math.floor(this.leaseDurationMs / 3), 500));
   }
+}
+
+/**
+ * The task module's environment variables, with their defaults. Names follow the brief: the queue's
+ * scheduling settings keep the Itmo.Dev.Platform names.
+ */
+export class BackgroundTasksEnvironmentVariables {
+  /** Most tasks one claim round may take. */
+  @Type(() => Number)
+  @IsInt({ message: 'BatchSize must be an integer' })
+  @Min(1)
+  @Max(1000)
+  BatchSize = 50;
+
+  /** How often an idle worker looks for due tasks when no wake-up arrives. */
+  @IsDuration({
+    ms: 10,
+    text: '10ms',
+    why: 'a shorter delay makes an idle worker poll the database without pause',
+  })
+  PollingDelay = '1s';
+
+  /** How many times a failed task is tried again (so it runs at most MaxRetryCount + 1 times). */
+  @Type(() => Number)
+  @IsInt({ message: 'MaxRetryCount must be an integer' })
+  @Min(0)
+  @Max(100)
+  MaxRetryCount = 3;
+
+  /**
+   * Delay before each retry of a failed task: the n-th retry waits the n-th value (the last one repeats).
+   * Unset: exponential, 1 s doubling up to 1 h, with ±20 % jitter.
+   */
+  @IsOptional()
+  @IsDurationList()
+  SchedulerRetryDelays?: string = undefined;
+
+  /** How long finished tasks (and the files they produced) are kept; 0 keeps them forever. */
+  @IsDuration()
+  TASK_RETENTION = '7d';
+
+  /** Tasks one worker process runs at the same time. */
+  @Type(() => Number)
+  @IsInt({ message: 'WORKER_CONCURRENCY must be an integer' })
+  @Min(1)
+  @Max(1000)
+  WORKER_CONCURRENCY = 4;
+
+  /**
+   * Tasks a worker may claim beyond its free slots, to start them without a round trip when a slot frees
+   * up. `auto` (the default) follows the worker's pace: up to half the tasks it started in the last second,
+   * so short tasks drain in batches and long ones are never held back. A number fixes it (0: claim only for
+   * free slots). A prefetched task not started within a second goes back to the queue.
+   */
+  @IsPrefetch()
+  WORKER_PREFETCH = 'auto';
+
+  /**
+   * How long a prefetched task may wait for a slot before it goes back to the queue for another worker
+   * (and how far back the `auto` prefetch looks at the worker's pace).
+   */
+  @IsDuration({
+    ms: 100,
+    text: '100ms',
+    why: 'a shorter hold gives prefetched tasks back before a slot can free up',
+  })
+  WORKER_PREFETCH_HOLD = '1s';
+
+  /**
+   * How long a claim stays valid without renewal; a crashed worker's tasks run again after this. Leases are
+   * renewed every min(LEASE_DURATION / 3, 500 ms), so at least 1 s leaves three renewals' worth of time
+   * before a lease lapses on a busy machine.
+   */
+  @IsDuration({
+    ms: 1_000,
+    text: '1s',
+    why: 'leases are renewed every third of it, and a shorter one lapses under load',
+  })
+  LEASE_DURATION = '30s';
+
+  /** The largest JSON a task's metadata, checkpoint, result or error may be (`1mb`, `256kb`, bytes). */
+  @IsSize('1mb, 256kb')
+  TASK_PAYLOAD_MAX_SIZE = '1mb';
+
+  /** How long a stopping worker waits for its running tasks before it puts them back in the queue. */
+  @IsDuration()
+  SHUTDOWN_GRACE_PERIOD = '10s';
+}
+
+/** The task module's configuration from its validated variables; `runsWorker` follows APP_ROLE. */
+export function toBackgroundTasksConfig(
+  vars: BackgroundTasksEnvironmentVariables,
+  runsWorker: boolean,
+): BackgroundTasksConfig {
+  const ms = (text: string) => parseDuration(text) as number; // validated already
+  return new BackgroundTasksConfig({
+    runsWorker,
+    concurrency: vars.WORKER_CONCURRENCY,
+    batchSize: vars.BatchSize,
+    prefetch: vars.WORKER_PREFETCH === 'auto' ? 'auto' : Number(vars.WORKER_PREFETCH),
+    prefetchHoldMs: ms(vars.WORKER_PREFETCH_HOLD),
+    pollingDelayMs: ms(vars.PollingDelay),
+    maxRetryCount: vars.MaxRetryCount,
+    leaseDurationMs: ms(vars.LEASE_DURATION),
+    shutdownGracePeriodMs: ms(vars.SHUTDOWN_GRACE_PERIOD),
+    retryDelaysMs:
+      vars.SchedulerRetryDelays === undefined ? undefined : parseDurationList(vars.SchedulerRetryDelays),
+    retentionMs: ms(vars.TASK_RETENTION),
+    payloadMaxBytes: parseSize(vars.TASK_PAYLOAD_MAX_SIZE) as number,
+  });
 }

@@ -1,30 +1,20 @@
-import { parseAdminTokens, type AuthConfig } from '../auth/auth-config.js';
-import { BackgroundTasksConfig } from '../background-tasks/background-tasks.config.js';
-import { ContentConfig } from '../content/content.config.js';
-import { DatabaseConfig } from '../database/database-config.js';
-import { toDatabaseConfig } from '../database/database-environment.js';
-import { parseDuration, parseDurationList } from './duration.js';
-import { parseSize } from './size.js';
-import { validateEnvironment } from './environment.js';
+import { parseAdminTokens, AuthEnvironmentVariables, type AuthConfig } from '../auth/auth-config.js';
+import {
+  BackgroundTasksEnvironmentVariables,
+  toBackgroundTasksConfig,
+  type BackgroundTasksConfig,
+} from '../background-tasks/background-tasks.config.js';
+import { ContentConfig, ContentEnvironmentVariables } from '../content/content.config.js';
+import type { DatabaseConfig } from '../database/database-config.js';
+import { DatabaseEnvironmentVariables, toDatabaseConfig } from '../database/database-environment.js';
+import { FilesEnvironmentVariables, toFilesConfig, type FilesConfig } from '../shared/files.config.js';
+import { HttpConfig } from '../shared/http.config.js';
+import { AppEnvironmentVariables } from './environment.js';
+import { assertNoProblems, readVariables } from './validate-variables.js';
 
 export type AppRole = 'all' | 'api' | 'worker';
 
 /** Where the application keeps files: task outputs, uploads (DATA_DIR), and how large an upload may be. */
-export class FilesConfig {
-  constructor(
-    readonly dataDir: string,
-    readonly maxUploadBytes: number,
-  ) {}
-}
-
-export class HttpConfig {
-  constructor(
-    readonly port: number,
-    /** False for APP_ROLE=worker: the process serves health and metrics but no /api. */
-    readonly servesApi: boolean,
-  ) {}
-}
-
 /** The whole configuration, typed and validated once at boot. */
 export interface AppConfig {
   readonly nodeEnv: 'development' | 'production' | 'test';
@@ -37,32 +27,33 @@ export interface AppConfig {
   readonly content: ContentConfig;
 }
 
-/** Builds the configuration from environment variables; throws a ConfigurationError naming what is wrong. */
+/**
+ * Builds the configuration from environment variables: each module's own variables (its
+ * `…EnvironmentVariables` class), all checked before any is used; throws a ConfigurationError naming
+ * every bad variable.
+ */
 export function loadAppConfig(env: Record<string, string | undefined>): AppConfig {
-  const vars = validateEnvironment(env);
-  const ms = (text: string) => parseDuration(text) as number; // validated above
+  const problems: string[] = [];
+  const read = <T extends object>(Variables: new () => T): T => {
+    const result = readVariables(Variables, env);
+    problems.push(...result.problems);
+    return result.variables;
+  };
+  const app = read(AppEnvironmentVariables);
+  const database = read(DatabaseEnvironmentVariables);
+  const tasks = read(BackgroundTasksEnvironmentVariables);
+  const auth = read(AuthEnvironmentVariables);
+  const files = read(FilesEnvironmentVariables);
+  const content = read(ContentEnvironmentVariables);
+  assertNoProblems(problems);
   return {
-    nodeEnv: vars.NODE_ENV,
-    role: vars.APP_ROLE,
-    http: new HttpConfig(vars.PORT, vars.APP_ROLE !== 'worker'),
-    database: toDatabaseConfig(vars),
-    backgroundTasks: new BackgroundTasksConfig({
-      runsWorker: vars.APP_ROLE !== 'api',
-      concurrency: vars.WORKER_CONCURRENCY,
-      batchSize: vars.BatchSize,
-      prefetch: vars.WORKER_PREFETCH === 'auto' ? 'auto' : Number(vars.WORKER_PREFETCH),
-      prefetchHoldMs: ms(vars.WORKER_PREFETCH_HOLD),
-      pollingDelayMs: ms(vars.PollingDelay),
-      maxRetryCount: vars.MaxRetryCount,
-      leaseDurationMs: ms(vars.LEASE_DURATION),
-      shutdownGracePeriodMs: ms(vars.SHUTDOWN_GRACE_PERIOD),
-      retryDelaysMs:
-        vars.SchedulerRetryDelays === undefined ? undefined : parseDurationList(vars.SchedulerRetryDelays),
-      retentionMs: ms(vars.TASK_RETENTION),
-      payloadMaxBytes: parseSize(vars.TASK_PAYLOAD_MAX_SIZE) as number,
-    }),
-    auth: parseAdminTokens(vars.ADMIN_TOKENS, vars.NODE_ENV),
-    files: new FilesConfig(vars.DATA_DIR, parseSize(vars.UPLOAD_MAX_SIZE) as number),
-    content: new ContentConfig(vars.SEED_DEMO_ITEMS),
+    nodeEnv: app.NODE_ENV,
+    role: app.APP_ROLE,
+    http: new HttpConfig(app.PORT, app.APP_ROLE !== 'worker'),
+    database: toDatabaseConfig(database),
+    backgroundTasks: toBackgroundTasksConfig(tasks, app.APP_ROLE !== 'api'),
+    auth: parseAdminTokens(auth.ADMIN_TOKENS, app.NODE_ENV),
+    files: toFilesConfig(files),
+    content: new ContentConfig(content.SEED_DEMO_ITEMS),
   };
 }

@@ -3,7 +3,9 @@ import { AuthConfig } from '../auth/auth-config.js';
 import { BackgroundTasksConfig } from '../background-tasks/background-tasks.config.js';
 import { ContentConfig } from '../content/content.config.js';
 import { DatabaseConfig } from '../database/database-config.js';
-import { FilesConfig, HttpConfig, type AppConfig } from './app-config.js';
+import { FilesConfig } from '../shared/files.config.js';
+import { HttpConfig } from '../shared/http.config.js';
+import type { AppConfig } from './app-config.js';
 
 export const APP_CONFIG = Symbol('APP_CONFIG');
 

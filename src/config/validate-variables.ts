@@ -17,13 +17,14 @@ function describe(errors: ValidationError[], source: Record<string, unknown>): s
 
 /**
  * Reads the variables a class of decorated fields declares (every field has an initializer, its default)
- * from the raw environment, and validates them; throws a ConfigurationError naming every bad one. A part of
- * the application that needs only some variables (the migration CLI: the database's) validates only those.
+ * from the raw environment, and checks them: the values, and a message for every bad one. Each module
+ * declares its variables in a class of its own; `loadAppConfig` reads them all and reports every problem
+ * at once, the migration CLI reads the database's alone.
  */
-export function validateVariables<T extends object>(
+export function readVariables<T extends object>(
   Variables: new () => T,
   env: Record<string, string | undefined>,
-): T {
+): { variables: T; problems: string[] } {
   // Every field has an initializer, so the keys of a fresh instance are exactly the variables we read.
   const known = new Set(Object.keys(new Variables()));
   // Empty strings mean "not set", so that `FOO= npm start` falls back to the default.
@@ -32,8 +33,20 @@ export function validateVariables<T extends object>(
   );
   const variables = plainToInstance(Variables, relevant, { exposeDefaultValues: true });
   const errors = validateSync(variables, { forbidUnknownValues: false });
-  if (errors.length > 0) {
-    throw new ConfigurationError(`Invalid configuration:\n- ${describe(errors, relevant).join('\n- ')}`);
-  }
+  return { variables, problems: describe(errors, relevant) };
+}
+
+/** Throws a ConfigurationError listing every problem, when there is one. */
+export function assertNoProblems(problems: readonly string[]): void {
+  if (problems.length > 0) throw new ConfigurationError(`Invalid configuration:\n- ${problems.join('\n- ')}`);
+}
+
+/** `readVariables` for a single class, throwing a ConfigurationError naming every bad variable. */
+export function validateVariables<T extends object>(
+  Variables: new () => T,
+  env: Record<string, string | undefined>,
+): T {
+  const { variables, problems } = readVariables(Variables, env);
+  assertNoProblems(problems);
   return variables;
 }

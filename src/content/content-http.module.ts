@@ -4,7 +4,7 @@ import { Module } from '@nestjs/common';
 import { MulterModule } from '@nestjs/platform-express';
 import { diskStorage } from 'multer';
 import { uuidv7 } from '../shared/uuid-v7.js';
-import { FilesConfig } from '../config/app-config.js';
+import { FilesConfig } from '../shared/files.config.js';
 import { CreateContentItemHttpController } from './commands/create-content-item/create-content-item.http.controller.js';
 import { CreateContentTypeHttpController } from './commands/create-content-type/create-content-type.http.controller.js';
 import { DeleteContentItemHttpController } from './commands/delete-content-item/delete-content-item.http.controller.js';

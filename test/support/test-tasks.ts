@@ -12,7 +12,7 @@ import type { BackgroundTaskExecutor } from '../../src/background-tasks/contract
 import { TaskOutcome } from '../../src/background-tasks/contract/task-outcome.js';
 import { UnrecoverableTaskError } from '../../src/background-tasks/contract/unrecoverable-task.error.js';
 import type { BackgroundTaskRunRequest } from '../../src/background-tasks/registry/task-registry.js';
-import { FilesConfig } from '../../src/config/app-config.js';
+import { FilesConfig } from '../../src/shared/files.config.js';
 import { DatabaseConfig } from '../../src/database/database-config.js';
 import { behave, type BehaviourMetadata } from './handler-behaviours.js';
 

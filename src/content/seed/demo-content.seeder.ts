@@ -1,6 +1,6 @@
 import { Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { uuidv7 } from '../../shared/uuid-v7.js';
-import { HttpConfig } from '../../config/app-config.js';
+import { HttpConfig } from '../../shared/http.config.js';
 import { isUniqueViolation } from '../../database/database-errors.js';
 import { UnitOfWork } from '../../database/unit-of-work.js';
 import { ContentConfig } from '../content.config.js';
