@@ -5,7 +5,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { AppModule } from './app.module.js';
 import { loadAppConfig } from './config/app-config.js';
 import { loadDotEnvFile } from './config/dot-env.js';
-import { ConfigurationError } from './config/environment.js';
+import { ConfigurationError } from './config/validate-variables.js';
 import { runMigrations } from './database/migrator.js';
 import { configureHttpApp } from './http-app.js';
 import { JsonLogger } from './observability/index.js';

@@ -1,5 +1,5 @@
 import { loadAppConfig } from './app-config.js';
-import { ConfigurationError } from './environment.js';
+import { ConfigurationError } from './validate-variables.js';
 
 describe('loadAppConfig', () => {
   it('gives a working embedded default with no environment at all', () => {

@@ -2,9 +2,6 @@ import 'reflect-metadata';
 import { Type } from 'class-transformer';
 import { IsIn, IsInt, Max, Min } from 'class-validator';
 
-export { SQL_IDENTIFIER } from '../database/database-environment.js';
-export { ConfigurationError } from './validate-variables.js';
-
 /**
  * The application's own environment variables: what the process is (NODE_ENV, APP_ROLE) and where it
  * listens. Each module declares its own beside its configuration (`…EnvironmentVariables`: database,

@@ -4,7 +4,7 @@ import { DatabaseConfig } from './database-config.js';
 import { parseDatabaseUrl } from './database-url.js';
 
 /** An identifier that is safe to splice into SQL as a schema name on PostgreSQL and SQL Server. */
-export const SQL_IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
+const SQL_IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
 
 /** The database's environment variables, with their defaults: all that the migration CLI reads. */
 export class DatabaseEnvironmentVariables {

@@ -13,12 +13,12 @@ import { MssqlParameter } from 'typeorm';
 const MAX_PARAMETERS = 2_100;
 
 /** How many rows of `perRow` parameters fit in one statement beside `shared` other parameters. */
-export function rowsPerStatement(perRow: number, shared: number): number {
+function rowsPerStatement(perRow: number, shared: number): number {
   return Math.floor((MAX_PARAMETERS - shared) / perRow);
 }
 
 /** Splits `items` into runs of at most `size`. */
-export function chunks<T>(items: readonly T[], size: number): T[][] {
+function chunks<T>(items: readonly T[], size: number): T[][] {
   const result: T[][] = [];
   for (let start = 0; start < items.length; start += size) result.push(items.slice(start, start + size));
   return result;
@@ -41,6 +41,30 @@ export function sqlServerValues(
     return `(${row.map((value) => `@${firstIndex + params.push(value) - 1}`).join(', ')})`;
   });
   return { sql: `(VALUES ${tuples.join(', ')}) AS ${alias}(${columns.join(', ')})`, params };
+}
+
+/**
+ * The statements that write `items` in batches: each statement takes `shared` parameters first (@0, …),
+ * then as many rows of `toRow(item)` (in `columns` order) as fit the parameter limit (and at most `maxRows`),
+ * and `sql` builds its text around the rows' table value constructor, `(VALUES …) AS alias(columns)`.
+ */
+export function valuesStatements<T>(
+  items: readonly T[],
+  batch: {
+    readonly alias: string;
+    readonly columns: readonly string[];
+    readonly toRow: (item: T) => MssqlParameter[];
+    readonly sql: (values: string) => string;
+    readonly shared?: readonly unknown[];
+    readonly maxRows?: number;
+  },
+): { sql: string; params: unknown[] }[] {
+  const shared = batch.shared ?? [];
+  const size = Math.min(batch.maxRows ?? Infinity, rowsPerStatement(batch.columns.length, shared.length));
+  return chunks(items, size).map((part) => {
+    const values = sqlServerValues(part.map(batch.toRow), shared.length, batch.alias, batch.columns);
+    return { sql: batch.sql(values.sql), params: [...shared, ...values.params] };
+  });
 }
 
 /** Typed parameters for the rows of a table value constructor. */

@@ -144,7 +144,7 @@ function listStatements(): string[] {
     placeholder: (index: number) => `@${index}`,
     sqlServer: true,
   };
-  const after = { id: '01a20953-0000-7000-8000-000000000001', createdAt: new Date() };
+  const after = { id: '01a20953-0000-7000-8000-000000000001' };
   return [
     buildListQuery({ limit: 50 }, dialect).sql,
     buildListQuery(

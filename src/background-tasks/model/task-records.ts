@@ -173,7 +173,7 @@ export interface TaskListQuery {
   readonly status?: TaskStatus;
   readonly name?: string;
   readonly createdBy?: string;
-  /** The last task of the previous page: the page starts after it. */
-  readonly after?: { readonly createdAt: Date; readonly id: string };
+  /** The last task of the previous page: the page starts after it (every engine pages by id). */
+  readonly after?: { readonly id: string };
   readonly limit: number;
 }

@@ -3,7 +3,7 @@ import type { EntityManager } from 'typeorm';
 import { containsPattern, SqlDialect } from '../../database/sql-dialect.js';
 import { SqlRunner } from '../../database/sql-runner.js';
 import { sqlServerIdOrderOf } from '../../database/sqlserver-id-order.js';
-import { chunks, rowsPerStatement, sqlServerValues, typed } from '../../database/sqlserver-values.js';
+import { typed, valuesStatements } from '../../database/sqlserver-values.js';
 import type { ContentItem, FieldValues } from '../model/content-item.js';
 import { readId } from '../../database/row-readers.js';
 import { toContentItem } from './content-rows.js';
@@ -149,65 +149,55 @@ export class ContentItemRepository {
     return new Map(rows.map((row) => [readId(row.id), toContentItem(row)]));
   }
 
-  /** Inserts a batch in one statement (on SQL Server, one per ROWS_PER_STATEMENT rows). */
+  /** Inserts a batch in one statement (on SQL Server, one per as many rows as its parameter limit takes). */
   async insertMany(rows: readonly ItemRow[], manager: EntityManager): Promise<void> {
     if (rows.length === 0) return;
-    if (this.dialect.engine === 'sqlserver') {
-      for (const part of chunks(rows, rowsPerStatement(6, 0))) {
-        const values = sqlServerValues(
-          part.map((row) => [
-            typed.id(row.id),
-            typed.id(row.contentTypeId),
-            typed.text(JSON.stringify(row.values)),
-            typed.text(row.searchText),
-            typed.datetime2(row.createdAt),
-            typed.datetime2(row.updatedAt),
-          ]),
-          0,
-          'x',
-          ['id', 'contentTypeId', 'fieldValues', 'searchText', 'createdAt', 'updatedAt'],
-        );
-        // id_order: the creation order of ids (migration 1765200000000).
-        await this.sql.run(
-          `INSERT INTO ${this.table} (id, id_order, content_type_id, field_values, search_text, created_at, updated_at)
-           SELECT x.id, ${sqlServerIdOrderOf('x.id')}, x.contentTypeId, x.fieldValues, x.searchText, x.createdAt,
-             x.updatedAt
-           FROM ${values.sql}`,
-          values.params,
-          manager,
-        );
-      }
+    if (this.dialect.engine !== 'sqlserver') {
+      await this.sql.run(this.insertManySql(), [this.batchDocument(rows)], manager);
       return;
     }
-    await this.sql.run(this.insertManySql(), [this.batchDocument(rows)], manager);
+    const statements = valuesStatements(rows, {
+      alias: 'x',
+      columns: ['id', 'contentTypeId', 'fieldValues', 'searchText', 'createdAt', 'updatedAt'],
+      toRow: (row) => [
+        typed.id(row.id),
+        typed.id(row.contentTypeId),
+        typed.text(JSON.stringify(row.values)),
+        typed.text(row.searchText),
+        typed.datetime2(row.createdAt),
+        typed.datetime2(row.updatedAt),
+      ],
+      // id_order: the creation order of ids (migration 1765200000000).
+      sql: (values) =>
+        `INSERT INTO ${this.table} (id, id_order, content_type_id, field_values, search_text, created_at, updated_at)
+         SELECT x.id, ${sqlServerIdOrderOf('x.id')}, x.contentTypeId, x.fieldValues, x.searchText, x.createdAt,
+           x.updatedAt
+         FROM ${values}`,
+    });
+    for (const { sql, params } of statements) await this.sql.run(sql, params, manager);
   }
 
   /** Updates the values of a batch of existing items in one statement (on SQL Server, as insertMany). */
   async updateMany(rows: readonly ItemRow[], manager: EntityManager): Promise<void> {
     if (rows.length === 0) return;
-    if (this.dialect.engine === 'sqlserver') {
-      for (const part of chunks(rows, rowsPerStatement(4, 0))) {
-        const values = sqlServerValues(
-          part.map((row) => [
-            typed.id(row.id),
-            typed.text(JSON.stringify(row.values)),
-            typed.text(row.searchText),
-            typed.datetime2(row.updatedAt),
-          ]),
-          0,
-          'x',
-          ['id', 'fieldValues', 'searchText', 'updatedAt'],
-        );
-        await this.sql.run(
-          `UPDATE t SET field_values = x.fieldValues, search_text = x.searchText, updated_at = x.updatedAt
-           FROM ${this.table} AS t JOIN ${values.sql} ON t.id = x.id`,
-          values.params,
-          manager,
-        );
-      }
+    if (this.dialect.engine !== 'sqlserver') {
+      await this.sql.run(this.updateManySql(), [this.batchDocument(rows)], manager);
       return;
     }
-    await this.sql.run(this.updateManySql(), [this.batchDocument(rows)], manager);
+    const statements = valuesStatements(rows, {
+      alias: 'x',
+      columns: ['id', 'fieldValues', 'searchText', 'updatedAt'],
+      toRow: (row) => [
+        typed.id(row.id),
+        typed.text(JSON.stringify(row.values)),
+        typed.text(row.searchText),
+        typed.datetime2(row.updatedAt),
+      ],
+      sql: (values) =>
+        `UPDATE t SET field_values = x.fieldValues, search_text = x.searchText, updated_at = x.updatedAt
+         FROM ${this.table} AS t JOIN ${values} ON t.id = x.id`,
+    });
+    for (const { sql, params } of statements) await this.sql.run(sql, params, manager);
   }
 
   /**

@@ -25,7 +25,8 @@ import {
 } from '../task-row-mapper.js';
 import { TaskStore, type ActiveTaskCounts } from '../task-store.js';
 import { sqlServerDatetime2 } from '../../../database/sqlserver-parameters.js';
-import { chunks, rowsPerStatement, sqlServerValues, typed } from '../../../database/sqlserver-values.js';
+import { readId } from '../../../database/row-readers.js';
+import { typed, valuesStatements } from '../../../database/sqlserver-values.js';
 import { ENDING_COLUMNS, sqlserverStatements } from './sqlserver-statements.js';
 import { withTransientRetries, type Repeatable } from './sqlserver-transient-errors.js';
 
@@ -88,7 +89,7 @@ const READ_COMMITTED = 'SET TRANSACTION ISOLATION LEVEL READ COMMITTED;\n';
 const readers: ColumnReaders = { json: parseJsonText };
 
 /** uniqueidentifier comes back upper-case; ids are lower-case everywhere else. */
-const idOf = (row: Row) => String(row.id).toLowerCase();
+const idOf = (row: Row) => readId(row.id);
 
 const isoDate = (isoText: string | null) => (isoText === null ? null : new Date(isoText));
 
@@ -112,11 +113,6 @@ function endingValues(run: FinishedRun): MssqlParameter[] {
     typed.int(row.percent),
   ];
 }
-
-/** Endings per statement: within the parameter limit, with room to spare. */
-const ENDINGS_PER_STATEMENT = Math.min(100, rowsPerStatement(ENDING_COLUMNS.length, 1));
-/** Tasks of a bulk insert per statement (two parameters each, five shared). */
-const TASKS_PER_STATEMENT = Math.min(1_000, rowsPerStatement(2, 5));
 
 const UNIQUE_VIOLATIONS = new Set([2601, 2627]);
 
@@ -149,10 +145,18 @@ export class SqlServerTaskStore extends TaskStore {
     sql: string = this.sql[statement as PlainStatementName],
   ): Promise<{ records: Row[]; affected: number }> {
     if (manager?.queryRunner) return this.send(manager.queryRunner, sql, params);
+    return this.onPooledConnection(statement, (runner) => this.send(runner, READ_COMMITTED + sql, params));
+  }
+
+  /** Runs `work` on a connection of the pool, again after a transient failure where REPEATABLE allows. */
+  private onPooledConnection<T>(
+    statement: StatementName,
+    work: (runner: QueryRunner) => Promise<T>,
+  ): Promise<T> {
     return withTransientRetries(statement, REPEATABLE[statement], async () => {
       const runner = this.dataSource.createQueryRunner();
       try {
-        return await this.send(runner, READ_COMMITTED + sql, params);
+        return await work(runner);
       } finally {
         await runner.release();
       }
@@ -191,18 +195,15 @@ export class SqlServerTaskStore extends TaskStore {
       return records;
     };
     if (manager?.queryRunner) return inTransaction(manager.queryRunner);
-    return withTransientRetries(statement, REPEATABLE[statement], async () => {
-      const runner = this.dataSource.createQueryRunner();
+    return this.onPooledConnection(statement, async (runner) => {
+      await runner.startTransaction('READ COMMITTED');
       try {
-        await runner.startTransaction('READ COMMITTED');
         const records = await inTransaction(runner);
         await runner.commitTransaction();
         return records;
       } catch (error) {
         if (runner.isTransactionActive) await runner.rollbackTransaction().catch(() => undefined);
         throw error;
-      } finally {
-        await runner.release();
       }
     });
   }
@@ -228,11 +229,14 @@ export class SqlServerTaskStore extends TaskStore {
 
   async enqueueMany(batch: NewTaskBatch, manager?: EntityManager): Promise<void> {
     const { name, priority, runAfter, maxAttempts, createdBy } = batch;
-    const shared = [name, priority, sqlServerDatetime2(runAfter), maxAttempts, createdBy];
-    const rows = batch.ids.map((id, index) => [typed.id(id), typed.text(batch.metadata[index])]);
-    const statements = chunks(rows, TASKS_PER_STATEMENT).map((part) => {
-      const values = sqlServerValues(part, shared.length, 'task', ['id', 'metadata']);
-      return { sql: this.sql.insertMany(values.sql), params: [...shared, ...values.params] };
+    const tasks = batch.ids.map((id, index) => [id, batch.metadata[index]] as const);
+    const statements = valuesStatements(tasks, {
+      alias: 'task',
+      columns: ['id', 'metadata'],
+      toRow: ([id, metadata]) => [typed.id(id), typed.text(metadata)],
+      sql: (tasks) => this.sql.insertMany(tasks),
+      shared: [name, priority, sqlServerDatetime2(runAfter), maxAttempts, createdBy],
+      maxRows: 1_000,
     });
     await this.runBatch('insertMany', statements, manager);
   }
@@ -289,10 +293,13 @@ export class SqlServerTaskStore extends TaskStore {
 
   async finish(runs: readonly FinishedRun[]): Promise<Set<string>> {
     if (runs.length === 0) return new Set();
-    const cancelled = toJson(CANCELLED_WHILE_RUNNING);
-    const statements = chunks(runs.map(endingValues), ENDINGS_PER_STATEMENT).map((part) => {
-      const values = sqlServerValues(part, 1, 'v', ENDING_COLUMNS);
-      return { sql: this.sql.finish(values.sql), params: [cancelled, ...values.params] };
+    const statements = valuesStatements(runs, {
+      alias: 'v',
+      columns: ENDING_COLUMNS,
+      toRow: endingValues,
+      sql: (endings) => this.sql.finish(endings),
+      shared: [toJson(CANCELLED_WHILE_RUNNING)],
+      maxRows: 100, // well within the parameter limit (149 rows)
     });
     return new Set((await this.runBatch('finish', statements)).map(idOf));
   }
