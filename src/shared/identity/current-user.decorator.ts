@@ -1,8 +1,13 @@
 import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
+import type { Request } from 'express';
 import type { ApiUser } from './api-user.js';
-import type { AuthenticatedRequest } from './bearer-auth.guard.js';
 
-/** The authenticated caller (set by BearerAuthGuard). */
+/** A request the global bearer guard let through, with its caller. */
+export interface AuthenticatedRequest extends Request {
+  user?: ApiUser;
+}
+
+/** The authenticated caller (set by the auth module's global BearerAuthGuard). */
 export const CurrentUser = createParamDecorator((_: unknown, context: ExecutionContext): ApiUser => {
   const user = context.switchToHttp().getRequest<AuthenticatedRequest>().user;
   if (!user) throw new Error('CurrentUser used on a route without authentication');
