@@ -2,7 +2,7 @@
 import eslint from '@eslint/js';
 import prettier from 'eslint-config-prettier';
 import tseslint from 'typescript-eslint';
-import { boundaryRules, NOT_YET_THROUGH_PUBLIC_API } from './eslint.boundaries.js';
+import { boundaryRules, NOT_YET_THROUGH_PUBLIC_API, taskModuleRules } from './eslint.boundaries.js';
 
 export default tseslint.config(
   {
@@ -39,6 +39,11 @@ export default tseslint.config(
     files: ['src/**/*.ts'],
     ignores: ['src/**/*.spec.ts', ...NOT_YET_THROUGH_PUBLIC_API],
     rules: boundaryRules,
+  },
+  {
+    files: ['src/background-tasks/**/*.ts'],
+    ignores: ['src/**/*.spec.ts'],
+    rules: taskModuleRules,
   },
   {
     files: ['**/*.spec.ts', 'test/**/*.ts'],

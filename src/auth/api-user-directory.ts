@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
-import type { ApiUser } from './api-user.js';
+import type { ApiUser } from '../shared/identity/api-user.js';
 import { AuthConfig, DEV_ADMIN_TOKEN } from './auth-config.js';
 
 const digest = (token: string) => createHash('sha256').update(token).digest('base64');

@@ -1,6 +1,6 @@
 import { IsOptional, IsString } from 'class-validator';
 import { ConfigurationError } from '../config/validate-variables.js';
-import { USER_ROLES, type ApiUser, type UserRole } from './api-user.js';
+import { USER_ROLES, type ApiUser, type UserRole } from '../shared/identity/api-user.js';
 
 export const DEV_ADMIN_TOKEN = 'dev-admin-token';
 const MIN_TOKEN_LENGTH = 12;

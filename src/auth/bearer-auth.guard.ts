@@ -1,15 +1,11 @@
 import { Injectable, UnauthorizedException, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { Request, Response } from 'express';
-import type { ApiUser } from './api-user.js';
+import { ACCEPTS_STREAM_TOKEN } from '../shared/identity/accepts-stream-token.decorator.js';
+import type { AuthenticatedRequest } from '../shared/identity/current-user.decorator.js';
+import { IS_PUBLIC } from '../shared/identity/public.decorator.js';
 import { ApiUserDirectory } from './api-user-directory.js';
-import { IS_PUBLIC } from './public.decorator.js';
-import { ACCEPTS_STREAM_TOKEN } from './stream-tokens/accepts-stream-token.decorator.js';
 import { StreamTokens } from './stream-tokens/stream-tokens.js';
-
-export interface AuthenticatedRequest extends Request {
-  user?: ApiUser;
-}
 
 /**
  * Global guard: every route needs `Authorization: Bearer <token>` unless marked @Public(). Event streams

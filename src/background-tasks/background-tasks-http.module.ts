@@ -5,12 +5,8 @@ import { ResumeBackgroundTaskHttpController } from './commands/resume-background
 import { RetryBackgroundTaskHttpController } from './commands/retry-background-task/retry-background-task.http.controller.js';
 import { GetBackgroundTaskByIdHttpController } from './queries/get-background-task-by-id/get-background-task-by-id.http.controller.js';
 import { GetBackgroundTaskFileHttpController } from './queries/get-background-task-file/get-background-task-file.http.controller.js';
-import { LiveTaskChanges } from './events/live-task-changes.js';
-import { TaskWatcher } from './events/task-watcher.js';
 import { ListBackgroundTasksHttpController } from './queries/list-background-tasks/list-background-tasks.http.controller.js';
-import { WatchBackgroundTaskHandler } from './queries/watch-background-task/watch-background-task.handler.js';
 import { WatchBackgroundTaskHttpController } from './queries/watch-background-task/watch-background-task.http.controller.js';
-import { WatchBackgroundTasksHandler } from './queries/watch-background-tasks/watch-background-tasks.handler.js';
 import { WatchBackgroundTasksHttpController } from './queries/watch-background-tasks/watch-background-tasks.http.controller.js';
 
 // Routes are matched in this order: GET events (the list stream) must come before GET :id.
@@ -26,12 +22,11 @@ const controllers = [
 ];
 
 /**
- * The /api/background-tasks routes and the live views behind their event streams; left out of processes
- * with APP_ROLE=worker.
+ * The /api/background-tasks routes; left out of processes with APP_ROLE=worker. The controllers send
+ * commands and queries, handled in BackgroundTasksModule.
  */
 @Module({
   imports: [BackgroundTasksModule],
   controllers,
-  providers: [LiveTaskChanges, TaskWatcher, WatchBackgroundTaskHandler, WatchBackgroundTasksHandler],
 })
 export class BackgroundTasksHttpModule {}

@@ -10,6 +10,12 @@
  */
 export { BackgroundTasksModule } from './background-tasks.module.js';
 export { BackgroundTasksHttpModule } from './background-tasks-http.module.js';
+// Its configuration, read from the environment at boot (the application's config/ collects every module's)
+export {
+  BackgroundTasksConfig,
+  BackgroundTasksEnvironmentVariables,
+  toBackgroundTasksConfig,
+} from './background-tasks.config.js';
 
 // Writing a task
 export { BackgroundTask, type BackgroundTaskOptions } from './contract/background-task.decorator.js';
@@ -40,6 +46,18 @@ export { TaskAcceptedView } from './task-accepted.view.js';
 
 // Files a task writes for its user (an export) or reads (an upload)
 export { TaskFiles } from './files/task-files.js';
+
+// What happens to tasks, as typed events (metrics and logs subscribe), and the fields of a log line about one
+export {
+  TaskEvents,
+  type TaskEvent,
+  type TaskEventListener,
+  type TaskRef,
+  type ClaimedRun,
+  type EndedRun,
+  type ReleasedRun,
+} from './events/task-events.js';
+export { taskLogFields } from './task-log-fields.js';
 
 // Reading tasks, and the queue's and the worker's status
 export { BackgroundTasksStatus } from './status/background-tasks-status.js';

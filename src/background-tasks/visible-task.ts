@@ -1,4 +1,4 @@
-import { type ApiUser, isAdmin } from '../auth/index.js';
+import { type ApiUser, isAdmin } from '../shared/identity/index.js';
 import { BackgroundTaskNotFoundError, TaskListForbiddenError } from './background-task.errors.js';
 import type { BackgroundTaskRecord } from './model/task-records.js';
 import type { TaskStore } from './storage/task-store.js';

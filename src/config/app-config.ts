@@ -1,10 +1,10 @@
-import { parseAdminTokens, AuthEnvironmentVariables, type AuthConfig } from '../auth/auth-config.js';
+import { parseAdminTokens, AuthEnvironmentVariables, type AuthConfig } from '../auth/index.js';
 import {
   BackgroundTasksEnvironmentVariables,
   toBackgroundTasksConfig,
   type BackgroundTasksConfig,
-} from '../background-tasks/background-tasks.config.js';
-import { ContentConfig, ContentEnvironmentVariables } from '../content/content.config.js';
+} from '../background-tasks/index.js';
+import { ContentConfig, ContentEnvironmentVariables } from '../content/index.js';
 import type { DatabaseConfig } from '../database/database-config.js';
 import { DatabaseEnvironmentVariables, toDatabaseConfig } from '../database/database-environment.js';
 import { FilesEnvironmentVariables, toFilesConfig, type FilesConfig } from '../shared/files.config.js';

@@ -1,7 +1,7 @@
 import { Global, Module, type DynamicModule } from '@nestjs/common';
-import { AuthConfig } from '../auth/auth-config.js';
-import { BackgroundTasksConfig } from '../background-tasks/background-tasks.config.js';
-import { ContentConfig } from '../content/content.config.js';
+import { AuthConfig } from '../auth/index.js';
+import { BackgroundTasksConfig } from '../background-tasks/index.js';
+import { ContentConfig } from '../content/index.js';
 import { DatabaseConfig } from '../database/database-config.js';
 import { FilesConfig } from '../shared/files.config.js';
 import { HttpConfig } from '../shared/http.config.js';

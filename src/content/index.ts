@@ -4,3 +4,4 @@
  */
 export { ContentModule } from './content.module.js';
 export { ContentHttpModule } from './content-http.module.js';
+export { ContentConfig, ContentEnvironmentVariables } from './content.config.js';

@@ -33,7 +33,7 @@ postgres('database errors do not stop the worker [postgres]', () => {
         await new Promise((resolve) => setTimeout(resolve, 150));
         await db.sql(
           `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name IN (?, ?)`,
-          [`app:${db.env.SchemaName}`, `listener:${db.env.SchemaName}`],
+          [`app:${db.env.SchemaName}`, `background-tasks:${db.env.SchemaName}`],
         );
       }
       const killedAt = Date.now();

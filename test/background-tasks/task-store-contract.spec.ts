@@ -312,6 +312,35 @@ describe.each(['memory', ...TEST_ENGINES] as const)('the TaskStore contract [%s]
     expect(listed.map((task) => task.id)).toEqual([lower.id]);
   });
 
+  it('reads the views of many tasks in one call: what findById reads, without the lease or the key', async () => {
+    const ids = [
+      await enqueue({ idempotencyKey: `view-${engine}`, metadataJson: '{"n":1}' }),
+      await enqueue({ createdBy: `viewer-${engine}` }),
+      await enqueue(),
+    ];
+    const [running] = await claim('viewer#1', 1);
+    await store.saveProgress(running.id, 'viewer#1', { step: 2, info: 'half', percent: 50 });
+    const absent = newTaskRow('test.sleep').id;
+    const views = await store.findViews([...ids, absent]);
+    expect(views.map((view) => view.id).sort()).toEqual([...ids].sort());
+    for (const view of views) {
+      const {
+        leaseOwner: _owner,
+        leaseExpiresAt: _expiry,
+        idempotencyKey: _key,
+        ...shown
+      } = (await store.findById(view.id))!;
+      expect(view).toEqual(shown);
+    }
+    expect(views.find((view) => view.id === running.id)?.progress).toEqual({
+      step: 2,
+      info: 'half',
+      percent: 50,
+    });
+    expect(await store.findViews([])).toEqual([]);
+    await store.finish([completed(running.id, 'viewer#1')]);
+  });
+
   it('stores any JSON value as metadata: an object, null, a string, a number', async () => {
     for (const metadataJson of ['{"a":1}', 'null', '"text"', '42', '[1,2]']) {
       const { id } = await store.enqueue(row({ metadataJson }));

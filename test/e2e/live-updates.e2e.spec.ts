@@ -224,6 +224,12 @@ describe.each(TEST_ENGINES)('live task updates across processes [%s]', (engine) 
           // seeing them all is the relay's doing.
           const steps = new Set(views.filter((v) => v.taskStep !== null).map((v) => v.taskStep));
           expect(steps).toEqual(new Set([1, 2, 3, 4, 5, 6, 7, 8]));
+          // Wake-ups, relayed changes and their sending share one side connection per process: two here.
+          const [side] = await db.sql<{ n: string }>(
+            'SELECT count(*) AS n FROM pg_stat_activity WHERE application_name = ?',
+            [`background-tasks:${db.env.SchemaName}`],
+          );
+          expect(Number(side.n)).toBe(2);
         }
       } finally {
         stream.close();

@@ -6,6 +6,7 @@ import {
 } from '../../src/background-tasks/storage/ending-row.js';
 import type {
   BackgroundTaskRecord,
+  TaskViewRecord,
   ClaimedEnqueueResult,
   ClaimedTask,
   ClaimRequest,
@@ -393,6 +394,16 @@ export class InMemoryTaskStore extends TaskStore {
   findById(id: string): Promise<BackgroundTaskRecord | undefined> {
     const row = this.rows.get(id);
     return Promise.resolve(row && toRecord(row));
+  }
+
+  findViews(ids: readonly string[]): Promise<TaskViewRecord[]> {
+    const views = ids.flatMap((id) => {
+      const row = this.rows.get(id);
+      if (!row) return [];
+      const { leaseOwner: _owner, leaseExpiresAt: _expires, idempotencyKey: _key, ...view } = toRecord(row);
+      return [view];
+    });
+    return Promise.resolve(views);
   }
 
   activeCounts(): Promise<ActiveTaskCounts> {

@@ -1,7 +1,7 @@
 import { ApiCreatedResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Controller, HttpCode, HttpStatus, Post } from '@nestjs/common';
-import type { ApiUser } from '../api-user.js';
-import { CurrentUser } from '../current-user.decorator.js';
+import type { ApiUser } from '../../shared/identity/api-user.js';
+import { CurrentUser } from '../../shared/identity/current-user.decorator.js';
 import { StreamTokens, IssuedStreamToken } from './stream-tokens.js';
 
 @ApiTags('auth')

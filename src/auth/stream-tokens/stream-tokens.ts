@@ -1,7 +1,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { ApiProperty } from '@nestjs/swagger';
-import type { ApiUser } from '../api-user.js';
+import type { ApiUser } from '../../shared/identity/api-user.js';
 import { AuthConfig } from '../auth-config.js';
 
 /** Long enough to open a stream (and for EventSource's reconnects after a network blip). */

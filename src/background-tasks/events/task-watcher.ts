@@ -1,34 +1,34 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { Observable } from 'rxjs';
-import type { ApiUser } from '../../auth/index.js';
-import type { BackgroundTaskRecord } from '../model/task-records.js';
-import { TaskStore } from '../storage/task-store.js';
+import type { ApiUser } from '../../shared/identity/index.js';
+import type { TaskViewRecord } from '../model/task-records.js';
+import { MAX_VIEW_READ, TaskStore } from '../storage/task-store.js';
 import { isFinalStatus } from '../task-status.js';
 import { canSeeTask } from '../visible-task.js';
-import { LiveTaskChanges, type LiveChange } from './live-task-changes.js';
+import { PostgresTaskChannels } from './postgres-task-channels.js';
 import { ALL_TASKS } from './task-change-channel.js';
+import { changedTaskIds, TaskEvents } from './task-events.js';
 
-/** Re-read period when nothing pushes other processes' changes (SQLite, SQL Server, listener down). */
+/** Re-read period when nothing pushes other processes' changes (SQLite, SQL Server, connection down). */
 const POLL_MS = 1_000;
-/** Backstop re-read period while PostgreSQL pushes them (a lost notification costs at most this). */
+/** Backstop re-read period of watched tasks while PostgreSQL pushes them (a lost notification costs this). */
 const PUSHED_POLL_MS = 5_000;
-/** Changes to the list are gathered this long before they are read, so a burst costs one read each. */
-const LIST_GATHER_MS = 20;
+/** Changes are gathered this long before they are read, so that a burst costs one statement. */
+const GATHER_MS = 20;
 /**
- * More changed tasks than this in one gathering, or in one second, and the list is told to reload instead:
- * a viewer of a busy queue costs a page read per second, not a row read per change.
+ * More changed tasks than this in one gathering, while task lists are watched, and the lists are told to
+ * reload instead: a busy queue costs their viewers a page read each, not a read of every changed row.
  */
-const LIST_MAX_READS = 50;
-const LIST_MAX_READS_PER_SECOND = 200;
-/** Reloads are asked for at most this often. */
+const LIST_MAX_CHANGES = 50;
+/** A list is asked to reload at most this often. */
 const RESYNC_MIN_INTERVAL_MS = 1_000;
-/** The list polls the newest tasks and the running ones: what a dashboard's first page shows. */
+/** While polling, lists get the newest tasks and the running ones: what a dashboard's first page shows. */
 const LIST_POLL_NEWEST = 20;
 const LIST_POLL_RUNNING = 50;
 const LIST_SEEN_LIMIT = 2_000;
 
 export type TaskListEvent =
-  | { readonly kind: 'task'; readonly record: BackgroundTaskRecord }
+  | { readonly kind: 'task'; readonly record: TaskViewRecord }
   /** More changed than the stream sends one by one: the client should reload the page it shows. */
   | { readonly kind: 'resync' };
 
@@ -39,51 +39,65 @@ export interface TaskListFilter {
 }
 
 /** What a viewer of a task sees change; the row's updated_at alone misses nothing but costs a clock tick. */
-function signature(record: BackgroundTaskRecord): string {
-  const { updatedAt, status, progress, attempts, cancelRequestedAt } = record;
-  return [
-    updatedAt.getTime(),
-    status,
-    attempts,
-    progress.step,
-    progress.percent,
-    progress.info,
-    cancelRequestedAt?.getTime(),
-  ].join('|');
+function signature(record: TaskViewRecord): string {
+  const { updatedAt, status, progress, attempts } = record;
+  return [updatedAt.getTime(), status, attempts, progress.step, progress.percent, progress.info].join('|');
 }
 
+/** One open list stream. */
+interface ListWatcher {
+  readonly filter: TaskListFilter;
+  offer(record: TaskViewRecord): void;
+  resync(): void;
+}
+
+/** One open task stream; `undefined` when the task is gone. */
+type TaskListener = (record: TaskViewRecord | undefined) => void;
+
 /**
- * Live views of tasks, built on LiveTaskChanges: a change this process made is read back and pushed at
- * once, one from another process when PostgreSQL notifies it, and a poll catches the rest. Each stream
- * reads only through the TaskStore's queries (find by id, list), one row per changed task.
+ * Live views of tasks, for every viewer of the process at once. The ids of changed tasks arrive from
+ * TaskEvents (this process's writes) and PostgresTaskChannels (other processes', on PostgreSQL); they are
+ * gathered for 20 ms and read in one statement (TaskStore.findViews, the view's columns only) that every
+ * open stream shares, each taking what it shows and may see. A poll catches what no event reports (the
+ * sweeps, other processes' writes where nothing pushes them): every watched task in one statement, and
+ * one list query per distinct list filter.
+ *
+ * Streams:
+ * - task(): the task now, then every change of it; completes after a final status or when it is gone.
+ * - list(): every change of a task the viewer may see and the filter matches; `resync` when too many
+ *   changed at once. It never completes: the client closes it.
  */
 @Injectable()
-export class TaskWatcher {
+export class TaskWatcher implements OnApplicationShutdown {
   private readonly logger = new Logger(TaskWatcher.name);
+  private readonly tasks = new Map<string, Set<TaskListener>>();
+  private readonly lists = new Set<ListWatcher>();
+  private pending = new Set<string>();
+  /** Re-read every watched task and resync the lists: a change of unknown tasks happened. */
+  private everything = false;
+  /** Re-read every watched task (a sweep changed rows by condition). */
+  private watchedTasks = false;
+  private gatherTimer: NodeJS.Timeout | undefined;
+  private pollTimer: NodeJS.Timeout | undefined;
+  private reading: Promise<void> | undefined;
+  private unsubscribes: (() => void)[] = [];
+  private subscribed = false;
 
   constructor(
     private readonly store: TaskStore,
-    private readonly live: LiveTaskChanges,
+    private readonly events: TaskEvents,
+    private readonly channels: PostgresTaskChannels,
   ) {}
 
-  private get pollMs(): number {
-    return this.live.pushesRemoteChanges ? PUSHED_POLL_MS : POLL_MS;
+  onApplicationShutdown(): void {
+    this.stopListening();
   }
 
-  /**
-   * The task now, then every change of it; completes after a final status (or if the task is deleted).
-   * `initial` is the row the caller read to check the viewer may see it.
-   */
-  task(initial: BackgroundTaskRecord): Observable<BackgroundTaskRecord> {
-    const id = initial.id;
-    return new Observable<BackgroundTaskRecord>((subscriber) => {
+  task(initial: TaskViewRecord): Observable<TaskViewRecord> {
+    const { id } = initial;
+    return new Observable<TaskViewRecord>((subscriber) => {
       let last = '';
-      let closed = false;
-      let reading = false;
-      let readAgain = false;
-      let pollTimer: NodeJS.Timeout | undefined;
-
-      const deliver = (record: BackgroundTaskRecord | undefined) => {
+      const listener: TaskListener = (record) => {
         if (record) {
           const current = signature(record);
           if (current !== last) {
@@ -91,153 +105,187 @@ export class TaskWatcher {
             subscriber.next(record);
           }
         }
-        if (!record || isFinalStatus(record.status)) {
-          closed = true;
-          subscriber.complete();
-        }
+        if (!record || isFinalStatus(record.status)) subscriber.complete();
       };
-      const read = async () => {
-        if (closed) return;
-        if (reading) {
-          readAgain = true;
-          return;
-        }
-        reading = true;
-        try {
-          do {
-            readAgain = false;
-            const record = await this.store.findById(id);
-            if (!closed) deliver(record);
-          } while (readAgain && !closed);
-        } catch (error) {
-          // The database is away: the stream stays open and the next change or poll reads again.
-          this.logger.warn(`Task ${id}: live view could not read the task (${String(error)})`);
-        } finally {
-          reading = false;
-        }
-      };
-      const poll = () => {
-        pollTimer = setTimeout(() => {
-          void read().then(() => !closed && poll());
-        }, this.pollMs);
-      };
-
-      deliver(initial);
-      if (closed) return;
-      const unsubscribe = this.live.subscribe((change: LiveChange) => {
-        if (change === ALL_TASKS || change.includes(id)) void read();
-      });
-      poll();
+      listener(initial);
+      if (subscriber.closed) return;
+      const listeners = this.tasks.get(id) ?? new Set();
+      listeners.add(listener);
+      this.tasks.set(id, listeners);
+      this.watching();
       return () => {
-        closed = true;
-        unsubscribe();
-        clearTimeout(pollTimer);
+        listeners.delete(listener);
+        if (listeners.size === 0 && this.tasks.get(id) === listeners) this.tasks.delete(id);
+        this.idle();
       };
     });
   }
 
-  /**
-   * Every change of a task the viewer may see (and that matches the filter), as it happens; `resync` when
-   * too many changed at once. Never completes: the client closes it.
-   */
   list(viewer: ApiUser, filter: TaskListFilter): Observable<TaskListEvent> {
     return new Observable<TaskListEvent>((subscriber) => {
-      const pending = new Set<string>();
       const seen = new Map<string, string>();
-      let everything = false;
-      let closed = false;
-      let flushing = false;
       let lastResync = 0;
-      let budgetSecond = 0;
-      let readsInSecond = 0;
-      let flushTimer: NodeJS.Timeout | undefined;
-      let pollTimer: NodeJS.Timeout | undefined;
-
-      const matches = (record: BackgroundTaskRecord) =>
-        canSeeTask(record, viewer) &&
-        (filter.name === undefined || record.name === filter.name) &&
-        (filter.createdBy === undefined || record.createdBy === filter.createdBy);
-      const offer = (record: BackgroundTaskRecord) => {
-        if (closed || !matches(record)) return;
-        const current = signature(record);
-        if (seen.get(record.id) === current) return;
-        if (seen.size >= LIST_SEEN_LIMIT) seen.clear();
-        seen.set(record.id, current);
-        subscriber.next({ kind: 'task', record });
-      };
-      const schedule = (delayMs: number) => {
-        flushTimer ??= setTimeout(() => void flush(), delayMs);
-      };
-      const flush = async () => {
-        flushTimer = undefined;
-        if (closed) return;
-        if (flushing) return schedule(LIST_GATHER_MS);
-        const second = Math.floor(Date.now() / 1000);
-        if (second !== budgetSecond) {
-          budgetSecond = second;
-          readsInSecond = 0;
-        }
-        if (
-          everything ||
-          pending.size > LIST_MAX_READS ||
-          readsInSecond + pending.size > LIST_MAX_READS_PER_SECOND
-        ) {
+      let resyncTimer: NodeJS.Timeout | undefined;
+      const watcher: ListWatcher = {
+        filter,
+        offer: (record) => {
+          if (!canSeeTask(record, viewer) || !matches(record, filter)) return;
+          const current = signature(record);
+          if (seen.get(record.id) === current) return;
+          if (seen.size >= LIST_SEEN_LIMIT) seen.clear();
+          seen.set(record.id, current);
+          subscriber.next({ kind: 'task', record });
+        },
+        resync: () => {
+          if (resyncTimer) return;
           const wait = lastResync + RESYNC_MIN_INTERVAL_MS - Date.now();
-          if (wait > 0) return schedule(wait);
-          everything = false;
-          pending.clear();
-          lastResync = Date.now();
-          subscriber.next({ kind: 'resync' });
-          return;
-        }
-        const ids = [...pending];
-        pending.clear();
-        readsInSecond += ids.length;
-        flushing = true;
-        try {
-          const records = await Promise.all(ids.map((id) => this.store.findById(id)));
-          for (const record of records) if (record) offer(record);
-        } catch (error) {
-          this.logger.warn(`Task list live view could not read tasks (${String(error)})`);
-          everything = true;
-          schedule(this.pollMs);
-        } finally {
-          flushing = false;
-        }
+          const send = () => {
+            resyncTimer = undefined;
+            lastResync = Date.now();
+            seen.clear();
+            subscriber.next({ kind: 'resync' });
+          };
+          if (wait <= 0) send();
+          else resyncTimer = setTimeout(send, wait);
+        },
       };
-      const poll = () => {
-        pollTimer = setTimeout(() => {
-          void (async () => {
-            // While PostgreSQL pushes other processes' changes, the list needs no poll.
-            if (!this.live.pushesRemoteChanges) {
-              try {
-                const base = { name: filter.name, createdBy: filter.createdBy };
-                const [newest, running] = await Promise.all([
-                  this.store.list({ ...base, limit: LIST_POLL_NEWEST }),
-                  this.store.list({ ...base, status: 'processing', limit: LIST_POLL_RUNNING }),
-                ]);
-                for (const record of [...running, ...newest]) offer(record);
-              } catch (error) {
-                this.logger.warn(`Task list live view could not poll (${String(error)})`);
-              }
-            }
-            if (!closed) poll();
-          })();
-        }, POLL_MS);
-      };
-
-      const unsubscribe = this.live.subscribe((change: LiveChange) => {
-        if (change === ALL_TASKS) everything = true;
-        else for (const id of change) pending.add(id);
-        schedule(LIST_GATHER_MS);
-      });
-      poll();
+      this.lists.add(watcher);
+      this.watching();
       return () => {
-        closed = true;
-        unsubscribe();
-        clearTimeout(flushTimer);
-        clearTimeout(pollTimer);
+        clearTimeout(resyncTimer);
+        this.lists.delete(watcher);
+        this.idle();
       };
     });
   }
+
+  /** A stream opened: listen for changes and poll, if not already. */
+  private watching(): void {
+    if (!this.subscribed) {
+      this.subscribed = true;
+      this.unsubscribes.push(
+        this.events.subscribe((event) => {
+          const ids = changedTaskIds(event);
+          if (ids.length === 0) this.watchedTasks = true;
+          else for (const id of ids) this.pending.add(id);
+          this.schedule();
+        }),
+      );
+      void this.channels
+        .onRemoteChanges((change) => {
+          if (change === ALL_TASKS) this.everything = true;
+          else for (const id of change) this.pending.add(id);
+          this.schedule();
+        })
+        .then((unlisten) => (this.subscribed ? this.unsubscribes.push(unlisten) : unlisten()));
+    }
+    this.pollTimer ??= setTimeout(() => void this.poll(), this.pollMs);
+  }
+
+  /** The last stream closed: stop listening and polling. */
+  private idle(): void {
+    if (this.tasks.size === 0 && this.lists.size === 0) this.stopListening();
+  }
+
+  private stopListening(): void {
+    this.subscribed = false;
+    for (const unsubscribe of this.unsubscribes.splice(0)) unsubscribe();
+    clearTimeout(this.gatherTimer);
+    clearTimeout(this.pollTimer);
+    this.gatherTimer = this.pollTimer = undefined;
+    this.pending.clear();
+  }
+
+  private get pollMs(): number {
+    return this.channels.receivesRemoteChanges ? PUSHED_POLL_MS : POLL_MS;
+  }
+
+  private schedule(): void {
+    this.gatherTimer ??= setTimeout(() => void this.flush(), GATHER_MS);
+  }
+
+  /** Reads what changed, one statement per MAX_VIEW_READ ids, one read at a time. */
+  private async flush(): Promise<void> {
+    this.gatherTimer = undefined;
+    if (this.reading) {
+      await this.reading;
+      return this.schedule();
+    }
+    const changed = [...this.pending];
+    this.pending = new Set();
+    let ids: string[];
+    let toLists = true;
+    if (this.everything || (this.lists.size > 0 && changed.length > LIST_MAX_CHANGES)) {
+      for (const list of this.lists) list.resync();
+      ids = [...this.tasks.keys()];
+      toLists = false; // they reload the page they show
+    } else if (this.watchedTasks) {
+      ids = [...new Set([...changed, ...this.tasks.keys()])];
+    } else {
+      ids = this.lists.size > 0 ? changed : changed.filter((id) => this.tasks.has(id));
+    }
+    this.everything = this.watchedTasks = false;
+    if (ids.length === 0) return;
+    this.reading = this.read(ids, toLists).finally(() => (this.reading = undefined));
+    await this.reading;
+  }
+
+  private async read(ids: readonly string[], toLists: boolean): Promise<void> {
+    try {
+      for (let start = 0; start < ids.length; start += MAX_VIEW_READ) {
+        const chunk = ids.slice(start, start + MAX_VIEW_READ);
+        const records = await this.store.findViews(chunk);
+        const found = new Map(records.map((record) => [record.id, record]));
+        for (const id of chunk) {
+          const record = found.get(id);
+          for (const listener of this.tasks.get(id) ?? []) listener(record);
+          if (record && toLists) for (const list of this.lists) list.offer(record);
+        }
+      }
+    } catch (error) {
+      // The database is away: the streams stay open, and the next poll reads every watched task again.
+      this.logger.warn(`Live views could not read ${ids.length} changed task(s) (${String(error)})`);
+      this.everything = true;
+    }
+  }
+
+  private async poll(): Promise<void> {
+    this.pollTimer = undefined;
+    if (this.tasks.size > 0) {
+      this.watchedTasks = true;
+      this.schedule();
+    }
+    if (this.everything) this.schedule();
+    // While PostgreSQL pushes other processes' changes, lists need no poll.
+    if (this.lists.size > 0 && !this.channels.receivesRemoteChanges) await this.pollLists();
+    if (this.subscribed) this.pollTimer ??= setTimeout(() => void this.poll(), this.pollMs);
+  }
+
+  /** One query pair per distinct filter, however many lists share it. */
+  private async pollLists(): Promise<void> {
+    const byFilter = new Map<string, ListWatcher[]>();
+    for (const list of this.lists) {
+      const key = JSON.stringify([list.filter.name ?? null, list.filter.createdBy ?? null]);
+      byFilter.set(key, [...(byFilter.get(key) ?? []), list]);
+    }
+    for (const lists of byFilter.values()) {
+      const { name, createdBy } = lists[0].filter;
+      try {
+        const [newest, running] = await Promise.all([
+          this.store.list({ name, createdBy, limit: LIST_POLL_NEWEST }),
+          this.store.list({ name, createdBy, status: 'processing', limit: LIST_POLL_RUNNING }),
+        ]);
+        for (const record of [...running, ...newest]) for (const list of lists) list.offer(record);
+      } catch (error) {
+        this.logger.warn(`Task list live views could not poll (${String(error)})`);
+      }
+    }
+  }
+}
+
+function matches(record: TaskViewRecord, filter: TaskListFilter): boolean {
+  return (
+    (filter.name === undefined || record.name === filter.name) &&
+    (filter.createdBy === undefined || record.createdBy === filter.createdBy)
+  );
 }

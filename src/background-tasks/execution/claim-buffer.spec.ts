@@ -6,6 +6,7 @@ import { ENDING_UNDER_WAY, type HeldLease } from './lease-keeper.js';
 const lease = (id: string): HeldLease => ({
   task: { id, leaseOwner: 'w#1' } as ClaimedTask,
   holder: ENDING_UNDER_WAY,
+  leasedAt: 0,
 });
 
 describe('ClaimBuffer', () => {

@@ -1,5 +1,6 @@
 import type { Logger } from '@nestjs/common';
 import type { HeldLease, LeaseHolder } from './lease-keeper.js';
+import { taskLogFields } from '../task-log-fields.js';
 
 /** How long a claimed task may wait here for a slot, by default (WORKER_PREFETCH_HOLD). */
 export const CLAIM_HOLD_MS = 1_000;
@@ -52,7 +53,10 @@ export class ClaimBuffer implements LeaseHolder {
   /** LeaseHolder: the lease of a buffered claim was lost; it simply leaves the buffer. */
   leaseLost(lease: HeldLease): void {
     if (this.remove(lease)) {
-      this.logger?.warn(`Task ${lease.task.id} (${lease.task.name}): prefetched, but its lease was lost`);
+      this.logger?.warn(
+        `Task ${lease.task.id} (${lease.task.name}): prefetched, but its lease was lost`,
+        taskLogFields(lease.task),
+      );
     }
   }
 

@@ -1,6 +1,6 @@
 import { jest } from '@jest/globals';
 import { Logger } from '@nestjs/common';
-import { TaskChanges } from '../events/task-changes.js';
+import { TaskEvents, type TaskEvent } from '../events/task-events.js';
 import type { FinishedRun } from '../model/task-records.js';
 import type { TaskStore } from '../storage/task-store.js';
 import { Mutex } from '../../shared/mutex.js';
@@ -46,17 +46,49 @@ const quietLogger = () => {
   jest.spyOn(logger, 'error').mockImplementation(() => undefined);
   return logger;
 };
-const writerFor = (store: TaskStore) =>
-  new EndingWriter(store, new Mutex(), quietLogger(), new TaskChanges());
+const writerFor = (store: TaskStore, events = new TaskEvents()) =>
+  new EndingWriter(store, new Mutex(), quietLogger(), events);
+const LEASE = { task: { name: 'test.task', maxAttempts: 3 }, leasedAt: performance.now() };
+const submitTo = (writer: EndingWriter, run: FinishedRun) => writer.submit(run, LEASE);
 
 describe('EndingWriter', () => {
   afterEach(() => jest.useRealTimers());
+
+  it('emits the stored endings and releases, with their names, and nothing for a fenced one', async () => {
+    const store = {
+      finish: (runs: readonly FinishedRun[]) =>
+        Promise.resolve(new Set(runs.map((run) => run.id).filter((id) => id !== 'fenced'))),
+    } as unknown as TaskStore;
+    const events = new TaskEvents();
+    const seen: TaskEvent[] = [];
+    events.subscribe((event) => seen.push(event));
+    const writer = writerFor(store, events);
+    const released: FinishedRun = { ...completed('back'), ending: { kind: 'released' } };
+    const settled = await Promise.all(
+      [completed('done'), completed('fenced'), released].map((run) => submitTo(writer, run)),
+    );
+    expect(settled).toEqual(['stored', 'fenced', 'stored']);
+    const runs = seen.flatMap((event) =>
+      event.kind === 'ended' || event.kind === 'released'
+        ? event.runs.map((run) => ({
+            kind: event.kind,
+            id: run.id,
+            name: run.name,
+            maxAttempts: run.maxAttempts,
+          }))
+        : [],
+    );
+    expect(runs).toEqual([
+      { kind: 'ended', id: 'done', name: 'test.task', maxAttempts: 3 },
+      { kind: 'released', id: 'back', name: 'test.task', maxAttempts: 3 },
+    ]);
+  });
 
   it('writes an ending submitted the moment the previous batch was stored', async () => {
     const { store, batches } = scriptedStore();
     const writer = writerFor(store);
     // The second ending arrives while the writer is leaving its loop: it must start another write.
-    const second = writer.submit(completed('a')).then(() => writer.submit(completed('b')));
+    const second = submitTo(writer, completed('a')).then(() => submitTo(writer, completed('b')));
     await expect(second).resolves.toBe('stored');
     expect(batches).toEqual([['a'], ['b']]);
   });
@@ -64,7 +96,7 @@ describe('EndingWriter', () => {
   it('writes endings that arrive during a write together in the next one', async () => {
     const { store, batches } = scriptedStore();
     const writer = writerFor(store);
-    const all = ['a', 'b', 'c', 'd'].map((id) => writer.submit(completed(id)));
+    const all = ['a', 'b', 'c', 'd'].map((id) => submitTo(writer, completed(id)));
     await expect(Promise.all(all)).resolves.toEqual(['stored', 'stored', 'stored', 'stored']);
     expect(batches).toEqual([['a'], ['b', 'c', 'd']]);
   });
@@ -78,9 +110,9 @@ describe('EndingWriter', () => {
         : undefined,
     );
     const writer = writerFor(store);
-    const first = writer.submit(completed('first')); // written alone, at once
+    const first = submitTo(writer, completed('first')); // written alone, at once
     const rest = ['a', 'b', 'bad', 'c', 'd'].map((id) =>
-      writer.submit(completed(id, id === 'bad' ? unstorable : 'null')),
+      submitTo(writer, completed(id, id === 'bad' ? unstorable : 'null')),
     );
 
     await expect(first).resolves.toBe('stored');
@@ -102,7 +134,7 @@ describe('EndingWriter', () => {
     jest.useFakeTimers();
     const { store, stored, batches } = scriptedStore((_, call) => (call <= 4 ? connectionLost() : undefined));
     const writer = writerFor(store);
-    const settled = Promise.all(['a', 'b'].map((id) => writer.submit(completed(id))));
+    const settled = Promise.all(['a', 'b'].map((id) => submitTo(writer, completed(id))));
     await jest.advanceTimersByTimeAsync(60_000);
     await expect(settled).resolves.toEqual(['stored', 'stored']);
     expect(stored.map((run) => run.id).sort()).toEqual(['a', 'b']);
@@ -113,7 +145,7 @@ describe('EndingWriter', () => {
     jest.useFakeTimers();
     const { store } = scriptedStore(() => connectionLost());
     const writer = writerFor(store);
-    const settled = writer.submit(completed('a'));
+    const settled = submitTo(writer, completed('a'));
     const stopped = writer.stop(Date.now() + 2_000);
     await jest.advanceTimersByTimeAsync(2_500);
     await expect(settled).resolves.toBe('given-up');

@@ -2,10 +2,11 @@ import type { Logger } from '@nestjs/common';
 import { isRefusedForItsValues } from '../../database/database-errors.js';
 import type { Mutex } from '../../shared/mutex.js';
 import { TaskErrorCode } from '../contract/task-error-codes.js';
-import type { TaskChanges } from '../events/task-changes.js';
+import type { EndedRun, ReleasedRun, TaskEvents } from '../events/task-events.js';
 import { toJson } from '../storage/ending-row.js';
 import type { FinishedRun } from '../model/task-records.js';
 import type { TaskStore } from '../storage/task-store.js';
+import { taskLogFields } from '../task-log-fields.js';
 import { retryBackoffMs, sleep } from './retry-backoff.js';
 import { describeThrown, storableText } from './run-errors.js';
 
@@ -20,8 +21,15 @@ const SPLIT_AFTER_FAILURES = 3;
  */
 export type EndingSettlement = 'stored' | 'fenced' | 'given-up';
 
+/** What the ending's events say of its run, besides the ending: the lease it ends (LeaseKeeper's). */
+export interface EndingLease {
+  readonly task: { readonly name: string; readonly maxAttempts: number };
+  readonly leasedAt: number;
+}
+
 interface Pending {
   run: FinishedRun;
+  readonly lease: EndingLease;
   readonly settle: (settlement: EndingSettlement) => void;
   /** Set once the run's own ending was refused and replaced by an ENDING_NOT_STORABLE failure. */
   replaced: boolean;
@@ -40,8 +48,8 @@ interface Pending {
  *   is refused it is given up alone. The execution layer encodes what handlers return before it gets here
  *   (encodeTaskJson), so this is the last line of defence, not the usual path.
  *
- * Every stored batch is announced on TaskChanges (the ids whose lease was still held), whichever path
- * submitted it: a finished run, a released prefetch, a shutdown.
+ * Every stored batch is emitted on TaskEvents (`ended` and `released`, for the runs whose lease was still
+ * held), whichever path submitted it: a finished run, a released prefetch, a shutdown.
  */
 export class EndingWriter {
   private readonly queue: Pending[] = [];
@@ -54,13 +62,13 @@ export class EndingWriter {
     private readonly store: TaskStore,
     private readonly leaseWrites: Mutex,
     private readonly logger: Logger,
-    private readonly changes: TaskChanges,
+    private readonly events: TaskEvents,
   ) {}
 
-  /** Queues an ending; never rejects. */
-  submit(run: FinishedRun): Promise<EndingSettlement> {
+  /** Queues the ending of the run under `lease`; never rejects. */
+  submit(run: FinishedRun, lease: EndingLease): Promise<EndingSettlement> {
     return new Promise((settle) => {
-      this.queue.push({ run, settle, replaced: false });
+      this.queue.push({ run, lease, settle, replaced: false });
       if (!this.flushing) {
         this.flushing = true;
         this.flushed = this.flush();
@@ -92,7 +100,7 @@ export class EndingWriter {
     for (let failures = 1; ; failures++) {
       try {
         const held = await this.leaseWrites.run(() => this.store.finish(batch.map((entry) => entry.run)));
-        if (held.size > 0) this.changes.publish([...held]);
+        if (held.size > 0) this.emit(batch, held);
         for (const entry of batch) entry.settle(held.has(entry.run.id) ? 'stored' : 'fenced');
         return;
       } catch (error) {
@@ -124,19 +132,37 @@ export class EndingWriter {
     }
   }
 
+  private emit(batch: readonly Pending[], held: ReadonlySet<string>): void {
+    const now = performance.now();
+    const ended: EndedRun[] = [];
+    const released: ReleasedRun[] = [];
+    for (const { run, lease } of batch) {
+      if (!held.has(run.id)) continue;
+      const { id, attempt, ending } = run;
+      const report = { id, name: lease.task.name, attempt, maxAttempts: lease.task.maxAttempts };
+      const runMs = now - lease.leasedAt;
+      if (ending.kind === 'released') released.push({ ...report, runMs });
+      else ended.push({ ...report, runMs, ending: ending.kind });
+    }
+    if (ended.length > 0) this.events.emit({ kind: 'ended', runs: ended });
+    if (released.length > 0) this.events.emit({ kind: 'released', runs: released });
+  }
+
   /** The database refused this run's ending: the task fails with ENDING_NOT_STORABLE, so it does not stay running. */
   private async writeInstead(entry: Pending, error: unknown): Promise<void> {
     const { run } = entry;
     const reason = storableText(describeThrown(error).message, 1000);
     if (entry.replaced) {
       this.logger.error(
-        `Task ${run.id}: the database refused even the failure that replaced its ending (${reason})`,
+        `Task ${run.id} (${entry.lease.task.name}): the database refused even the failure that replaced its ending (${reason})`,
+        taskLogFields({ id: run.id, name: entry.lease.task.name }),
       );
       entry.settle('given-up');
       return;
     }
     this.logger.error(
-      `Task ${run.id}: the database refused its ending (${reason}); storing a failure instead`,
+      `Task ${run.id} (${entry.lease.task.name}): the database refused its ending (${reason}); storing a failure instead`,
+      taskLogFields({ id: run.id, name: entry.lease.task.name }),
     );
     const errorJson = toJson({
       code: TaskErrorCode.ENDING_NOT_STORABLE,

@@ -24,6 +24,8 @@ export interface LeaseHolder {
 export interface HeldLease {
   readonly task: ClaimedTask;
   holder: LeaseHolder;
+  /** performance.now() when this worker took the lease: a run's time is measured from here. */
+  readonly leasedAt: number;
 }
 
 /** A holder with nothing left to stop: an ending being written (the finish statement decides the rest). */
@@ -62,7 +64,7 @@ export class LeaseKeeper {
   }
 
   track(task: ClaimedTask, holder: LeaseHolder): HeldLease {
-    const lease: HeldLease = { task, holder };
+    const lease: HeldLease = { task, holder, leasedAt: performance.now() };
     this.leases.add(lease);
     return lease;
   }

@@ -1,4 +1,5 @@
 import type { Logger } from '@nestjs/common';
+import type { TaskEvents } from '../events/task-events.js';
 import type { TaskStore } from '../storage/task-store.js';
 
 /**
@@ -14,14 +15,21 @@ export class QueueMaintenance {
     private readonly store: TaskStore,
     private readonly intervalMs: number,
     private readonly logger: Logger,
+    private readonly events: TaskEvents,
   ) {}
 
   async runWhenDue(now = Date.now()): Promise<void> {
     if (now - this.lastRunAt < this.intervalMs) return;
     this.lastRunAt = now;
     const recovered = await this.store.recoverExpiredLeases();
-    if (recovered > 0) this.logger.warn(`Returned ${recovered} task(s) with expired leases to the queue`);
+    if (recovered > 0) {
+      this.logger.warn(`Returned ${recovered} task(s) with expired leases to the queue`);
+      this.events.emit({ kind: 'leases-recovered', count: recovered });
+    }
     const resumed = await this.store.resumeDueTasks();
-    if (resumed > 0) this.logger.log(`Resumed ${resumed} suspended task(s) whose time had come`);
+    if (resumed > 0) {
+      this.logger.log(`Resumed ${resumed} suspended task(s) whose time had come`);
+      this.events.emit({ kind: 'due-resumed', count: resumed });
+    }
   }
 }

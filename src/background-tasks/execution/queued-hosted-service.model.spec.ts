@@ -23,8 +23,8 @@ import { BackgroundTasksConfig } from '../background-tasks.config.js';
 import type { BackgroundTaskContext } from '../contract/background-task-context.js';
 import { BackgroundTask } from '../contract/background-task.decorator.js';
 import type { BackgroundTaskExecutor } from '../contract/background-task-executor.js';
-import { TaskActivity } from '../events/task-activity.js';
-import { TaskChanges } from '../events/task-changes.js';
+import { PostgresTaskChannels } from '../events/postgres-task-channels.js';
+import { TaskEvents } from '../events/task-events.js';
 import { AfterCommitHooks } from '../queue/after-commit-hooks.js';
 import { BackgroundTaskQueue } from '../queue/background-task-queue.js';
 import { QueueWakeSignal } from '../queue/queue-wake-signal.js';
@@ -313,23 +313,26 @@ describe('QueuedHostedService (model-based, in memory)', () => {
           payloadMaxBytes: PAYLOAD_MAX,
         });
         const wake = new QueueWakeSignal();
-        const changes = new TaskChanges();
+        const events = new TaskEvents();
+        // SQLite's: no notification connection (the model runs one process).
+        const channels = new PostgresTaskChannels(
+          { engine: 'sqlite', target: { engine: 'sqlite' } } as DatabaseConfig,
+          events,
+        );
         // The model never enqueues inside a caller's transaction, nor more than a thousand at once: these
         // two never reach their database.
         const unusedDataSource = {} as DataSource;
         const afterCommit = new AfterCommitHooks(unusedDataSource);
         const unitOfWork = new UnitOfWork(unusedDataSource, { engine: 'sqlite' } as DatabaseConfig);
-        const worker = new QueuedHostedService(store, registry, config, wake, changes, afterCommit);
-        const activity = new TaskActivity();
+        const worker = new QueuedHostedService(store, registry, config, wake, events, channels, afterCommit);
         const queue = new BackgroundTaskQueue(
           store,
           registry,
           config,
           wake,
           afterCommit,
-          changes,
+          events,
           unitOfWork,
-          activity,
           worker,
         );
         const real: Real = {

@@ -7,11 +7,12 @@ import {
   type OnApplicationBootstrap,
 } from '@nestjs/common';
 import { BackgroundTasksConfig } from '../background-tasks.config.js';
-import { TaskChanges } from '../events/task-changes.js';
+import { PostgresTaskChannels } from '../events/postgres-task-channels.js';
+import { TaskEvents, type ClaimedRun } from '../events/task-events.js';
 import { AfterCommitHooks } from '../queue/after-commit-hooks.js';
 import { QueueWakeSignal } from '../queue/queue-wake-signal.js';
 import { queueOrder, type ClaimedTask, type LeaseRequest } from '../model/task-records.js';
-import { TaskStore, type TaskNotificationSubscription } from '../storage/task-store.js';
+import { TaskStore } from '../storage/task-store.js';
 import { Mutex } from '../../shared/mutex.js';
 import { ClaimBuffer, claimLimit } from './claim-buffer.js';
 import { EndingWriter } from './ending-writer.js';
@@ -73,7 +74,7 @@ export class QueuedHostedService implements LocalHandOver, OnApplicationBootstra
   /** The last claim round filled its limit, or a wake-up found no room: claim again as soon as there is. */
   private moreWorkMayWait = false;
   private heartbeat: NodeJS.Timeout | undefined;
-  private notifications: TaskNotificationSubscription | undefined;
+  private stopListening: (() => void) | undefined;
   /** When the last claim round answered (health reporting). */
   lastClaimRoundAt: Date | undefined;
 
@@ -82,7 +83,8 @@ export class QueuedHostedService implements LocalHandOver, OnApplicationBootstra
     private readonly registry: TaskRegistry,
     private readonly config: BackgroundTasksConfig,
     private readonly wakeSignal: QueueWakeSignal,
-    private readonly changes: TaskChanges,
+    private readonly events: TaskEvents,
+    private readonly channels: PostgresTaskChannels,
     afterCommit: AfterCommitHooks,
   ) {
     const { logger } = this;
@@ -91,8 +93,8 @@ export class QueuedHostedService implements LocalHandOver, OnApplicationBootstra
     const release = (lease: HeldLease) => this.runs.releaseUnstarted(lease);
     this.buffer = new ClaimBuffer(config.prefetch, release, logger, config.prefetchHoldMs);
     this.leases = new LeaseKeeper(store, leaseWrites, config.leaseDurationMs, logger);
-    this.endings = new EndingWriter(store, leaseWrites, logger, changes);
-    this.maintenance = new QueueMaintenance(store, config.pollingDelayMs, logger);
+    this.endings = new EndingWriter(store, leaseWrites, logger, events);
+    this.maintenance = new QueueMaintenance(store, config.pollingDelayMs, logger, events);
     const { payloadMaxBytes, shutdownGracePeriodMs: abortGraceMs } = config;
     const retryPolicy = new RetryPolicy(config.retryDelaysMs);
     const runDependencies = {
@@ -100,7 +102,7 @@ export class QueuedHostedService implements LocalHandOver, OnApplicationBootstra
       store,
       retryPolicy,
       logger,
-      changes,
+      events,
       afterCommit,
       payloadMaxBytes,
       abortGraceMs,
@@ -155,7 +157,7 @@ export class QueuedHostedService implements LocalHandOver, OnApplicationBootstra
     if (this.names.size === 0) {
       this.logger.warn('No @BackgroundTask providers are registered: the worker has nothing to run');
     }
-    this.notifications = await this.store.subscribeToNewTasks(() => this.wakeSignal.notify());
+    this.stopListening = await this.channels.onNewTasks(() => this.wakeSignal.notify());
     this.heartbeat = setInterval(() => this.onHeartbeat(), this.config.heartbeatIntervalMs);
     this.loop = this.runLoop();
     const { concurrency, batchSize, prefetch, pollingDelayMs, leaseDurationMs } = this.config;
@@ -204,12 +206,19 @@ export class QueuedHostedService implements LocalHandOver, OnApplicationBootstra
     let claimed: ClaimedTask[];
     try {
       await this.maintenance.runWhenDue();
+      const started = performance.now();
       claimed = await this.store.claim({ ...this.leaseRequest(), limit });
+      if (claimed.length > 0) {
+        this.events.emit({
+          kind: 'claimed',
+          runs: claimed.map(claimedRun),
+          claimMs: performance.now() - started,
+        });
+      }
     } finally {
       this.claiming = 0;
     }
     this.lastClaimRoundAt = new Date();
-    this.changes.publish(claimed.map((task) => task.id));
     // Started in queue order: UPDATE … RETURNING gives its rows in no particular order.
     const leases = claimed.sort(queueOrder).map((task) => this.leases.track(task, this.buffer));
     for (const refused of this.buffer.add(leases)) this.runs.releaseUnstarted(refused);
@@ -254,6 +263,7 @@ export class QueuedHostedService implements LocalHandOver, OnApplicationBootstra
       lease: this.leaseRequest(),
       start: (task) => {
         if (!close()) return;
+        this.events.emit({ kind: 'claimed', runs: [claimedRun(task)] });
         const lease = this.leases.track(task, ENDING_UNDER_WAY);
         if (this.isRunning) {
           this.buffer.recordStart();
@@ -295,7 +305,7 @@ export class QueuedHostedService implements LocalHandOver, OnApplicationBootstra
     // An enqueue holding an offer finishes its insert; its task then goes back to the queue (see offerSlot).
     await this.state.until(() => this.offers === 0, deadline);
     for (const lease of this.buffer.stop()) this.runs.releaseUnstarted(lease);
-    await this.notifications?.unsubscribe();
+    this.stopListening?.();
     if (this.runs.size > 0) {
       this.logger.log(`Stopping: waiting up to ${grace} ms for ${this.runs.size} running task(s)`);
     }
@@ -315,4 +325,14 @@ export class QueuedHostedService implements LocalHandOver, OnApplicationBootstra
     this.state.changed();
     if (this.moreWorkMayWait) this.wakeSignal.notify();
   }
+}
+
+function claimedRun({ id, name, attempts, maxAttempts, runAfter, claimedAt }: ClaimedTask): ClaimedRun {
+  return {
+    id,
+    name,
+    attempt: attempts,
+    maxAttempts,
+    waitMs: Math.max(0, claimedAt.getTime() - runAfter.getTime()),
+  };
 }

@@ -1,6 +1,7 @@
 import type { Logger } from '@nestjs/common';
 import type { EndingWriter } from './ending-writer.js';
 import { ENDING_UNDER_WAY, type HeldLease, type LeaseKeeper } from './lease-keeper.js';
+import { taskLogFields } from '../task-log-fields.js';
 import { describeThrown } from './run-errors.js';
 import { TaskRun, type AbortCause, type TaskRunDependencies } from './task-run.js';
 import type { SlotRelease } from './worker-slots.js';
@@ -58,7 +59,8 @@ export class RunSupervisor {
   releaseUnstarted(lease: HeldLease): void {
     lease.holder = ENDING_UNDER_WAY;
     const { id, leaseOwner, attempts: attempt, progress } = lease.task;
-    void this.endings.submit({ id, leaseOwner, attempt, ending: { kind: 'released' }, progress }).then(() => {
+    const released = { id, leaseOwner, attempt, ending: { kind: 'released' as const }, progress };
+    void this.endings.submit(released, lease).then(() => {
       this.leases.release(lease);
       this.events.leaseReleased();
     });
@@ -69,14 +71,18 @@ export class RunSupervisor {
     try {
       const finished = await run.execute();
       this.handlerDone(run, lease, releaseSlot);
-      if (finished && (await this.endings.submit(finished)) === 'fenced') {
+      if (finished && (await this.endings.submit(finished, lease)) === 'fenced') {
         this.logger.warn(
           `Task ${task.id} (${task.name}): ending rejected, the lease had moved to another worker`,
+          taskLogFields(task),
         );
       }
     } catch (error) {
       // A bug: execute() never rejects. The slot and the lease are given back all the same.
-      this.logger.error(`Task ${task.id} (${task.name}): ${describeThrown(error).message}`);
+      this.logger.error(
+        `Task ${task.id} (${task.name}): ${describeThrown(error).message}`,
+        taskLogFields(task),
+      );
     } finally {
       this.handlerDone(run, lease, releaseSlot);
       this.leases.release(lease);

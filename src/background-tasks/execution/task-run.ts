@@ -4,7 +4,8 @@ import type { BackgroundTaskContext, TaskProgressUpdate } from '../contract/back
 import { TaskErrorCode } from '../contract/task-error-codes.js';
 import { TaskPayloadError } from '../contract/task-payload.error.js';
 import { UnrecoverableTaskError } from '../contract/unrecoverable-task.error.js';
-import type { TaskChanges } from '../events/task-changes.js';
+import type { TaskEvents } from '../events/task-events.js';
+import { taskLogFields } from '../task-log-fields.js';
 import type { AfterCommitHooks } from '../queue/after-commit-hooks.js';
 import { CANCELLED_WHILE_RUNNING, toJson } from '../storage/ending-row.js';
 import { encodeTaskJson } from '../storage/task-json.js';
@@ -48,7 +49,7 @@ export interface TaskRunDependencies {
   readonly store: TaskStore;
   readonly retryPolicy: RetryPolicy;
   readonly logger: Logger;
-  readonly changes: TaskChanges;
+  readonly events: TaskEvents;
   readonly afterCommit: AfterCommitHooks;
   /** Largest JSON a checkpoint, result or error may be (TASK_PAYLOAD_MAX_SIZE). */
   readonly payloadMaxBytes: number;
@@ -214,7 +215,7 @@ export class TaskRun implements LeaseHolder {
       task.progress,
       async (progress) => {
         const held = await deps.store.saveProgress(task.id, task.leaseOwner, progress);
-        if (held) deps.changes.publish([task.id]);
+        if (held) deps.events.emit({ kind: 'progressed', task });
         return held;
       },
       () => this.abort('lease-lost', 'its progress write was rejected'),
@@ -243,16 +244,16 @@ export class TaskRun implements LeaseHolder {
           : TaskErrorCode.CHECKPOINT_NOT_STORABLE,
       );
     }
-    const { id, leaseOwner } = this.task;
-    const { store, changes, afterCommit } = this.deps;
-    const held = await store.checkpoint(id, leaseOwner, encoded.json, this.progress, manager);
+    const { task } = this;
+    const { store, events, afterCommit } = this.deps;
+    const held = await store.checkpoint(task.id, task.leaseOwner, encoded.json, this.progress, manager);
     if (!held) {
       this.abort('lease-lost', 'its checkpoint was rejected');
       throw new TaskAbortedError('lease-lost');
     }
     this.executionMetadata = next;
-    // Inside the caller's transaction, live views can read the new state only once it commits.
-    const announce = () => changes.publish([id]);
+    // Inside the caller's transaction, the checkpoint is there for others only once it commits.
+    const announce = () => events.emit({ kind: 'checkpointed', task });
     if (manager) afterCommit.runAfterCommit(manager, announce);
     else announce();
   }
@@ -353,8 +354,9 @@ export class TaskRun implements LeaseHolder {
 
   private log(level: 'warn' | 'error', message: string, stack?: string): void {
     const line = `Task ${this.task.id} (${this.task.name}) ${message}`;
-    if (level === 'error') this.deps.logger.error(line, stack);
-    else this.deps.logger.warn(line);
+    const fields = taskLogFields(this.task);
+    if (level === 'error') this.deps.logger.error(line, fields, stack);
+    else this.deps.logger.warn(line, fields);
   }
 }
 

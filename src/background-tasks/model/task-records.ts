@@ -168,6 +168,12 @@ export interface BackgroundTaskRecord {
   readonly completedAt: Date | null;
 }
 
+/**
+ * What a task's view shows (BackgroundTaskView), as live views read it: the row without its lease and its
+ * idempotency key, which no viewer sees.
+ */
+export type TaskViewRecord = Omit<BackgroundTaskRecord, 'leaseOwner' | 'leaseExpiresAt' | 'idempotencyKey'>;
+
 /** A page of the task list, newest first. */
 export interface TaskListQuery {
   readonly status?: TaskStatus;

@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import type { ApiUser } from '../../auth/index.js';
-import type { AttemptError, BackgroundTaskRecord } from '../model/task-records.js';
+import type { ApiUser } from '../../shared/identity/index.js';
+import type { AttemptError, TaskViewRecord } from '../model/task-records.js';
 import { TASK_STATUSES, type TaskStatus } from '../task-status.js';
 
 const TIME = { type: String, format: 'date-time' } as const;
@@ -74,7 +74,7 @@ export class BackgroundTaskPageView {
 
 const isoOrNull = (date: Date | null) => (date ? date.toISOString() : null);
 
-export function toBackgroundTaskView(record: BackgroundTaskRecord, viewer: ApiUser): BackgroundTaskView {
+export function toBackgroundTaskView(record: TaskViewRecord, viewer: ApiUser): BackgroundTaskView {
   return {
     id: record.id,
     name: record.name,

@@ -5,8 +5,7 @@ import { uuidv7 } from '../../shared/uuid-v7.js';
 import { BackgroundTasksConfig } from '../background-tasks.config.js';
 import { getTaskDefinition } from '../contract/background-task.decorator.js';
 import type { ExecutionMetadataOf, MetadataOf } from '../contract/background-task-executor.js';
-import { TaskActivity } from '../events/task-activity.js';
-import { TaskChanges } from '../events/task-changes.js';
+import { TaskEvents } from '../events/task-events.js';
 import { LOCAL_HAND_OVER, type LocalHandOver, type SlotOffer } from '../model/local-hand-over.js';
 import { TaskRegistry, type AnyExecutor, type RegisteredTask } from '../registry/task-registry.js';
 import type { ClaimedEnqueueResult, NewTaskRow } from '../model/task-records.js';
@@ -66,9 +65,8 @@ export class BackgroundTaskQueue {
     private readonly config: BackgroundTasksConfig,
     private readonly wakeSignal: QueueWakeSignal,
     private readonly afterCommit: AfterCommitHooks,
-    private readonly changes: TaskChanges,
+    private readonly events: TaskEvents,
     private readonly unitOfWork: UnitOfWork,
-    private readonly activity: TaskActivity,
     @Inject(LOCAL_HAND_OVER) private readonly worker: LocalHandOver,
   ) {}
 
@@ -97,24 +95,27 @@ export class BackgroundTaskQueue {
     const due = options.runAt === undefined || options.runAt.getTime() <= Date.now();
     const offer =
       due && !options.manager && this.store.handsOver ? this.worker.offerSlot(registered.name) : undefined;
-    const { id, created, claimed }: ClaimedEnqueueResult = offer
-      ? await this.enqueueOnto(offer, row)
-      : await this.store.enqueue(row, options.manager);
-    this.announce(registered.name, [id], created, options.manager, !claimed);
+    if (!offer) {
+      const { id, created } = await this.store.enqueue(row, options.manager);
+      this.announce(registered.name, [id], created, options.manager);
+      return id;
+    }
+    const { id, created, claimed } = await this.enqueueOnto(offer, row);
+    // Enqueued before claimed, in the event stream as in the row's life.
+    this.announce(registered.name, [id], created, undefined, !claimed);
+    if (claimed) offer.start(claimed);
+    else offer.decline();
     return id;
   }
 
+  /** Inserts the task leased to the offering worker; the offer is declined if the insert fails. */
   private async enqueueOnto(offer: SlotOffer, row: NewTaskRow): Promise<ClaimedEnqueueResult> {
-    let result: ClaimedEnqueueResult;
     try {
-      result = await this.store.enqueueClaimed(row, offer.lease);
+      return await this.store.enqueueClaimed(row, offer.lease);
     } catch (error) {
       offer.decline();
       throw error;
     }
-    if (result.claimed) offer.start(result.claimed);
-    else offer.decline();
-    return result;
   }
 
   /**
@@ -177,9 +178,9 @@ export class BackgroundTaskQueue {
   }
 
   /**
-   * Wakes the local worker and tells this process's listeners, at once or when the caller's transaction
-   * commits (other processes learn through NOTIFY or polling). `created` is false when an idempotency key
-   * matched a task that was already there: nothing new to count. A task handed to the worker at its insert
+   * Wakes the local worker and emits `enqueued`, at once or when the caller's transaction commits (other
+   * processes learn through NOTIFY or polling). `created` is false when an idempotency key matched a task
+   * that was already there: nothing changed, nothing is emitted. A task handed to the worker at its insert
    * needs no wake-up.
    */
   private announce(
@@ -191,8 +192,7 @@ export class BackgroundTaskQueue {
   ): void {
     const announce = () => {
       if (wake) this.wakeSignal.notify();
-      this.changes.publish(ids);
-      if (created) this.activity.emit({ kind: 'enqueued', name, count: ids.length });
+      if (created) this.events.emit({ kind: 'enqueued', name, ids });
     };
     if (manager) this.afterCommit.runAfterCommit(manager, announce);
     else announce();

@@ -7,6 +7,7 @@ import type {
   ClaimedTask,
   LeaseRenewal,
   TaskProgress,
+  TaskViewRecord,
 } from '../model/task-records.js';
 
 /** How one engine's driver hands back JSON columns: parsed (pg) or as text (better-sqlite3, mssql). */
@@ -53,7 +54,7 @@ export function toLeaseRenewal(row: Row): LeaseRenewal {
   };
 }
 
-export function toTaskRecord(row: Row, read: ColumnReaders): BackgroundTaskRecord {
+export function toTaskViewRecord(row: Row, read: ColumnReaders): TaskViewRecord {
   return {
     id: String(row.id).toLowerCase(),
     name: String(row.name),
@@ -62,11 +63,8 @@ export function toTaskRecord(row: Row, read: ColumnReaders): BackgroundTaskRecor
     runAfter: readDate(row.run_after) as Date,
     attempts: num(row.attempts),
     maxAttempts: num(row.max_attempts),
-    leaseOwner: str(row.lease_owner),
-    leaseExpiresAt: readDate(row.lease_expires_at),
     cancelRequestedAt: readDate(row.cancel_requested_at),
     createdBy: str(row.created_by),
-    idempotencyKey: str(row.idempotency_key),
     metadata: read.json(row.metadata),
     executionMetadata: read.json(row.execution_metadata),
     result: read.json(row.result),
@@ -78,6 +76,15 @@ export function toTaskRecord(row: Row, read: ColumnReaders): BackgroundTaskRecor
     updatedAt: readDate(row.updated_at) as Date,
     startedAt: readDate(row.started_at),
     completedAt: readDate(row.completed_at),
+  };
+}
+
+export function toTaskRecord(row: Row, read: ColumnReaders): BackgroundTaskRecord {
+  return {
+    ...toTaskViewRecord(row, read),
+    leaseOwner: str(row.lease_owner),
+    leaseExpiresAt: readDate(row.lease_expires_at),
+    idempotencyKey: str(row.idempotency_key),
   };
 }
 
@@ -93,10 +100,13 @@ export const CLAIMED_COLUMNS =
   'id, name, metadata, execution_metadata, attempts, max_attempts, created_by, lease_owner, task_step, status_info, percent_complete, ' +
   `priority, ${CLAIMED_TIMES.join(', ')}`;
 
-export const ALL_COLUMNS =
-  'id, name, status, priority, run_after, attempts, max_attempts, lease_owner, lease_expires_at, cancel_requested_at, ' +
-  'created_by, idempotency_key, metadata, execution_metadata, result, error, task_step, status_info, ' +
-  'percent_complete, resume_at, attempt_errors, created_at, updated_at, started_at, completed_at';
+/** Columns a live view reads (TaskViewRecord): what BackgroundTaskView shows. */
+export const VIEW_COLUMNS =
+  'id, name, status, priority, run_after, attempts, max_attempts, cancel_requested_at, created_by, metadata, ' +
+  'execution_metadata, result, error, task_step, status_info, percent_complete, resume_at, attempt_errors, ' +
+  'created_at, updated_at, started_at, completed_at';
+
+export const ALL_COLUMNS = `${VIEW_COLUMNS}, lease_owner, lease_expires_at, idempotency_key`;
 
 /** The error stored on a task whose worker vanished during its last allowed attempt. */
 export const LEASE_EXPIRED_ERROR = {

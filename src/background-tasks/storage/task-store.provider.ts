@@ -15,7 +15,6 @@ export function createTaskStore(config: DatabaseConfig, dataSource: DataSource):
       return new PostgresTaskStore(
         (dataSource.driver as unknown as { master: Pool }).master,
         config.schema as string,
-        target.url,
       );
     case 'sqlserver':
       return new SqlServerTaskStore(dataSource, config.schema as string);

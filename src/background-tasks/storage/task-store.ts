@@ -14,6 +14,7 @@ import type {
   NewTaskRow,
   TaskListQuery,
   TaskProgress,
+  TaskViewRecord,
 } from '../model/task-records.js';
 
 export interface ActiveTaskCounts {
@@ -22,9 +23,8 @@ export interface ActiveTaskCounts {
   readonly suspended: number;
 }
 
-export interface TaskNotificationSubscription {
-  unsubscribe(): Promise<void>;
-}
+/** The most ids one findViews statement takes. */
+export const MAX_VIEW_READ = 500;
 
 /**
  * Every statement the queue issues, one implementation per engine. Each implementation keeps its SQL in one
@@ -124,6 +124,12 @@ export abstract class TaskStore implements OnApplicationShutdown {
 
   abstract findById(id: string): Promise<BackgroundTaskRecord | undefined>;
 
+  /**
+   * The view columns of the tasks with these ids (at most MAX_VIEW_READ), in one statement, in no
+   * particular order; ids of tasks that no longer exist are left out. Live views read through this.
+   */
+  abstract findViews(ids: readonly string[]): Promise<TaskViewRecord[]>;
+
   /** How many tasks wait, run, or are suspended: each count served by its partial index, whatever the table size. */
   abstract activeCounts(): Promise<ActiveTaskCounts>;
 
@@ -132,14 +138,6 @@ export abstract class TaskStore implements OnApplicationShutdown {
 
   /** Deletes up to `limit` finished tasks completed before the given time, oldest first; returns their ids. */
   abstract deleteFinished(completedBefore: Date, limit: number): Promise<string[]>;
-
-  /**
-   * Calls `onNewTasks` when another process enqueues tasks. Only PostgreSQL can push (LISTEN/NOTIFY);
-   * elsewhere this does nothing and workers find other processes' tasks by polling.
-   */
-  subscribeToNewTasks(_onNewTasks: () => void): Promise<TaskNotificationSubscription> {
-    return Promise.resolve({ unsubscribe: () => Promise.resolve() });
-  }
 
   /** Releases connections the store opened itself. */
   abstract close(): Promise<void>;

@@ -1,5 +1,5 @@
 import { Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
-import { TaskActivity, type EndedRun } from '../../background-tasks/events/task-activity.js';
+import { TaskEvents, taskLogFields, type EndedRun, type ReleasedRun } from '../../background-tasks/index.js';
 
 const SAID: Record<EndedRun['ending'], string> = {
   completed: 'completed',
@@ -7,30 +7,33 @@ const SAID: Record<EndedRun['ending'], string> = {
   retrying: 'failed; it will be tried again',
   cancelled: 'was cancelled',
   suspended: 'suspended itself',
-  released: 'went back to the queue (shutdown)',
 };
 
 /**
- * One line per run that a worker starts (debug) and ends (log; a final failure is a warning), each in the
- * `Task <id> (<name>) …` form the JSON logger turns into `taskId` and `taskName` fields.
+ * One line per run that a worker starts (debug) and ends (log; a final failure is a warning), from the task
+ * module's events, each with the task's `taskId` and `taskName` as fields.
  */
 @Injectable()
 export class TaskLifecycleLog implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger('BackgroundTask');
   private unsubscribe: (() => void) | undefined;
 
-  constructor(private readonly activity: TaskActivity) {}
+  constructor(private readonly events: TaskEvents) {}
 
   onModuleInit(): void {
-    this.unsubscribe = this.activity.subscribe((event) => {
+    this.unsubscribe = this.events.subscribe((event) => {
       // The lines are not even built when their level is off: a busy worker ends thousands of runs a second.
       if (event.kind === 'claimed') {
         if (!Logger.isLevelEnabled('debug')) return;
-        for (const { id, name, attempt } of event.tasks)
-          this.logger.debug(`Task ${id} (${name}) started, attempt ${attempt}`);
-      } else if (event.kind === 'ended') {
+        for (const run of event.runs) {
+          this.logger.debug(
+            `Task ${run.id} (${run.name}) started, attempt ${run.attempt}`,
+            taskLogFields(run),
+          );
+        }
+      } else if (event.kind === 'ended' || event.kind === 'released') {
         if (!Logger.isLevelEnabled('log') && !Logger.isLevelEnabled('warn')) return;
-        for (const run of event.runs) if (run.held) this.ended(run);
+        for (const run of event.runs) this.ended(run, 'ending' in run ? run.ending : undefined);
       }
     });
   }
@@ -39,9 +42,13 @@ export class TaskLifecycleLog implements OnModuleInit, OnApplicationShutdown {
     this.unsubscribe?.();
   }
 
-  private ended({ id, name, ending, runMs, attempt, maxAttempts }: EndedRun): void {
-    const line = `Task ${id} (${name}) ${SAID[ending]} after ${Math.round(runMs)} ms (attempt ${attempt} of ${maxAttempts})`;
-    if (ending === 'failed') this.logger.warn(line);
-    else this.logger.log(line);
+  private ended(run: ReleasedRun, ending: EndedRun['ending'] | undefined): void {
+    const { id, name, runMs, attempt, maxAttempts } = run;
+    const said = ending
+      ? SAID[ending]
+      : 'went back to the queue (a shutdown, or a prefetched task not started in time)';
+    const line = `Task ${id} (${name}) ${said} after ${Math.round(runMs)} ms (attempt ${attempt} of ${maxAttempts})`;
+    if (ending === 'failed') this.logger.warn(line, taskLogFields(run));
+    else this.logger.log(line, taskLogFields(run));
   }
 }

@@ -1,16 +1,16 @@
 import { Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import {
-  TaskActivity,
+  BackgroundTasksStatus,
+  TaskEvents,
   type EndedRun,
-  type TaskActivityEvent,
-} from '../../background-tasks/events/task-activity.js';
-import { TaskStore } from '../../background-tasks/storage/task-store.js';
-import { BackgroundTasksStatus } from '../../background-tasks/index.js';
+  type TaskEvent,
+} from '../../background-tasks/index.js';
 
 /**
- * The queue's Prometheus metrics, for GET /metrics. Each process counts what it wrote itself (its inserts,
- * its claims, the endings it stored), so that summing over instances counts every event once:
+ * The queue's Prometheus metrics, for GET /metrics, a subscriber of the task module's events. Each process
+ * counts what it wrote itself (its inserts, its claims, the endings it stored), so that summing over
+ * instances counts every event once:
  *
  * - enqueued, by task name: counted once the insert is committed;
  * - completed / failed / cancelled / retried, by name: the endings a worker stored, and cancellations of
@@ -34,9 +34,8 @@ export class TaskMetrics implements OnModuleInit, OnApplicationShutdown {
   private readonly unsubscribes: (() => void)[] = [];
 
   constructor(
-    private readonly activity: TaskActivity,
-    private readonly store: TaskStore,
-    private readonly status: BackgroundTasksStatus,
+    private readonly events: TaskEvents,
+    status: BackgroundTasksStatus,
   ) {
     const registers = [this.registry];
     collectDefaultMetrics({ register: this.registry });
@@ -113,7 +112,7 @@ export class TaskMetrics implements OnModuleInit, OnApplicationShutdown {
   }
 
   onModuleInit(): void {
-    this.unsubscribes.push(this.activity.subscribe((event) => this.onActivity(event)));
+    this.unsubscribes.push(this.events.subscribe((event) => this.onEvent(event)));
   }
 
   onApplicationShutdown(): void {
@@ -125,27 +124,26 @@ export class TaskMetrics implements OnModuleInit, OnApplicationShutdown {
     return { contentType: this.registry.contentType, body: await this.registry.metrics() };
   }
 
-  private onActivity(event: TaskActivityEvent): void {
+  private onEvent(event: TaskEvent): void {
     switch (event.kind) {
       case 'enqueued':
-        this.enqueued.inc({ name: event.name }, event.count);
+        this.enqueued.inc({ name: event.name }, event.ids.length);
         return;
       case 'claimed':
-        if (event.durationMs !== undefined) this.claimDuration.observe(event.durationMs / 1000);
-        if (!this.status.runsWorker) return;
-        for (const { name, waitMs } of event.tasks) this.queueWait.observe({ name }, waitMs / 1000);
+        if (event.claimMs !== undefined) this.claimDuration.observe(event.claimMs / 1000);
+        for (const { name, waitMs } of event.runs) this.queueWait.observe({ name }, waitMs / 1000);
         return;
       case 'ended':
-        for (const run of event.runs) if (run.held) this.countEnding(run);
+        for (const run of event.runs) this.countEnding(run);
         return;
-      case 'cancelled-waiting':
-        void this.store
-          .findById(event.id)
-          .then((task) => task && this.cancelled.inc({ name: task.name }))
-          .catch(() => undefined);
+      case 'cancel-requested':
+        // A waiting task ends here; a running one when its worker stores the cancellation (`ended`).
+        if (event.ended) this.cancelled.inc({ name: event.task.name });
         return;
       case 'leases-recovered':
         this.recovered.inc(event.count);
+        return;
+      default:
         return;
     }
   }
@@ -158,7 +156,6 @@ export class TaskMetrics implements OnModuleInit, OnApplicationShutdown {
       cancelled: this.cancelled,
       retrying: this.retried,
       suspended: undefined,
-      released: undefined,
     }[run.ending];
     counter?.inc({ name: run.name });
   }

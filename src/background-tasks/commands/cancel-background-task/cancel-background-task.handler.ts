@@ -1,7 +1,7 @@
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import { BackgroundTaskBusyError, BackgroundTaskStateError } from '../../background-task.errors.js';
 import { toBackgroundTaskView, type BackgroundTaskView } from '../../queries/background-task.view.js';
-import { TaskChanges } from '../../events/task-changes.js';
+import { TaskEvents } from '../../events/task-events.js';
 import { TaskStore } from '../../storage/task-store.js';
 import { isFinalStatus } from '../../task-status.js';
 import { findVisibleTask } from '../../visible-task.js';
@@ -17,7 +17,7 @@ import { CancelBackgroundTaskCommand } from './cancel-background-task.command.js
 export class CancelBackgroundTaskHandler implements ICommandHandler<CancelBackgroundTaskCommand> {
   constructor(
     private readonly store: TaskStore,
-    private readonly changes: TaskChanges,
+    private readonly events: TaskEvents,
   ) {}
 
   async execute({ id, requestedBy }: CancelBackgroundTaskCommand): Promise<BackgroundTaskView> {
@@ -30,15 +30,15 @@ export class CancelBackgroundTaskHandler implements ICommandHandler<CancelBackgr
           'processing',
         ]);
       }
-      const applied =
-        task.status === 'processing'
-          ? await this.store.requestCancellation(id)
-          : await this.store.cancelWaiting(id, {
-              code: 'CANCELLED',
-              message: `Cancelled by ${requestedBy.name}`,
-            });
+      const waiting = task.status !== 'processing';
+      const applied = waiting
+        ? await this.store.cancelWaiting(id, {
+            code: 'CANCELLED',
+            message: `Cancelled by ${requestedBy.name}`,
+          })
+        : await this.store.requestCancellation(id);
       if (applied) {
-        this.changes.publish([id]);
+        this.events.emit({ kind: 'cancel-requested', task, ended: waiting });
         return toBackgroundTaskView(await findVisibleTask(this.store, id, requestedBy), requestedBy);
       }
     }

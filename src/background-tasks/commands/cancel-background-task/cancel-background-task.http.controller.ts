@@ -3,7 +3,7 @@ import { ApiErrors } from '../../../shared/http/api-errors.decorator.js';
 import { Controller, HttpStatus, Param, ParseUUIDPipe, Post, Res } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import type { Response } from 'express';
-import { type ApiUser, CurrentUser } from '../../../auth/index.js';
+import { type ApiUser, CurrentUser } from '../../../shared/identity/index.js';
 import { BackgroundTaskView } from '../../queries/background-task.view.js';
 import { CancelBackgroundTaskCommand } from './cancel-background-task.command.js';
 

@@ -1,5 +1,5 @@
 import { Command } from '@nestjs/cqrs';
-import type { ApiUser } from '../../../auth/index.js';
+import type { ApiUser } from '../../../shared/identity/index.js';
 import type { BackgroundTaskView } from '../../queries/background-task.view.js';
 
 /** Returns a suspended task to the queue, optionally changing some of its execution metadata first. */

@@ -6,7 +6,7 @@ import { TaskRegistry } from '../../registry/task-registry.js';
 import { toBackgroundTaskView, type BackgroundTaskView } from '../../queries/background-task.view.js';
 import { QueueWakeSignal } from '../../queue/queue-wake-signal.js';
 import type { BackgroundTaskRecord } from '../../model/task-records.js';
-import { TaskChanges } from '../../events/task-changes.js';
+import { TaskEvents } from '../../events/task-events.js';
 import { TaskStore } from '../../storage/task-store.js';
 import { findVisibleTask } from '../../visible-task.js';
 import { ResumeBackgroundTaskCommand } from './resume-background-task.command.js';
@@ -27,7 +27,7 @@ export class ResumeBackgroundTaskHandler implements ICommandHandler<ResumeBackgr
     private readonly store: TaskStore,
     private readonly registry: TaskRegistry,
     private readonly wakeSignal: QueueWakeSignal,
-    private readonly changes: TaskChanges,
+    private readonly events: TaskEvents,
   ) {}
 
   async execute({
@@ -46,7 +46,7 @@ export class ResumeBackgroundTaskHandler implements ICommandHandler<ResumeBackgr
       throw new BackgroundTaskStateError(id, now.status, 'resumed', ['suspended']);
     }
     this.wakeSignal.notify();
-    this.changes.publish([id]);
+    this.events.emit({ kind: 'resumed', task });
     return toBackgroundTaskView(await findVisibleTask(this.store, id, requestedBy), requestedBy);
   }
 

@@ -2,7 +2,7 @@ import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiErrors } from '../../../shared/http/api-errors.decorator.js';
 import { Controller, HttpCode, HttpStatus, Param, ParseUUIDPipe, Post } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
-import { type ApiUser, CurrentUser } from '../../../auth/index.js';
+import { type ApiUser, CurrentUser } from '../../../shared/identity/index.js';
 import { BackgroundTaskView } from '../../queries/background-task.view.js';
 import { RetryBackgroundTaskCommand } from './retry-background-task.command.js';
 

@@ -2,7 +2,7 @@ import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiErrors } from '../../../shared/http/api-errors.decorator.js';
 import { Controller, Get, Param, ParseUUIDPipe } from '@nestjs/common';
 import { QueryBus } from '@nestjs/cqrs';
-import { type ApiUser, CurrentUser } from '../../../auth/index.js';
+import { type ApiUser, CurrentUser } from '../../../shared/identity/index.js';
 import { BackgroundTaskView } from '../background-task.view.js';
 import { GetBackgroundTaskByIdQuery } from './get-background-task-by-id.query.js';
 

@@ -1,5 +1,5 @@
 import { Query } from '@nestjs/cqrs';
-import type { ApiUser } from '../../../auth/index.js';
+import type { ApiUser } from '../../../shared/identity/index.js';
 import type { BackgroundTaskView } from '../background-task.view.js';
 
 export class GetBackgroundTaskByIdQuery extends Query<BackgroundTaskView> {

@@ -4,7 +4,7 @@ import { createReadStream } from 'node:fs';
 import { Controller, Get, Param, ParseUUIDPipe, Res, StreamableFile } from '@nestjs/common';
 import { QueryBus } from '@nestjs/cqrs';
 import type { Response } from 'express';
-import { type ApiUser, CurrentUser } from '../../../auth/index.js';
+import { type ApiUser, CurrentUser } from '../../../shared/identity/index.js';
 import { GetBackgroundTaskFileQuery } from './get-background-task-file.query.js';
 
 const CONTENT_TYPES: Record<string, string> = { csv: 'text/csv; charset=utf-8' };

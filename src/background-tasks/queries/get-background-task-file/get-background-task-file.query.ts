@@ -1,5 +1,5 @@
 import { Query } from '@nestjs/cqrs';
-import type { ApiUser } from '../../../auth/index.js';
+import type { ApiUser } from '../../../shared/identity/index.js';
 
 export interface BackgroundTaskFile {
   readonly path: string;

@@ -3,7 +3,7 @@ import { ApiErrors } from '../../../shared/http/api-errors.decorator.js';
 import { BackgroundTaskPageView } from '../background-task.view.js';
 import { Controller, Get, Query } from '@nestjs/common';
 import { QueryBus } from '@nestjs/cqrs';
-import { type ApiUser, CurrentUser } from '../../../auth/index.js';
+import { type ApiUser, CurrentUser } from '../../../shared/identity/index.js';
 import { ListBackgroundTasksQuery, type BackgroundTaskPage } from './list-background-tasks.query.js';
 import { ListBackgroundTasksRequestDto } from './list-background-tasks.request.dto.js';
 

@@ -4,7 +4,7 @@ import { BackgroundTaskView } from '../background-task.view.js';
 import { Controller, Param, ParseUUIDPipe, Sse, type MessageEvent } from '@nestjs/common';
 import { QueryBus } from '@nestjs/cqrs';
 import { map, type Observable } from 'rxjs';
-import { AcceptsStreamToken, type ApiUser, CurrentUser } from '../../../auth/index.js';
+import { AcceptsStreamToken, type ApiUser, CurrentUser } from '../../../shared/identity/index.js';
 import { STREAM_RETRY_MS, withHeartbeats } from '../../events/sse-heartbeats.js';
 import { WatchBackgroundTaskQuery } from './watch-background-task.query.js';
 

@@ -3,7 +3,7 @@ import { ApiErrors } from '../../../shared/http/api-errors.decorator.js';
 import { Controller, Query, Sse, type MessageEvent } from '@nestjs/common';
 import { QueryBus } from '@nestjs/cqrs';
 import { map, type Observable } from 'rxjs';
-import { AcceptsStreamToken, type ApiUser, CurrentUser } from '../../../auth/index.js';
+import { AcceptsStreamToken, type ApiUser, CurrentUser } from '../../../shared/identity/index.js';
 import { STREAM_RETRY_MS, withHeartbeats } from '../../events/sse-heartbeats.js';
 import { WatchBackgroundTasksQuery } from './watch-background-tasks.query.js';
 import { WatchBackgroundTasksRequestDto } from './watch-background-tasks.request.dto.js';

@@ -1,6 +1,6 @@
 import { Query } from '@nestjs/cqrs';
 import type { Observable } from 'rxjs';
-import type { ApiUser } from '../../../auth/index.js';
+import type { ApiUser } from '../../../shared/identity/index.js';
 import type { BackgroundTaskView } from '../background-task.view.js';
 
 export type BackgroundTaskListEvent =

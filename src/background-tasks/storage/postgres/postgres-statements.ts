@@ -1,4 +1,4 @@
-import { ALL_COLUMNS, CLAIMED_COLUMNS, CLAIMED_TIMES } from '../task-row-mapper.js';
+import { ALL_COLUMNS, CLAIMED_COLUMNS, CLAIMED_TIMES, VIEW_COLUMNS } from '../task-row-mapper.js';
 
 /**
  * The claimed columns with their timestamps as epoch milliseconds: pg parses a timestamptz from text with
@@ -207,5 +207,6 @@ export function postgresStatements(schema: string) {
              (SELECT COUNT(*) FROM ${t} WHERE status = 'suspended') AS suspended`,
 
     findById: `SELECT ${ALL_COLUMNS} FROM ${t} WHERE id = $1`,
+    findViews: `SELECT ${VIEW_COLUMNS} FROM ${t} WHERE id = ANY($1::uuid[])`,
   };
 }

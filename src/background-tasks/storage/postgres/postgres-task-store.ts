@@ -16,6 +16,7 @@ import type {
   NewTaskRow,
   TaskListQuery,
   TaskProgress,
+  TaskViewRecord,
 } from '../../model/task-records.js';
 import {
   LEASE_EXPIRED_ERROR,
@@ -23,11 +24,11 @@ import {
   toLeaseRenewal,
   toClaimedTask,
   toTaskRecord,
+  toTaskViewRecord,
   type ColumnReaders,
 } from '../task-row-mapper.js';
-import { TaskStore, type ActiveTaskCounts, type TaskNotificationSubscription } from '../task-store.js';
+import { TaskStore, type ActiveTaskCounts } from '../task-store.js';
 import { postgresStatements } from './postgres-statements.js';
-import { listenForNewTasks } from './postgres-task-notifications.js';
 
 type Row = Record<string, unknown>;
 type StatementName = keyof ReturnType<typeof postgresStatements>;
@@ -47,8 +48,6 @@ export class PostgresTaskStore extends TaskStore {
   constructor(
     private readonly pool: Pool,
     private readonly schema: string,
-    /** For the LISTEN connection, which must not be a pooled one. */
-    private readonly connectionString: string,
   ) {
     super();
     this.sql = postgresStatements(schema);
@@ -211,10 +210,9 @@ export class PostgresTaskStore extends TaskStore {
     return rows[0] ? toTaskRecord(rows[0], readers) : undefined;
   }
 
-  override async subscribeToNewTasks(onNewTasks: () => void): Promise<TaskNotificationSubscription> {
-    const listener = listenForNewTasks(this.connectionString, this.schema, onNewTasks);
-    await listener.start();
-    return { unsubscribe: () => listener.stop() };
+  async findViews(ids: readonly string[]): Promise<TaskViewRecord[]> {
+    const { rows } = await this.run('findViews', [ids]);
+    return rows.map((row) => toTaskViewRecord(row, readers));
   }
 
   /** The pool belongs to TypeORM, which closes it. */

@@ -1,4 +1,4 @@
-import { ALL_COLUMNS, CLAIMED_COLUMNS } from '../task-row-mapper.js';
+import { ALL_COLUMNS, CLAIMED_COLUMNS, VIEW_COLUMNS } from '../task-row-mapper.js';
 
 /**
  * The queue's SQL on SQLite. SQLite has one writer for the whole file: each statement below runs under that
@@ -162,5 +162,6 @@ export function sqliteStatements() {
              (SELECT COUNT(*) FROM background_tasks WHERE status = 'suspended') AS suspended`,
 
     findById: `SELECT ${ALL_COLUMNS} FROM background_tasks WHERE id = ?`,
+    findViews: `SELECT ${VIEW_COLUMNS} FROM background_tasks WHERE id IN (SELECT value FROM json_each(?))`,
   };
 }

@@ -17,6 +17,7 @@ import type {
   NewTaskRow,
   TaskListQuery,
   TaskProgress,
+  TaskViewRecord,
 } from '../../model/task-records.js';
 import {
   LEASE_EXPIRED_ERROR,
@@ -25,6 +26,7 @@ import {
   toClaimedTask,
   toLeaseRenewal,
   toTaskRecord,
+  toTaskViewRecord,
   type ColumnReaders,
 } from '../task-row-mapper.js';
 import { TaskStore, type ActiveTaskCounts } from '../task-store.js';
@@ -268,6 +270,11 @@ export class SqliteTaskStore extends TaskStore {
   findById(id: string): Promise<BackgroundTaskRecord | undefined> {
     const row = this.statements.findById.get(id) as Row | undefined;
     return Promise.resolve(row ? toTaskRecord(row, readers) : undefined);
+  }
+
+  findViews(ids: readonly string[]): Promise<TaskViewRecord[]> {
+    const rows = this.statements.findViews.all(JSON.stringify(ids)) as Row[];
+    return Promise.resolve(rows.map((row) => toTaskViewRecord(row, readers)));
   }
 
   close(): Promise<void> {

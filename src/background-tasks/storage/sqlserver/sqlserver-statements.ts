@@ -1,5 +1,5 @@
 import { sqlServerIdOrderOf } from '../../../database/sqlserver-id-order.js';
-import { ALL_COLUMNS, CLAIMED_COLUMNS } from '../task-row-mapper.js';
+import { ALL_COLUMNS, CLAIMED_COLUMNS, VIEW_COLUMNS } from '../task-row-mapper.js';
 
 const inserted = (columns: string) =>
   columns
@@ -209,5 +209,6 @@ export function sqlserverStatements(schema: string) {
              (SELECT COUNT(*) FROM ${t} WHERE status = 'suspended') AS suspended`,
 
     findById: `SELECT ${ALL_COLUMNS} FROM ${t} WHERE id = @0`,
+    findViews: `SELECT ${VIEW_COLUMNS} FROM ${t} WHERE id IN (SELECT value FROM OPENJSON(@0))`,
   };
 }

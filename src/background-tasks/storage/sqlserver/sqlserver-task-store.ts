@@ -13,6 +13,7 @@ import type {
   NewTaskRow,
   TaskListQuery,
   TaskProgress,
+  TaskViewRecord,
 } from '../../model/task-records.js';
 import {
   LEASE_EXPIRED_ERROR,
@@ -21,6 +22,7 @@ import {
   toClaimedTask,
   toLeaseRenewal,
   toTaskRecord,
+  toTaskViewRecord,
   type ColumnReaders,
 } from '../task-row-mapper.js';
 import { TaskStore, type ActiveTaskCounts } from '../task-store.js';
@@ -64,6 +66,7 @@ const REPEATABLE: Record<StatementName, Repeatable> = {
   deleteFinished: 'if rolled back', // the ids of a lost delete would never reach the file cleanup
   activeCounts: 'always',
   findById: 'always',
+  findViews: 'always',
   list: 'always',
 };
 
@@ -345,6 +348,11 @@ export class SqlServerTaskStore extends TaskStore {
   async findById(id: string): Promise<BackgroundTaskRecord | undefined> {
     const { records } = await this.run('findById', [id]);
     return records[0] ? toTaskRecord(records[0], readers) : undefined;
+  }
+
+  async findViews(ids: readonly string[]): Promise<TaskViewRecord[]> {
+    const { records } = await this.run('findViews', [JSON.stringify(ids)]);
+    return records.map((row) => toTaskViewRecord(row, readers));
   }
 
   /** The pool belongs to TypeORM, which closes it. */
