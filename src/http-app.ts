@@ -2,12 +2,14 @@ import { ValidationPipe, type INestApplication } from '@nestjs/common';
 import { HttpConfig } from './shared/http.config.js';
 import { setupOpenApi } from './openapi/openapi.js';
 import { ApplicationErrorFilter } from './shared/http/application-error.filter.js';
+import { useSecurityHeaders } from './shared/http/security-headers.js';
 
 /**
  * HTTP settings shared by `main.ts` and the end-to-end tests, so that tests exercise the same pipes,
  * filters and limits as production.
  */
 export function configureHttpApp(app: INestApplication): INestApplication {
+  useSecurityHeaders(app);
   app.useGlobalPipes(
     new ValidationPipe({
       whitelist: true,

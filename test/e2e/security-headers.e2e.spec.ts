@@ -1,0 +1,63 @@
+import type { INestApplication } from '@nestjs/common';
+import request from 'supertest';
+import type { App } from 'supertest/types.js';
+import { HttpClient, TEST_ADMIN_TOKENS } from '../support/http-client.js';
+import { createTestApp } from '../support/test-app.js';
+import { TEST_ENGINES, TestDatabase } from '../support/test-database.js';
+
+describe.each(TEST_ENGINES)('security headers [%s]', (engine) => {
+  let db: TestDatabase;
+  let app: INestApplication<App>;
+  let http: HttpClient;
+
+  beforeAll(async () => {
+    db = await TestDatabase.create(engine);
+    app = await createTestApp(db, { env: { ADMIN_TOKENS: TEST_ADMIN_TOKENS } });
+    http = new HttpClient(app);
+  });
+
+  afterAll(async () => {
+    await app?.close();
+    await db?.dispose();
+  });
+
+  const server = () => request(app.getHttpServer());
+
+  it('sends them on every kind of response: the API, its errors, health, docs and the dashboard', async () => {
+    const responses = {
+      api: await http.as('alice').get('/api/background-tasks').expect(200),
+      unauthenticated: await server().get('/api/background-tasks').expect(401),
+      missing: await http.as('alice').get('/api/no-such-route').expect(404),
+      health: await server().get('/health'),
+      docs: await server().get('/docs').expect(200),
+      openapi: await server().get('/docs/openapi.json').expect(200),
+      admin: await server().get('/admin').expect(200),
+    };
+    for (const [what, response] of Object.entries(responses)) {
+      expect({ what, headers: response.headers }).toMatchObject({
+        what,
+        headers: {
+          'x-content-type-options': 'nosniff',
+          'x-frame-options': 'DENY',
+          'referrer-policy': 'no-referrer',
+          'strict-transport-security': expect.stringMatching(/^max-age=\d+/),
+          'content-security-policy': expect.stringContaining("frame-ancestors 'none'"),
+        },
+      });
+      expect({ what, poweredBy: response.headers['x-powered-by'] }).toEqual({ what, poweredBy: undefined });
+    }
+    // The API needs nothing; the docs only their own files; the dashboard keeps its own strict policy.
+    expect(responses.api.headers['content-security-policy']).toBe(
+      "default-src 'none';frame-ancestors 'none'",
+    );
+    expect(responses.docs.headers['content-security-policy']).toContain("default-src 'self'");
+    expect(responses.admin.headers['content-security-policy']).toContain("script-src 'self'");
+  });
+
+  it('serves Swagger UI with no inline script, so that its policy holds it', async () => {
+    const { text } = await server().get('/docs').expect(200);
+    const scripts = text.match(/<script\b[^>]*>/g) ?? [];
+    expect(scripts.length).toBeGreaterThan(0);
+    for (const tag of scripts) expect(tag).toMatch(/\ssrc=/);
+  });
+});
