@@ -2,6 +2,7 @@ import { ValidationPipe, type INestApplication } from '@nestjs/common';
 import { HttpConfig } from './shared/http.config.js';
 import { setupOpenApi } from './openapi/openapi.js';
 import { ApplicationErrorFilter } from './shared/http/application-error.filter.js';
+import { acceptJsonBodiesOnly } from './shared/http/json-bodies-only.js';
 import { useSecurityHeaders } from './shared/http/security-headers.js';
 
 /**
@@ -10,6 +11,7 @@ import { useSecurityHeaders } from './shared/http/security-headers.js';
  */
 export function configureHttpApp(app: INestApplication): INestApplication {
   useSecurityHeaders(app);
+  acceptJsonBodiesOnly(app);
   app.useGlobalPipes(
     new ValidationPipe({
       whitelist: true,
