@@ -3,6 +3,7 @@ import { HttpConfig } from './shared/http.config.js';
 import { setupOpenApi } from './openapi/openapi.js';
 import { ApplicationErrorFilter } from './shared/http/application-error.filter.js';
 import { acceptJsonBodiesOnly } from './shared/http/json-bodies-only.js';
+import { JsonDepthPipe } from './shared/http/json-depth.pipe.js';
 import { useSecurityHeaders } from './shared/http/security-headers.js';
 
 /**
@@ -13,6 +14,7 @@ export function configureHttpApp(app: INestApplication): INestApplication {
   useSecurityHeaders(app);
   acceptJsonBodiesOnly(app);
   app.useGlobalPipes(
+    new JsonDepthPipe(),
     new ValidationPipe({
       whitelist: true,
       forbidNonWhitelisted: true,

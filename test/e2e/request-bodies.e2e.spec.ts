@@ -84,4 +84,24 @@ describe.each(TEST_ENGINES)('request bodies [%s]', (engine) => {
         expect([200, 202, 409]).toContain(res.status);
       });
   });
+
+  it.each([
+    ['/api/demo-tasks', (deep: string) => deep],
+    ['/api/content-types', (deep: string) => `{"developerName":"deep","name":"Deep","fields":${deep}}`],
+    ['/api/content-types/articles/items', (deep: string) => `{"values":{"title":${deep}}}`],
+    ['/api/content-types/articles/exports', (deep: string) => `{"search":${deep}}`],
+  ])('refuses 1,500 nested arrays sent to %s with 400, and writes nothing', async (path, body) => {
+    const deep = '['.repeat(1_500) + ']'.repeat(1_500);
+    const tasks = await db.count();
+    const items = await db.sql<{ n: number | string }>(
+      `SELECT COUNT(*) AS n FROM ${db.table('content_items')}`,
+    );
+    const response = await rawPost(app, path, body(deep), { 'content-type': 'application/json' });
+    expect(response).toMatchObject({
+      status: 400,
+      body: { message: 'The request body nests deeper than 32 levels' },
+    });
+    expect(await db.count()).toBe(tasks);
+    expect(await db.sql(`SELECT COUNT(*) AS n FROM ${db.table('content_items')}`)).toEqual(items);
+  });
 });
