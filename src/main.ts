@@ -1,4 +1,6 @@
 import 'reflect-metadata';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
@@ -28,8 +30,20 @@ async function bootstrap(): Promise<void> {
   });
   configureHttpApp(app);
   app.enableShutdownHooks();
-  await app.listen(config.http.port);
-  logger.log(`Listening on ${await app.getUrl()} (role ${config.role}, database ${config.database.engine})`);
+  const { port, host } = config.http;
+  await (host === undefined ? app.listen(port) : app.listen(port, host));
+  logger.log(
+    `Listening on ${listeningOn(app.getHttpServer())} (role ${config.role}, database ${config.database.engine})`,
+  );
+}
+
+/** The address the server really listens on: `http://127.0.0.1:3000`, or every interface and the port. */
+function listeningOn(server: Server): string {
+  const address = server.address() as AddressInfo;
+  if (address.address === '::' || address.address === '0.0.0.0')
+    return `every interface, port ${address.port}`;
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  return `http://${host}:${address.port}`;
 }
 
 bootstrap().catch((error: unknown) => {

@@ -93,9 +93,19 @@ describe('loadAppConfig', () => {
     [{ DATABASE_URL: 'mysql://localhost/db' }, /DATABASE_URL must start with/],
     [{ DATABASE_URL: 'sqlite::memory:' }, /DATABASE_URL must name a SQLite file/],
     [{ NODE_ENV: 'staging' }, /NODE_ENV must be one of/],
+    [{ HOST: 'localhost:3000' }, /HOST must be an IP address/],
   ])('stops on %j with a message naming the variable', (env, message) => {
     expect(() => loadAppConfig(env)).toThrow(ConfigurationError);
     expect(() => loadAppConfig(env)).toThrow(message);
+  });
+
+  it('listens on loopback outside production unless HOST says otherwise, on every interface in production', () => {
+    const tokens = { ADMIN_TOKENS: 'ops:0123456789abcdef0123' };
+    expect(loadAppConfig({}).http.host).toBe('127.0.0.1');
+    expect(loadAppConfig({ NODE_ENV: 'test' }).http.host).toBe('127.0.0.1');
+    expect(loadAppConfig({ NODE_ENV: 'production', ...tokens }).http.host).toBeUndefined();
+    expect(loadAppConfig({ HOST: '0.0.0.0' }).http.host).toBe('0.0.0.0');
+    expect(loadAppConfig({ NODE_ENV: 'production', HOST: '::1', ...tokens }).http.host).toBe('::1');
   });
 
   it('lists every bad variable at once', () => {

@@ -49,7 +49,11 @@ export function loadAppConfig(env: Record<string, string | undefined>): AppConfi
   return {
     nodeEnv: app.NODE_ENV,
     role: app.APP_ROLE,
-    http: new HttpConfig(app.PORT, app.APP_ROLE !== 'worker'),
+    http: new HttpConfig(
+      app.PORT,
+      app.HOST ?? (app.NODE_ENV === 'production' ? undefined : '127.0.0.1'),
+      app.APP_ROLE !== 'worker',
+    ),
     database: toDatabaseConfig(database),
     backgroundTasks: toBackgroundTasksConfig(tasks, app.APP_ROLE !== 'api'),
     auth: parseAdminTokens(auth.ADMIN_TOKENS, app.NODE_ENV),

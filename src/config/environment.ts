@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { Type } from 'class-transformer';
-import { IsIn, IsInt, Max, Min } from 'class-validator';
+import { IsIn, IsInt, IsIP, IsOptional, Max, Min } from 'class-validator';
 
 /**
  * The application's own environment variables: what the process is (NODE_ENV, APP_ROLE) and where it
@@ -20,4 +20,13 @@ export class AppEnvironmentVariables {
   @Min(0)
   @Max(65535)
   PORT = 3000;
+
+  /**
+   * The address to listen on. Unset: loopback (127.0.0.1) outside production, so that a development
+   * server is not reachable from the network; every interface in production (behind a proxy or in a
+   * container). `0.0.0.0` or `::` for every interface.
+   */
+  @IsOptional()
+  @IsIP(undefined, { message: 'HOST must be an IP address, e.g. 127.0.0.1, 0.0.0.0 or ::' })
+  HOST?: string = undefined;
 }

@@ -36,6 +36,8 @@ describe('starting the application', () => {
     const app = startMain({ PORT: '0', NODE_ENV: 'development', DATABASE_URL: database });
     try {
       const url = await eventually(() => /Listening on (http:\/\/\S+)/.exec(app.output())?.[1], 90_000, 50);
+      // Loopback outside production, and the address it really listens on.
+      expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
       expect(app.output()).toMatch(/Applied migrations: CreateBackgroundTasks/);
       expect(app.output()).toMatch(/ADMIN_TOKENS is not set/);
       const auth = { Authorization: 'Bearer dev-admin-token' };
