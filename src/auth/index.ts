@@ -5,7 +5,7 @@
 export { AuthModule } from './auth.module.js';
 // The caller and the route markers live in shared/auth, so that any module can use them without
 // depending on this one (the task module imports no application module).
-export { CurrentUser } from '../shared/identity/current-user.decorator.js';
+export { CurrentUser, OptionalCurrentUser } from '../shared/identity/current-user.decorator.js';
 export { Public } from '../shared/identity/public.decorator.js';
 export { isAdmin, USER_ROLES, type ApiUser, type UserRole } from '../shared/identity/api-user.js';
 export { AcceptsStreamToken } from '../shared/identity/accepts-stream-token.decorator.js';

@@ -1,6 +1,8 @@
 import request from 'supertest';
 import { BackgroundTaskQueue } from '../../src/background-tasks/queue/background-task-queue.js';
+import { TEST_ADMIN_TOKENS, TEST_USERS } from '../support/http-client.js';
 import { createTestApp, eventually } from '../support/test-app.js';
+import { DataSource } from 'typeorm';
 import { TEST_ENGINES, TestDatabase } from '../support/test-database.js';
 import { SleepTask } from '../support/test-tasks.js';
 
@@ -96,6 +98,50 @@ describe('GET /health when the worker is stuck but the database answers [sqlite]
         30_000,
       );
     } finally {
+      await app.close();
+    }
+  });
+});
+
+// PostgreSQL's case is a real outage, in the fault suite (database-outage.fault.ts), where every 503 is
+// checked the same way; here the data source is closed under a running application.
+describe('GET /health with the database gone [sqlite]', () => {
+  let db: TestDatabase;
+
+  beforeAll(async () => {
+    db = await TestDatabase.create('sqlite');
+  });
+
+  afterAll(async () => {
+    await db?.dispose();
+  });
+
+  it('says why the database is down to admins only, and that it is down to anybody', async () => {
+    const app = await createTestApp(db, { env: { ADMIN_TOKENS: TEST_ADMIN_TOKENS } });
+    try {
+      await app.get(DataSource).destroy(); // the database is gone for this process
+      const anonymous = await request(app.getHttpServer()).get('/health').expect(503);
+      const editor = await request(app.getHttpServer())
+        .get('/health')
+        .set('Authorization', `Bearer ${TEST_USERS.alice}`)
+        .expect(503);
+      const admin = await request(app.getHttpServer())
+        .get('/health')
+        .set('Authorization', `Bearer ${TEST_USERS.root}`)
+        .expect(503);
+      for (const { body } of [anonymous, editor]) {
+        expect(body.error.database).toEqual({
+          status: 'down',
+          reason: 'down; an admin token shows why, and the log says',
+        });
+        expect(JSON.stringify(body)).not.toMatch(/initialized|connection|database "|ECONN|SQLITE/i);
+      }
+      expect(admin.body.error.database).toMatchObject({ status: 'down', message: expect.any(String) });
+      expect(admin.body.error.database.reason).toBeUndefined();
+    } finally {
+      // Back for the shutdown, which stores what the worker holds through the same data source.
+      const dataSource = app.get(DataSource);
+      if (!dataSource.isInitialized) await dataSource.initialize();
       await app.close();
     }
   });

@@ -4,6 +4,6 @@
  * (the task module, say) depends on this, not on the auth module.
  */
 export { isAdmin, USER_ROLES, type ApiUser, type UserRole } from './api-user.js';
-export { CurrentUser, type AuthenticatedRequest } from './current-user.decorator.js';
+export { CurrentUser, OptionalCurrentUser, type AuthenticatedRequest } from './current-user.decorator.js';
 export { Public } from './public.decorator.js';
 export { AcceptsStreamToken } from './accepts-stream-token.decorator.js';
