@@ -12,6 +12,16 @@ import { useSecurityHeaders } from './shared/http/security-headers.js';
  */
 export function configureHttpApp(app: INestApplication): INestApplication {
   useSecurityHeaders(app);
+  const http = app.get(HttpConfig);
+  if (http.corsOrigins.length > 0) {
+    app.enableCors({
+      origin: [...http.corsOrigins],
+      methods: ['GET', 'POST', 'PUT', 'DELETE'],
+      allowedHeaders: ['Authorization', 'Content-Type'],
+      exposedHeaders: ['Location', 'Retry-After'],
+      maxAge: 600,
+    });
+  }
   acceptJsonBodiesOnly(app);
   app.useGlobalPipes(
     new JsonDepthPipe(),
@@ -24,6 +34,6 @@ export function configureHttpApp(app: INestApplication): INestApplication {
   );
   app.useGlobalFilters(new ApplicationErrorFilter());
   // The API's description (/docs) lives where the API does: not in APP_ROLE=worker processes.
-  if (app.get(HttpConfig).servesApi) setupOpenApi(app);
+  if (http.servesApi) setupOpenApi(app);
   return app;
 }

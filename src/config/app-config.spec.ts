@@ -94,6 +94,8 @@ describe('loadAppConfig', () => {
     [{ DATABASE_URL: 'sqlite::memory:' }, /DATABASE_URL must name a SQLite file/],
     [{ NODE_ENV: 'staging' }, /NODE_ENV must be one of/],
     [{ HOST: 'localhost:3000' }, /HOST must be an IP address/],
+    [{ CORS_ORIGINS: 'https://app.example.com/path' }, /CORS_ORIGINS must list origins/],
+    [{ CORS_ORIGINS: '*' }, /CORS_ORIGINS must list origins/],
   ])('stops on %j with a message naming the variable', (env, message) => {
     expect(() => loadAppConfig(env)).toThrow(ConfigurationError);
     expect(() => loadAppConfig(env)).toThrow(message);
@@ -106,6 +108,13 @@ describe('loadAppConfig', () => {
     expect(loadAppConfig({ NODE_ENV: 'production', ...tokens }).http.host).toBeUndefined();
     expect(loadAppConfig({ HOST: '0.0.0.0' }).http.host).toBe('0.0.0.0');
     expect(loadAppConfig({ NODE_ENV: 'production', HOST: '::1', ...tokens }).http.host).toBe('::1');
+  });
+
+  it('keeps CORS off unless CORS_ORIGINS lists origins', () => {
+    expect(loadAppConfig({}).http.corsOrigins).toEqual([]);
+    expect(
+      loadAppConfig({ CORS_ORIGINS: 'https://app.example.com, http://localhost:5173' }).http.corsOrigins,
+    ).toEqual(['https://app.example.com', 'http://localhost:5173']);
   });
 
   it('lists every bad variable at once', () => {

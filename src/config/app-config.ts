@@ -49,11 +49,12 @@ export function loadAppConfig(env: Record<string, string | undefined>): AppConfi
   return {
     nodeEnv: app.NODE_ENV,
     role: app.APP_ROLE,
-    http: new HttpConfig(
-      app.PORT,
-      app.HOST ?? (app.NODE_ENV === 'production' ? undefined : '127.0.0.1'),
-      app.APP_ROLE !== 'worker',
-    ),
+    http: new HttpConfig({
+      port: app.PORT,
+      host: app.HOST ?? (app.NODE_ENV === 'production' ? undefined : '127.0.0.1'),
+      servesApi: app.APP_ROLE !== 'worker',
+      corsOrigins: app.CORS_ORIGINS,
+    }),
     database: toDatabaseConfig(database),
     backgroundTasks: toBackgroundTasksConfig(tasks, app.APP_ROLE !== 'api'),
     auth: parseAdminTokens(auth.ADMIN_TOKENS, app.NODE_ENV),

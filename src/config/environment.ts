@@ -1,6 +1,6 @@
 import 'reflect-metadata';
-import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsIP, IsOptional, Max, Min } from 'class-validator';
+import { Transform, Type } from 'class-transformer';
+import { IsIn, IsInt, IsIP, IsOptional, Matches, Max, Min } from 'class-validator';
 
 /**
  * The application's own environment variables: what the process is (NODE_ENV, APP_ROLE) and where it
@@ -29,4 +29,22 @@ export class AppEnvironmentVariables {
   @IsOptional()
   @IsIP(undefined, { message: 'HOST must be an IP address, e.g. 127.0.0.1, 0.0.0.0 or ::' })
   HOST?: string = undefined;
+
+  /**
+   * Origins whose browser pages may call the API, comma-separated (`https://app.example.com`): CORS is
+   * off unless this lists some, so that a page elsewhere cannot read the API with a user's token.
+   */
+  @Transform(({ value }: { value: unknown }) =>
+    typeof value === 'string'
+      ? value
+          .split(',')
+          .map((origin) => origin.trim())
+          .filter(Boolean)
+      : value,
+  )
+  @Matches(/^https?:\/\/[A-Za-z0-9.-]+(:\d{1,5})?$/, {
+    each: true,
+    message: 'CORS_ORIGINS must list origins such as https://app.example.com (scheme, host and port only)',
+  })
+  CORS_ORIGINS: string[] = [];
 }

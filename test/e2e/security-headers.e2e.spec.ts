@@ -60,4 +60,41 @@ describe.each(TEST_ENGINES)('security headers [%s]', (engine) => {
     expect(scripts.length).toBeGreaterThan(0);
     for (const tag of scripts) expect(tag).toMatch(/\ssrc=/);
   });
+
+  it('answers no cross-origin request by default', async () => {
+    const preflight = await server()
+      .options('/api/background-tasks')
+      .set('Origin', 'https://elsewhere.example')
+      .set('Access-Control-Request-Method', 'GET');
+    expect(preflight.headers['access-control-allow-origin']).toBeUndefined();
+    const read = await http
+      .as('alice')
+      .get('/api/background-tasks')
+      .set('Origin', 'https://elsewhere.example');
+    expect(read.headers['access-control-allow-origin']).toBeUndefined();
+  });
+
+  it('lets the origins CORS_ORIGINS lists call the API, and no other', async () => {
+    const cors = await createTestApp(db, {
+      env: { ADMIN_TOKENS: TEST_ADMIN_TOKENS, CORS_ORIGINS: 'https://app.example.com' },
+    });
+    try {
+      const preflight = (origin: string) =>
+        request(cors.getHttpServer())
+          .options('/api/background-tasks')
+          .set('Origin', origin)
+          .set('Access-Control-Request-Method', 'GET')
+          .set('Access-Control-Request-Headers', 'authorization');
+      const allowed = await preflight('https://app.example.com').expect(204);
+      expect(allowed.headers).toMatchObject({
+        'access-control-allow-origin': 'https://app.example.com',
+        'access-control-allow-headers': expect.stringMatching(/authorization/i),
+      });
+      expect(
+        (await preflight('https://elsewhere.example')).headers['access-control-allow-origin'],
+      ).toBeUndefined();
+    } finally {
+      await cors.close();
+    }
+  });
 });
