@@ -1,4 +1,5 @@
-import { IsOptional, IsString } from 'class-validator';
+import { Type } from 'class-transformer';
+import { IsInt, IsOptional, IsString, Max, Min } from 'class-validator';
 import { ConfigurationError } from '../config/validate-variables.js';
 import { USER_ROLES, type ApiUser, type UserRole } from '../shared/identity/api-user.js';
 
@@ -15,6 +16,8 @@ export class AuthConfig {
     readonly credentials: readonly ApiCredential[],
     /** True when no ADMIN_TOKENS were given outside production and the dev token is in use. */
     readonly usesDevToken: boolean,
+    /** Wrong tokens one address may send in a minute before it waits a minute (AUTH_FAILURES_PER_MINUTE). */
+    readonly failuresPerMinute = 20,
   ) {}
 }
 
@@ -23,12 +26,20 @@ export class AuthConfig {
  * Outside production an empty value gives the single user `admin` with the token `dev-admin-token`;
  * in production it is an error, because an API nobody can call, or anybody can, is never intended.
  */
-export function parseAdminTokens(value: string | undefined, nodeEnv: string): AuthConfig {
+export function parseAdminTokens(
+  value: string | undefined,
+  nodeEnv: string,
+  failuresPerMinute?: number,
+): AuthConfig {
   if (!value) {
     if (nodeEnv === 'production') {
       throw new ConfigurationError('ADMIN_TOKENS must be set in production (name:token[:role],…)');
     }
-    return new AuthConfig([{ user: { name: 'admin', role: 'admin' }, token: DEV_ADMIN_TOKEN }], true);
+    return new AuthConfig(
+      [{ user: { name: 'admin', role: 'admin' }, token: DEV_ADMIN_TOKEN }],
+      true,
+      failuresPerMinute,
+    );
   }
   const credentials = value.split(',').map((entry, index): ApiCredential => {
     const parts = entry.trim().split(':');
@@ -58,7 +69,7 @@ export function parseAdminTokens(value: string | undefined, nodeEnv: string): Au
     names.add(user.name);
     tokens.add(token);
   }
-  return new AuthConfig(credentials, false);
+  return new AuthConfig(credentials, false, failuresPerMinute);
 }
 
 /** The auth module's environment variables. */
@@ -67,4 +78,11 @@ export class AuthEnvironmentVariables {
   @IsOptional()
   @IsString()
   ADMIN_TOKENS?: string = undefined;
+
+  /** Wrong bearer or stream tokens one address may send in a minute; beyond, 429 for a minute. */
+  @Type(() => Number)
+  @IsInt({ message: 'AUTH_FAILURES_PER_MINUTE must be an integer' })
+  @Min(1)
+  @Max(100_000)
+  AUTH_FAILURES_PER_MINUTE = 20;
 }

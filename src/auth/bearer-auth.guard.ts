@@ -1,10 +1,18 @@
-import { Injectable, UnauthorizedException, type CanActivate, type ExecutionContext } from '@nestjs/common';
+import {
+  HttpException,
+  HttpStatus,
+  Injectable,
+  UnauthorizedException,
+  type CanActivate,
+  type ExecutionContext,
+} from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { Request, Response } from 'express';
 import { ACCEPTS_STREAM_TOKEN } from '../shared/identity/accepts-stream-token.decorator.js';
 import type { AuthenticatedRequest } from '../shared/identity/current-user.decorator.js';
 import { IS_PUBLIC } from '../shared/identity/public.decorator.js';
 import { ApiUserDirectory } from './api-user-directory.js';
+import { FailedSignIns } from './failed-sign-ins.js';
 import { StreamTokens } from './stream-tokens/stream-tokens.js';
 
 /**
@@ -17,6 +25,7 @@ export class BearerAuthGuard implements CanActivate {
     private readonly reflector: Reflector,
     private readonly users: ApiUserDirectory,
     private readonly streamTokens: StreamTokens,
+    private readonly failedSignIns: FailedSignIns,
   ) {}
 
   canActivate(context: ExecutionContext): boolean {
@@ -27,20 +36,30 @@ export class BearerAuthGuard implements CanActivate {
     if (context.getType() !== 'http') return true;
     const http = context.switchToHttp();
     const request = http.getRequest<AuthenticatedRequest>();
+    const response = http.getResponse<Response>();
     const match = /^Bearer ([^\s]+)$/i.exec(request.headers.authorization ?? '');
+    const address = request.ip ?? request.socket.remoteAddress ?? 'unknown';
+    const waitFor = this.failedSignIns.waitFor(address);
     if (isPublic) {
-      // Anybody may call it; a valid token still says who (health shows admins its details).
-      request.user = match ? this.users.findByToken(match[1]) : undefined;
+      // Anybody may call it; a valid token still says who (health shows admins its details). A wrong one
+      // counts like anywhere else, so that a public route is no way round the limit.
+      request.user = match && waitFor === 0 ? this.users.findByToken(match[1]) : undefined;
+      if (match && waitFor === 0 && !request.user) this.failedSignIns.record(address);
       return true;
     }
     const streamToken = match ? undefined : this.streamTokenOf(context, request);
+    if (waitFor > 0 && (match || streamToken !== undefined)) this.tooMany(response, waitFor);
     const user = match
       ? this.users.findByToken(match[1])
       : streamToken !== undefined
         ? this.streamTokens.verify(streamToken)
         : undefined;
     if (!user) {
-      http.getResponse<Response>().setHeader('WWW-Authenticate', 'Bearer realm="api"');
+      if (match || streamToken !== undefined) {
+        const wait = this.failedSignIns.record(address);
+        if (wait > 0) this.tooMany(response, wait);
+      }
+      response.setHeader('WWW-Authenticate', 'Bearer realm="api"');
       throw new UnauthorizedException(
         match
           ? 'The bearer token is not valid'
@@ -51,6 +70,14 @@ export class BearerAuthGuard implements CanActivate {
     }
     request.user = user;
     return true;
+  }
+
+  private tooMany(response: Response, seconds: number): never {
+    response.setHeader('Retry-After', String(seconds));
+    throw new HttpException(
+      `Too many wrong tokens from this address: try again in ${seconds} s`,
+      HttpStatus.TOO_MANY_REQUESTS,
+    );
   }
 
   private streamTokenOf(context: ExecutionContext, request: Request): string | undefined {

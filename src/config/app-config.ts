@@ -57,7 +57,7 @@ export function loadAppConfig(env: Record<string, string | undefined>): AppConfi
     }),
     database: toDatabaseConfig(database),
     backgroundTasks: toBackgroundTasksConfig(tasks, app.APP_ROLE !== 'api'),
-    auth: parseAdminTokens(auth.ADMIN_TOKENS, app.NODE_ENV),
+    auth: parseAdminTokens(auth.ADMIN_TOKENS, app.NODE_ENV, auth.AUTH_FAILURES_PER_MINUTE),
     files: toFilesConfig(files),
     content: new ContentConfig(content.SEED_DEMO_ITEMS),
   };
