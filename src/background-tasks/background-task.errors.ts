@@ -52,6 +52,15 @@ export class InvalidCursorError extends ApplicationError {
   }
 }
 
+/** The viewer has as many event streams open as one user may (STREAMS_PER_USER). */
+export class TooManyStreamsError extends ApplicationError {
+  readonly code = 'BACKGROUND_TASK.TOO_MANY_STREAMS';
+  readonly kind = 'too-many';
+  constructor(limit: number) {
+    super(`You have ${limit} event streams open, as many as one user may: close one first`);
+  }
+}
+
 export class TaskListForbiddenError extends ApplicationError {
   readonly code = 'BACKGROUND_TASK.LIST_FORBIDDEN';
   readonly kind = 'forbidden';

@@ -4,7 +4,9 @@ import { parseDuration, parseDurationList } from '../config/duration.js';
 import { IsDuration, IsDurationList, IsPrefetch, IsSize } from '../config/env-validators.js';
 import { parseSize } from '../config/size.js';
 
-type Settings = Omit<BackgroundTasksConfig, 'heartbeatIntervalMs'>;
+type Settings = Omit<BackgroundTasksConfig, 'heartbeatIntervalMs' | 'streamsPerUser'> & {
+  readonly streamsPerUser?: number;
+};
 
 export class BackgroundTasksConfig {
   /** Whether this process runs the QueuedHostedService loop (APP_ROLE all or worker). */
@@ -35,6 +37,8 @@ export class BackgroundTasksConfig {
   declare readonly retentionMs: number;
   /** Largest JSON a task's metadata, checkpoint, result or error may be (TASK_PAYLOAD_MAX_SIZE). */
   declare readonly payloadMaxBytes: number;
+  /** Event streams (GET …/events) one user may hold open in this process (STREAMS_PER_USER). */
+  readonly streamsPerUser: number = 20;
 
   constructor(settings: Settings) {
     Object.assign(this, settings);
@@ -134,6 +138,13 @@ export class BackgroundTasksEnvironmentVariables {
   /** How long a stopping worker waits for its running tasks before it puts them back in the queue. */
   @IsDuration()
   SHUTDOWN_GRACE_PERIOD = '10s';
+
+  /** Event streams one user may hold open in one process; past it, 429. */
+  @Type(() => Number)
+  @IsInt({ message: 'STREAMS_PER_USER must be an integer' })
+  @Min(1)
+  @Max(10_000)
+  STREAMS_PER_USER = 20;
 }
 
 /** The task module's configuration from its validated variables; `runsWorker` follows APP_ROLE. */
@@ -156,5 +167,6 @@ export function toBackgroundTasksConfig(
       vars.SchedulerRetryDelays === undefined ? undefined : parseDurationList(vars.SchedulerRetryDelays),
     retentionMs: ms(vars.TASK_RETENTION),
     payloadMaxBytes: parseSize(vars.TASK_PAYLOAD_MAX_SIZE) as number,
+    streamsPerUser: vars.STREAMS_PER_USER,
   });
 }

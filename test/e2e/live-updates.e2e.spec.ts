@@ -5,7 +5,7 @@ import type { BackgroundTaskView } from '../../src/background-tasks/queries/back
 import { BackgroundTaskQueue } from '../../src/background-tasks/queue/background-task-queue.js';
 import { TEST_ADMIN_TOKENS, TEST_USERS, type TestUser } from '../support/http-client.js';
 import { baseUrl, SseClient } from '../support/sse-client.js';
-import { createTestApp } from '../support/test-app.js';
+import { createTestApp, eventually } from '../support/test-app.js';
 import { TEST_ENGINES, TestDatabase } from '../support/test-database.js';
 import { SleepTask } from '../support/test-tasks.js';
 
@@ -53,6 +53,22 @@ describe.each(TEST_ENGINES)('live task updates over server-sent events [%s]', (e
   afterAll(async () => {
     await app?.close();
     await db?.dispose();
+  });
+
+  it('holds one user to 20 open streams (429 past them), counting each until it is closed', async () => {
+    const streams: SseClient[] = [];
+    for (let i = 0; i < 20; i++) streams.push(await open('/api/background-tasks/events', bearer('alice')));
+    expect(streams.every((stream) => stream.status === 200)).toBe(true);
+    const refused = await open('/api/background-tasks/events', bearer('alice'));
+    expect(refused.status).toBe(429);
+    expect((await open('/api/background-tasks/events', bearer('bob'))).status).toBe(200);
+    streams[0].close();
+    // The server learns of the closed connection by itself, a moment later.
+    await eventually(async () => {
+      const again = await open('/api/background-tasks/events', bearer('alice'));
+      again.close();
+      return again.status === 200;
+    });
   });
 
   it('streams a task from its state now to its final state, pushing every change, then ends', async () => {

@@ -4,6 +4,8 @@ import { InMemoryTaskStore } from '../../../test/support/in-memory-task-store.js
 import { newTaskRow } from '../../../test/support/task-rows.js';
 import type { ApiUser } from '../../shared/identity/index.js';
 import type { DatabaseConfig } from '../../database/database-config.js';
+import { TooManyStreamsError } from '../background-task.errors.js';
+import type { BackgroundTasksConfig } from '../background-tasks.config.js';
 import type { TaskViewRecord } from '../model/task-records.js';
 import { PostgresTaskChannels } from './postgres-task-channels.js';
 import { TaskEvents } from './task-events.js';
@@ -34,7 +36,8 @@ describe('TaskWatcher (the live views of one process)', () => {
     events = new TaskEvents();
     // SQLite's: no notification connection, so the views poll.
     const database = { engine: 'sqlite', target: { engine: 'sqlite' } } as DatabaseConfig;
-    watcher = new TaskWatcher(store, events, new PostgresTaskChannels(database, events));
+    const config = { streamsPerUser: 100 } as BackgroundTasksConfig;
+    watcher = new TaskWatcher(store, events, new PostgresTaskChannels(database, events), config);
     reads = [];
     const findViews = store.findViews.bind(store);
     store.findViews = (ids) => {
@@ -60,7 +63,7 @@ describe('TaskWatcher (the live views of one process)', () => {
     }
     const ids = [await enqueue('alice'), await enqueue('alice'), await enqueue('bob')];
     const watched: TaskViewRecord[] = [];
-    subscriptions.push(watcher.task(await view(ids[2])).subscribe((record) => watched.push(record)));
+    subscriptions.push(watcher.task(await view(ids[2]), alice).subscribe((record) => watched.push(record)));
     reads = [];
     events.emit({ kind: 'enqueued', name: 'test.sleep', ids });
     await settle();
@@ -77,7 +80,7 @@ describe('TaskWatcher (the live views of one process)', () => {
     const seen: string[] = [];
     let completed = false;
     subscriptions.push(
-      watcher.task(await view(id)).subscribe({
+      watcher.task(await view(id), alice).subscribe({
         next: (record) => seen.push(`${record.status} ${record.progress.step}`),
         complete: () => (completed = true),
       }),
@@ -114,7 +117,7 @@ describe('TaskWatcher (the live views of one process)', () => {
     subscriptions.push(watcher.list(admin, {}).subscribe((e) => received.push(e)));
     const ids: string[] = [];
     for (let i = 0; i < 60; i++) ids.push(await enqueue('alice'));
-    subscriptions.push(watcher.task(await view(ids[0])).subscribe(() => undefined));
+    subscriptions.push(watcher.task(await view(ids[0]), admin).subscribe(() => undefined));
     reads = [];
     events.emit({ kind: 'enqueued', name: 'test.sleep', ids });
     await settle();
@@ -133,5 +136,16 @@ describe('TaskWatcher (the live views of one process)', () => {
     await jest.advanceTimersByTimeAsync(5_000);
     expect(list).toHaveBeenCalledTimes(4);
     expect(reads).toEqual([]);
+  });
+
+  it('holds a user to STREAMS_PER_USER open streams, counting each until it ends', async () => {
+    const id = await enqueue('alice');
+    const open = [watcher.list(alice, {}).subscribe(), watcher.task(await view(id), alice).subscribe()];
+    for (let i = 2; i < 100; i++) open.push(watcher.list(alice, {}).subscribe());
+    expect(() => watcher.list(alice, {})).toThrow(TooManyStreamsError);
+    expect(() => watcher.list(admin, {})).not.toThrow(); // another user's streams are their own
+    open.pop()!.unsubscribe();
+    expect(() => watcher.list(alice, {}).subscribe().unsubscribe()).not.toThrow();
+    for (const stream of open) stream.unsubscribe();
   });
 });

@@ -1,6 +1,8 @@
 import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { Observable } from 'rxjs';
 import type { ApiUser } from '../../shared/identity/index.js';
+import { TooManyStreamsError } from '../background-task.errors.js';
+import { BackgroundTasksConfig } from '../background-tasks.config.js';
 import type { TaskViewRecord } from '../model/task-records.js';
 import { MAX_VIEW_READ, TaskStore } from '../storage/task-store.js';
 import { isFinalStatus } from '../task-status.js';
@@ -66,6 +68,9 @@ type TaskListener = (record: TaskViewRecord | undefined) => void;
  * - task(): the task now, then every change of it; completes after a final status or when it is gone.
  * - list(): every change of a task the viewer may see and the filter matches; `resync` when too many
  *   changed at once. It never completes: the client closes it.
+ *
+ * A user holds at most STREAMS_PER_USER streams of either kind open in this process: opening one more
+ * throws TooManyStreamsError (429) before anything is sent.
  */
 @Injectable()
 export class TaskWatcher implements OnApplicationShutdown {
@@ -82,19 +87,38 @@ export class TaskWatcher implements OnApplicationShutdown {
   private reading: Promise<void> | undefined;
   private unsubscribes: (() => void)[] = [];
   private subscribed = false;
+  /** Open streams by user name, counted from the call that opens one to its end. */
+  private readonly openStreams = new Map<string, number>();
 
   constructor(
     private readonly store: TaskStore,
     private readonly events: TaskEvents,
     private readonly channels: PostgresTaskChannels,
+    private readonly config: BackgroundTasksConfig,
   ) {}
+
+  /** Counts a stream of `viewer` against the limit, or refuses it; the returned function ends it (once). */
+  private admit(viewer: ApiUser): () => void {
+    const open = this.openStreams.get(viewer.name) ?? 0;
+    if (open >= this.config.streamsPerUser) throw new TooManyStreamsError(this.config.streamsPerUser);
+    this.openStreams.set(viewer.name, open + 1);
+    let counted = true;
+    return () => {
+      if (!counted) return;
+      counted = false;
+      const left = (this.openStreams.get(viewer.name) ?? 1) - 1;
+      if (left > 0) this.openStreams.set(viewer.name, left);
+      else this.openStreams.delete(viewer.name);
+    };
+  }
 
   onApplicationShutdown(): void {
     this.stopListening();
   }
 
-  task(initial: TaskViewRecord): Observable<TaskViewRecord> {
+  task(initial: TaskViewRecord, viewer: ApiUser): Observable<TaskViewRecord> {
     const { id } = initial;
+    const release = this.admit(viewer);
     return new Observable<TaskViewRecord>((subscriber) => {
       let last = '';
       const listener: TaskListener = (record) => {
@@ -108,12 +132,13 @@ export class TaskWatcher implements OnApplicationShutdown {
         if (!record || isFinalStatus(record.status)) subscriber.complete();
       };
       listener(initial);
-      if (subscriber.closed) return;
+      if (subscriber.closed) return release;
       const listeners = this.tasks.get(id) ?? new Set();
       listeners.add(listener);
       this.tasks.set(id, listeners);
       this.watching();
       return () => {
+        release();
         listeners.delete(listener);
         if (listeners.size === 0 && this.tasks.get(id) === listeners) this.tasks.delete(id);
         this.idle();
@@ -122,6 +147,7 @@ export class TaskWatcher implements OnApplicationShutdown {
   }
 
   list(viewer: ApiUser, filter: TaskListFilter): Observable<TaskListEvent> {
+    const release = this.admit(viewer);
     return new Observable<TaskListEvent>((subscriber) => {
       const seen = new Map<string, string>();
       let lastResync = 0;
@@ -152,6 +178,7 @@ export class TaskWatcher implements OnApplicationShutdown {
       this.lists.add(watcher);
       this.watching();
       return () => {
+        release();
         clearTimeout(resyncTimer);
         this.lists.delete(watcher);
         this.idle();

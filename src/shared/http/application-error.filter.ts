@@ -9,6 +9,7 @@ const STATUS: Record<ApplicationErrorKind, HttpStatus> = {
   'not-found': HttpStatus.NOT_FOUND,
   conflict: HttpStatus.CONFLICT,
   'too-large': HttpStatus.PAYLOAD_TOO_LARGE,
+  'too-many': HttpStatus.TOO_MANY_REQUESTS,
 };
 
 /** Maps use-case failures to HTTP: `{ statusCode, error, code, message }`. */

@@ -16,6 +16,6 @@ export class WatchBackgroundTaskHandler implements IQueryHandler<WatchBackground
   /** Checks visibility first, so that a stream the viewer may not open is a plain 404 answer. */
   async execute({ id, viewer }: WatchBackgroundTaskQuery): Promise<Observable<BackgroundTaskView>> {
     const task = await findVisibleTask(this.store, id, viewer);
-    return this.watcher.task(task).pipe(map((record) => toBackgroundTaskView(record, viewer)));
+    return this.watcher.task(task, viewer).pipe(map((record) => toBackgroundTaskView(record, viewer)));
   }
 }
