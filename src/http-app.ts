@@ -5,6 +5,7 @@ import { ApplicationErrorFilter } from './shared/http/application-error.filter.j
 import { acceptJsonBodiesOnly } from './shared/http/json-bodies-only.js';
 import { JsonDepthPipe } from './shared/http/json-depth.pipe.js';
 import { useSecurityHeaders } from './shared/http/security-headers.js';
+import { refuseUnstorablePaths } from './shared/http/storable-paths.js';
 
 /**
  * HTTP settings shared by `main.ts` and the end-to-end tests, so that tests exercise the same pipes,
@@ -23,6 +24,7 @@ export function configureHttpApp(app: INestApplication): INestApplication {
     });
   }
   acceptJsonBodiesOnly(app);
+  refuseUnstorablePaths(app);
   app.useGlobalPipes(
     new JsonDepthPipe(),
     new ValidationPipe({

@@ -1,6 +1,6 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsOptional, IsString, MaxLength } from 'class-validator';
-import { NoNul } from '../shared/validation/no-nul.js';
+import { StorableText } from '../shared/validation/storable-text.decorator.js';
 
 /** Which items, in which order: what the item list and an export both take. */
 export class ItemSelectionRequestDto {
@@ -9,7 +9,7 @@ export class ItemSelectionRequestDto {
   @IsOptional()
   @IsString()
   @MaxLength(200)
-  @NoNul()
+  @StorableText()
   search?: string;
 
   /** createdAt (default), updatedAt, or the developer name of a field. */
@@ -20,7 +20,7 @@ export class ItemSelectionRequestDto {
   @IsOptional()
   @IsString()
   @MaxLength(63)
-  @NoNul()
+  @StorableText()
   orderBy?: string;
 
   @ApiPropertyOptional({ enum: ['asc', 'desc'], default: 'asc' })

@@ -2,7 +2,9 @@ import { request as httpRequest, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { INestApplication } from '@nestjs/common';
 import type { App } from 'supertest/types.js';
+import { BackgroundTaskQueue } from '../../src/background-tasks/index.js';
 import { HttpClient, TEST_ADMIN_TOKENS, TEST_USERS } from '../support/http-client.js';
+import { SleepTask } from '../support/test-tasks.js';
 import { createTestApp } from '../support/test-app.js';
 import { TEST_ENGINES, TestDatabase } from '../support/test-database.js';
 
@@ -103,5 +105,45 @@ describe.each(TEST_ENGINES)('request bodies [%s]', (engine) => {
     });
     expect(await db.count()).toBe(tasks);
     expect(await db.sql(`SELECT COUNT(*) AS n FROM ${db.table('content_items')}`)).toEqual(items);
+  });
+
+  it.each([
+    ['a NUL', '/api/content-types/articles%00'],
+    ['a lone surrogate', '/api/content-types/%ED%A0%80'],
+    ['a broken escape', '/api/content-types/%E0%A4%A'],
+  ])('refuses %s in a path segment with 400', async (_, path) => {
+    const response = await http.as('alice').get(path).expect(400);
+    expect(response.body.message).toMatch(/The path must be well-formed text/);
+  });
+
+  it('names the field that holds a NUL or a lone surrogate, and creates nothing', async () => {
+    const type = (label: string, choices: string[] = ['a']) => ({
+      developerName: 'texts',
+      name: 'Texts',
+      fields: [{ developerName: 'pick', label, type: 'choice', choices }],
+    });
+    for (const [body, field] of [
+      [type('Pick\ud800'), 'label'],
+      [type('Pick', ['ok', 'b\u0000']), 'choices'],
+    ] as const) {
+      const response = await http.as('root').post('/api/content-types').send(body).expect(400);
+      expect(JSON.stringify(response.body.message)).toMatch(
+        new RegExp(`${field} must be well-formed text: no NUL character`),
+      );
+    }
+    await http.as('root').get('/api/content-types/texts').expect(404);
+    const list = await http.as('alice').get('/api/background-tasks?name=a%00b').expect(400);
+    expect(JSON.stringify(list.body.message)).toMatch(/name must be well-formed text/);
+  });
+
+  it('refuses a NUL or a lone surrogate in an idempotency key or a creator, on every engine alike', async () => {
+    const queue = app.get(BackgroundTaskQueue);
+    const before = await db.count();
+    for (const options of [{ idempotencyKey: 'a\u0000b' }, { createdBy: 'x\udc00' }]) {
+      await expect(queue.enqueue(SleepTask, { ms: 1 }, options)).rejects.toThrow(
+        /(idempotencyKey|createdBy) must be well-formed text/,
+      );
+    }
+    expect(await db.count()).toBe(before);
   });
 });

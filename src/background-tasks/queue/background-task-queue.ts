@@ -1,6 +1,7 @@
 import { Inject, Injectable, type Type } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { UnitOfWork } from '../../database/unit-of-work.js';
+import { isStorableText } from '../../shared/text/storable-text.js';
 import { uuidv7 } from '../../shared/uuid-v7.js';
 import { BackgroundTasksConfig } from '../background-tasks.config.js';
 import { getTaskDefinition } from '../contract/background-task.decorator.js';
@@ -38,6 +39,16 @@ function checkOptions(options: EnqueueOptions): void {
   }
   if (createdBy !== undefined && (createdBy.length === 0 || createdBy.length > MAX_KEY_LENGTH)) {
     throw new EnqueueError(`createdBy must be 1 to ${MAX_KEY_LENGTH} characters`);
+  }
+  for (const [name, text] of [
+    ['idempotencyKey', idempotencyKey],
+    ['createdBy', createdBy],
+  ] as const) {
+    if (text !== undefined && !isStorableText(text)) {
+      throw new EnqueueError(
+        `${name} must be well-formed text: no NUL character (\u0000) and no lone surrogate`,
+      );
+    }
   }
   if (runAt !== undefined && !(runAt instanceof Date && Number.isFinite(runAt.getTime()))) {
     throw new EnqueueError('runAt must be a valid Date');

@@ -1,5 +1,5 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { NoNul } from '../../../shared/validation/no-nul.js';
+import { StorableText } from '../../../shared/validation/storable-text.decorator.js';
 import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
 import { TASK_STATUSES, type TaskStatus } from '../../task-status.js';
@@ -15,7 +15,7 @@ export class ListBackgroundTasksRequestDto {
   @IsOptional()
   @IsString()
   @MaxLength(200)
-  @NoNul()
+  @StorableText()
   name?: string;
 
   /** Admins only: the tasks of this user. */
@@ -23,7 +23,7 @@ export class ListBackgroundTasksRequestDto {
   @IsOptional()
   @IsString()
   @MaxLength(200)
-  @NoNul()
+  @StorableText()
   createdBy?: string;
 
   /** The nextCursor of the previous page. */
@@ -31,7 +31,7 @@ export class ListBackgroundTasksRequestDto {
   @IsOptional()
   @IsString()
   @MaxLength(200)
-  @NoNul()
+  @StorableText()
   cursor?: string;
 
   @ApiPropertyOptional({ minimum: 1, maximum: 100, default: 20 })

@@ -1,6 +1,6 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { IsOptional, IsString, MaxLength } from 'class-validator';
-import { NoNul } from '../../../shared/validation/no-nul.js';
+import { StorableText } from '../../../shared/validation/storable-text.decorator.js';
 
 export class WatchBackgroundTasksRequestDto {
   /** Only tasks of this name, e.g. cms.export-content-items. */
@@ -8,7 +8,7 @@ export class WatchBackgroundTasksRequestDto {
   @IsOptional()
   @IsString()
   @MaxLength(200)
-  @NoNul()
+  @StorableText()
   name?: string;
 
   /** Admins only: the tasks of this user. */
@@ -16,7 +16,7 @@ export class WatchBackgroundTasksRequestDto {
   @IsOptional()
   @IsString()
   @MaxLength(200)
-  @NoNul()
+  @StorableText()
   createdBy?: string;
 
   /** For EventSource, which cannot send headers: a token from POST /api/stream-tokens. */

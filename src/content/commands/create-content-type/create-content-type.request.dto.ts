@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { NoNul } from '../../../shared/validation/no-nul.js';
+import { StorableText } from '../../../shared/validation/storable-text.decorator.js';
 import { Type } from 'class-transformer';
 import {
   ArrayMaxSize,
@@ -26,7 +26,7 @@ export class FieldDefinitionDto {
   @ApiProperty({ minLength: 1, maxLength: 200, example: 'Title' })
   @IsString()
   @Length(1, 200)
-  @NoNul()
+  @StorableText()
   label!: string;
 
   @ApiProperty({ enum: FIELD_TYPES })
@@ -45,7 +45,7 @@ export class FieldDefinitionDto {
   @ArrayMaxSize(500)
   @IsString({ each: true })
   @Length(1, 200, { each: true })
-  @NoNul({ each: true })
+  @StorableText({ each: true })
   choices?: string[];
 }
 
@@ -57,20 +57,20 @@ export class CreateContentTypeRequestDto {
   @ApiProperty({ minLength: 1, maxLength: 200, example: 'Article' })
   @IsString()
   @Length(1, 200)
-  @NoNul()
+  @StorableText()
   labelSingular!: string;
 
   @ApiProperty({ minLength: 1, maxLength: 200, example: 'Articles' })
   @IsString()
   @Length(1, 200)
-  @NoNul()
+  @StorableText()
   labelPlural!: string;
 
   @ApiPropertyOptional({ maxLength: 2000 })
   @IsOptional()
   @IsString()
   @MaxLength(2000)
-  @NoNul()
+  @StorableText()
   description?: string;
 
   @ApiProperty({ type: [FieldDefinitionDto], minItems: 1, maxItems: MAX_FIELDS })

@@ -1,5 +1,5 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { NoNul } from '../../../shared/validation/no-nul.js';
+import { StorableText } from '../../../shared/validation/storable-text.decorator.js';
 import { Type } from 'class-transformer';
 import { IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
 import { ItemSelectionRequestDto } from '../../item-selection.request.dto.js';
@@ -10,7 +10,7 @@ export class ListContentItemsRequestDto extends ItemSelectionRequestDto {
   @IsOptional()
   @IsString()
   @MaxLength(1000)
-  @NoNul()
+  @StorableText()
   cursor?: string;
 
   @ApiPropertyOptional({ minimum: 1, maximum: 100, default: 20 })
