@@ -3,10 +3,10 @@ import type { AddressInfo } from 'node:net';
 import type { INestApplication } from '@nestjs/common';
 import type { App } from 'supertest/types.js';
 import { BackgroundTaskQueue } from '../../src/background-tasks/index.js';
-import { HttpClient, TEST_ADMIN_TOKENS, TEST_USERS } from '../support/http-client.js';
+import { TEST_USERS } from '../support/http-client.js';
 import { SleepTask } from '../support/test-tasks.js';
-import { createTestApp } from '../support/test-app.js';
-import { TEST_ENGINES, TestDatabase } from '../support/test-database.js';
+import { appPerSuite } from '../support/app-per-suite.js';
+import { TEST_ENGINES } from '../support/test-database.js';
 
 /** A raw request, so that no client adds a Content-Type of its own. */
 function rawPost(
@@ -42,21 +42,7 @@ function rawPost(
 }
 
 describe.each(TEST_ENGINES)('request bodies [%s]', (engine) => {
-  let db: TestDatabase;
-  let app: INestApplication<App>;
-  let http: HttpClient;
-
-  beforeAll(async () => {
-    db = await TestDatabase.create(engine);
-    app = await createTestApp(db, { env: { ADMIN_TOKENS: TEST_ADMIN_TOKENS } });
-    await app.listen(0, '127.0.0.1');
-    http = new HttpClient(app);
-  });
-
-  afterAll(async () => {
-    await app?.close();
-    await db?.dispose();
-  });
+  const suite = appPerSuite(engine, { listen: true });
 
   const json = JSON.stringify({ steps: 1, stepMs: 10 });
 
@@ -65,21 +51,21 @@ describe.each(TEST_ENGINES)('request bodies [%s]', (engine) => {
     ['a form', { 'content-type': 'application/x-www-form-urlencoded' }, /x-www-form-urlencoded/],
     ['no Content-Type', {}, /has no Content-Type/],
   ])('refuses a body sent as %s with 415, and writes nothing', async (_, headers, message) => {
-    const before = await db.count();
-    const response = await rawPost(app, '/api/demo-tasks', json, headers);
+    const before = await suite.db.count();
+    const response = await rawPost(suite.app, '/api/demo-tasks', json, headers);
     expect(response.status).toBe(415);
     expect(response.body.message).toMatch(message);
-    expect(await db.count()).toBe(before);
+    expect(await suite.db.count()).toBe(before);
   });
 
   it('takes the same body as JSON, and a request with no body at all', async () => {
-    const response = await rawPost(app, '/api/demo-tasks', json, {
+    const response = await rawPost(suite.app, '/api/demo-tasks', json, {
       'content-type': 'application/json; charset=utf-8',
     });
     expect(response.status).toBe(202);
     const { taskId } = response.body as { taskId: string };
     // A cancel has no body: nothing to check.
-    await http
+    await suite.http
       .as('alice')
       .post(`/api/background-tasks/${taskId}/cancel`)
       .expect((res) => {
@@ -94,17 +80,17 @@ describe.each(TEST_ENGINES)('request bodies [%s]', (engine) => {
     ['/api/content-types/articles/exports', (deep: string) => `{"search":${deep}}`],
   ])('refuses 1,500 nested arrays sent to %s with 400, and writes nothing', async (path, body) => {
     const deep = '['.repeat(1_500) + ']'.repeat(1_500);
-    const tasks = await db.count();
-    const items = await db.sql<{ n: number | string }>(
-      `SELECT COUNT(*) AS n FROM ${db.table('content_items')}`,
+    const tasks = await suite.db.count();
+    const items = await suite.db.sql<{ n: number | string }>(
+      `SELECT COUNT(*) AS n FROM ${suite.db.table('content_items')}`,
     );
-    const response = await rawPost(app, path, body(deep), { 'content-type': 'application/json' });
+    const response = await rawPost(suite.app, path, body(deep), { 'content-type': 'application/json' });
     expect(response).toMatchObject({
       status: 400,
       body: { message: 'The request body nests deeper than 32 levels' },
     });
-    expect(await db.count()).toBe(tasks);
-    expect(await db.sql(`SELECT COUNT(*) AS n FROM ${db.table('content_items')}`)).toEqual(items);
+    expect(await suite.db.count()).toBe(tasks);
+    expect(await suite.db.sql(`SELECT COUNT(*) AS n FROM ${suite.db.table('content_items')}`)).toEqual(items);
   });
 
   it.each([
@@ -112,7 +98,7 @@ describe.each(TEST_ENGINES)('request bodies [%s]', (engine) => {
     ['a lone surrogate', '/api/content-types/%ED%A0%80'],
     ['a broken escape', '/api/content-types/%E0%A4%A'],
   ])('refuses %s in a path segment with 400', async (_, path) => {
-    const response = await http.as('alice').get(path).expect(400);
+    const response = await suite.http.as('alice').get(path).expect(400);
     expect(response.body.message).toMatch(/The path must be well-formed text/);
   });
 
@@ -126,24 +112,24 @@ describe.each(TEST_ENGINES)('request bodies [%s]', (engine) => {
       [type('Pick\ud800'), 'label'],
       [type('Pick', ['ok', 'b\u0000']), 'choices'],
     ] as const) {
-      const response = await http.as('root').post('/api/content-types').send(body).expect(400);
+      const response = await suite.http.as('root').post('/api/content-types').send(body).expect(400);
       expect(JSON.stringify(response.body.message)).toMatch(
         new RegExp(`${field} must be well-formed text: no NUL character`),
       );
     }
-    await http.as('root').get('/api/content-types/texts').expect(404);
-    const list = await http.as('alice').get('/api/background-tasks?name=a%00b').expect(400);
+    await suite.http.as('root').get('/api/content-types/texts').expect(404);
+    const list = await suite.http.as('alice').get('/api/background-tasks?name=a%00b').expect(400);
     expect(JSON.stringify(list.body.message)).toMatch(/name must be well-formed text/);
   });
 
   it('refuses a NUL or a lone surrogate in an idempotency key or a creator, on every engine alike', async () => {
-    const queue = app.get(BackgroundTaskQueue);
-    const before = await db.count();
+    const queue = suite.app.get(BackgroundTaskQueue);
+    const before = await suite.db.count();
     for (const options of [{ idempotencyKey: 'a\u0000b' }, { createdBy: 'x\udc00' }]) {
       await expect(queue.enqueue(SleepTask, { ms: 1 }, options)).rejects.toThrow(
         /(idempotencyKey|createdBy) must be well-formed text/,
       );
     }
-    expect(await db.count()).toBe(before);
+    expect(await suite.db.count()).toBe(before);
   });
 });

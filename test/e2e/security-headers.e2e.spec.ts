@@ -1,33 +1,19 @@
-import type { INestApplication } from '@nestjs/common';
 import request from 'supertest';
-import type { App } from 'supertest/types.js';
-import { HttpClient, TEST_ADMIN_TOKENS } from '../support/http-client.js';
+import { TEST_ADMIN_TOKENS } from '../support/http-client.js';
+import { appPerSuite } from '../support/app-per-suite.js';
 import { createTestApp } from '../support/test-app.js';
-import { TEST_ENGINES, TestDatabase } from '../support/test-database.js';
+import { TEST_ENGINES } from '../support/test-database.js';
 
 describe.each(TEST_ENGINES)('security headers [%s]', (engine) => {
-  let db: TestDatabase;
-  let app: INestApplication<App>;
-  let http: HttpClient;
+  const suite = appPerSuite(engine);
 
-  beforeAll(async () => {
-    db = await TestDatabase.create(engine);
-    app = await createTestApp(db, { env: { ADMIN_TOKENS: TEST_ADMIN_TOKENS } });
-    http = new HttpClient(app);
-  });
-
-  afterAll(async () => {
-    await app?.close();
-    await db?.dispose();
-  });
-
-  const server = () => request(app.getHttpServer());
+  const server = () => request(suite.app.getHttpServer());
 
   it('sends them on every kind of response: the API, its errors, health, docs and the dashboard', async () => {
     const responses = {
-      api: await http.as('alice').get('/api/background-tasks').expect(200),
+      api: await suite.http.as('alice').get('/api/background-tasks').expect(200),
       unauthenticated: await server().get('/api/background-tasks').expect(401),
-      missing: await http.as('alice').get('/api/no-such-route').expect(404),
+      missing: await suite.http.as('alice').get('/api/no-such-route').expect(404),
       health: await server().get('/health'),
       docs: await server().get('/docs').expect(200),
       openapi: await server().get('/docs/openapi.json').expect(200),
@@ -67,7 +53,7 @@ describe.each(TEST_ENGINES)('security headers [%s]', (engine) => {
       .set('Origin', 'https://elsewhere.example')
       .set('Access-Control-Request-Method', 'GET');
     expect(preflight.headers['access-control-allow-origin']).toBeUndefined();
-    const read = await http
+    const read = await suite.http
       .as('alice')
       .get('/api/background-tasks')
       .set('Origin', 'https://elsewhere.example');
@@ -75,8 +61,8 @@ describe.each(TEST_ENGINES)('security headers [%s]', (engine) => {
   });
 
   it('lets the origins CORS_ORIGINS lists call the API, and no other', async () => {
-    const cors = await createTestApp(db, {
-      env: { ADMIN_TOKENS: TEST_ADMIN_TOKENS, CORS_ORIGINS: 'https://app.example.com' },
+    const cors = await createTestApp(suite.db, {
+      env: { ADMIN_TOKENS: TEST_ADMIN_TOKENS, CORS_ORIGINS: 'https://suite.app.example.com' },
     });
     try {
       const preflight = (origin: string) =>
@@ -85,9 +71,9 @@ describe.each(TEST_ENGINES)('security headers [%s]', (engine) => {
           .set('Origin', origin)
           .set('Access-Control-Request-Method', 'GET')
           .set('Access-Control-Request-Headers', 'authorization');
-      const allowed = await preflight('https://app.example.com').expect(204);
+      const allowed = await preflight('https://suite.app.example.com').expect(204);
       expect(allowed.headers).toMatchObject({
-        'access-control-allow-origin': 'https://app.example.com',
+        'access-control-allow-origin': 'https://suite.app.example.com',
         'access-control-allow-headers': expect.stringMatching(/authorization/i),
       });
       expect(
