@@ -257,8 +257,9 @@ export class SleepTask implements BackgroundTaskExecutor<SleepMetadata, void, { 
 }
 
 /**
- * StubbornTask's handlers: emit `release` with a task id to let its handler return (it does after `ms`
- * otherwise); it emits `returned` with the task id when it does, abandoned or not.
+ * StubbornTask's handlers: it emits `started` with the task id once its handler runs; emit `release` with
+ * a task id to let its handler return (it does after `ms` otherwise); it emits `returned` with the task id
+ * when it does, abandoned or not.
  */
 export const stubbornTaskReturns = new EventEmitter();
 
@@ -269,6 +270,7 @@ export const stubbornTaskReturns = new EventEmitter();
 @BackgroundTask('test.stubborn')
 export class StubbornTask implements BackgroundTaskExecutor<{ ms: number }, void, { returned: true }> {
   async execute({ taskId, metadata }: BackgroundTaskContext<{ ms: number }>) {
+    stubbornTaskReturns.emit('started', taskId);
     const timer = new AbortController();
     const onRelease = (id: string) => id === taskId && timer.abort();
     stubbornTaskReturns.on('release', onRelease);
