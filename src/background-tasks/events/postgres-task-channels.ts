@@ -31,6 +31,8 @@ export class PostgresTaskChannels implements OnApplicationBootstrap, OnApplicati
   /** Marks this process's notifications, which its own listeners skip. */
   readonly origin = randomBytes(4).toString('hex');
   private readonly connection: PostgresNotificationConnection | undefined;
+  private readonly newTasksChannel: string;
+  private readonly changesChannel: string;
   private pending = new Set<string>();
   private timer: NodeJS.Timeout | undefined;
   private sending: Promise<void> | undefined;
@@ -42,6 +44,8 @@ export class PostgresTaskChannels implements OnApplicationBootstrap, OnApplicati
     private readonly events: TaskEvents,
   ) {
     const { target } = database;
+    this.newTasksChannel = notificationChannel(database.schema as string);
+    this.changesChannel = taskChangeChannel(database.schema as string);
     if (target.engine === 'postgres') {
       this.connection = new PostgresNotificationConnection(
         target.url,
@@ -59,7 +63,7 @@ export class PostgresTaskChannels implements OnApplicationBootstrap, OnApplicati
   /** Calls `listener` when another process makes a task claimable, and once each time listening starts. */
   async onNewTasks(listener: () => void): Promise<() => void> {
     if (!this.connection) return () => undefined;
-    return this.connection.listen(notificationChannel(this.database.schema as string), {
+    return this.connection.listen(this.newTasksChannel, {
       onNotification: () => listener(),
       onListening: () => listener(),
     });
@@ -68,7 +72,7 @@ export class PostgresTaskChannels implements OnApplicationBootstrap, OnApplicati
   /** Calls `listener` with the ids of tasks other processes changed, or `*` when they are not known. */
   async onRemoteChanges(listener: RemoteChangeListener): Promise<() => void> {
     if (!this.connection) return () => undefined;
-    return this.connection.listen(taskChangeChannel(this.database.schema as string), {
+    return this.connection.listen(this.changesChannel, {
       onNotification: (payload) => {
         const decoded = payload === undefined ? undefined : decodeTaskChanges(payload);
         if (decoded && decoded.origin !== this.origin) listener(decoded.ids);
@@ -115,7 +119,7 @@ export class PostgresTaskChannels implements OnApplicationBootstrap, OnApplicati
 
   private async send(payloads: string[]): Promise<void> {
     try {
-      await this.connection!.notify(taskChangeChannel(this.database.schema as string), payloads);
+      await this.connection!.notify(this.changesChannel, payloads);
       if (this.failing) this.logger.log('Sending task changes to other processes again');
       this.failing = false;
     } catch (error) {

@@ -293,7 +293,9 @@ export class TaskWatcher implements OnApplicationShutdown {
     const byFilter = new Map<string, ListWatcher[]>();
     for (const list of this.lists) {
       const key = JSON.stringify([list.filter.name ?? null, list.filter.createdBy ?? null]);
-      byFilter.set(key, [...(byFilter.get(key) ?? []), list]);
+      const group = byFilter.get(key);
+      if (group) group.push(list);
+      else byFilter.set(key, [list]);
     }
     for (const lists of byFilter.values()) {
       const { name, createdBy } = lists[0].filter;

@@ -1,5 +1,6 @@
 import type { INestApplication } from '@nestjs/common';
 import type { NextFunction, Request, Response } from 'express';
+import { sendError } from './send-error.js';
 
 /** The media types a request body may have: JSON, and multipart for the uploads (CSV imports). */
 const ACCEPTED = ['application/json', 'multipart/form-data'];
@@ -18,12 +19,12 @@ export function acceptJsonBodiesOnly(app: INestApplication): void {
     if (!hasBody) return next();
     const type = (request.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
     if (ACCEPTED.includes(type)) return next();
-    response.status(415).json({
-      statusCode: 415,
-      error: 'Unsupported Media Type',
-      message: type
+    sendError(
+      response,
+      415,
+      type
         ? `A request body of type ${type} is not accepted: send application/json (multipart/form-data for uploads)`
         : 'The request body has no Content-Type: send application/json (multipart/form-data for uploads)',
-    });
+    );
   });
 }

@@ -1,6 +1,7 @@
 import type { INestApplication } from '@nestjs/common';
 import type { NextFunction, Request, Response } from 'express';
 import { isStorableText } from '../text/storable-text.js';
+import { sendError } from './send-error.js';
 
 /**
  * Refuses with 400 a request whose path, once decoded, holds a NUL character or a lone surrogate (or is
@@ -16,11 +17,10 @@ export function refuseUnstorablePaths(app: INestApplication): void {
       decoded = undefined;
     }
     if (decoded !== undefined && isStorableText(decoded)) return next();
-    response.status(400).json({
-      statusCode: 400,
-      error: 'Bad Request',
-      message:
-        'The path must be well-formed text: no NUL character (%00), no lone surrogate, valid %-escapes',
-    });
+    sendError(
+      response,
+      400,
+      'The path must be well-formed text: no NUL character (%00), no lone surrogate, valid %-escapes',
+    );
   });
 }
