@@ -104,7 +104,16 @@ describe.each(TEST_ENGINES)('background task commands and listing over HTTP [%s]
         .set(as('alice'))
         .send({ executionMetadata: 'x' })
         .expect(400);
-      expect((await get(id)).status).toBe('suspended');
+      // PostgreSQL would refuse a lone surrogate with a 500, SQLite would store U+FFFD instead.
+      const unstorable = await http()
+        .post(`/api/background-tasks/${id}/resume`)
+        .set(as('alice'))
+        .send({ executionMetadata: { approvedBy: 'ali\ud800ce' } })
+        .expect(400);
+      expect(unstorable.body.message).toMatch(
+        /executionMetadata\.approvedBy must be well-formed text: no NUL character/,
+      );
+      expect(await get(id)).toMatchObject({ status: 'suspended' });
 
       const resumed = await http()
         .post(`/api/background-tasks/${id}/resume`)

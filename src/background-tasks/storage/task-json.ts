@@ -1,3 +1,4 @@
+import { formatBytes } from '../../shared/text/format-bytes.js';
 import { isStorableJsonText } from '../../shared/text/storable-text.js';
 
 /** The JSON text stored for a value, or why it cannot be stored. */
@@ -10,15 +11,6 @@ export type EncodedJson =
       /** A sentence for people: what is wrong, and the limit when it is the size. */
       readonly reason: string;
     };
-
-const MB = 1024 * 1024;
-
-/** A byte count the way people read it: `1.4 MB`, `300 kB`, `12 bytes`. */
-export function formatBytes(bytes: number): string {
-  if (bytes >= MB) return `${Number((bytes / MB).toFixed(1))} MB`;
-  if (bytes >= 1024) return `${Number((bytes / 1024).toFixed(1))} kB`;
-  return `${bytes} bytes`;
-}
 
 /**
  * Encodes a task's metadata, checkpoint, result or error as the JSON text every engine stores unchanged,

@@ -1,6 +1,6 @@
 import type { ContentItem } from '../model/content-item.js';
 import { holdsText, SYSTEM_COLUMNS, type FieldDefinition } from '../model/content-type.js';
-import { valueToCell } from '../model/field-values.js';
+import { fieldValue, valueToCell } from '../model/field-values.js';
 import { csvRecords } from './csv-writer.js';
 import { neutralizeFormula } from './formula-guard.js';
 
@@ -19,7 +19,7 @@ export function csvRows(items: readonly ContentItem[], fields: readonly FieldDef
     item.createdAt.toISOString(),
     item.updatedAt.toISOString(),
     ...fields.map((field) => {
-      const cell = valueToCell(item.values[field.developerName]);
+      const cell = valueToCell(fieldValue(item.values, field.developerName));
       return holdsText(field) ? neutralizeFormula(cell) : cell;
     }),
   ]);

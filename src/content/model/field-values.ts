@@ -1,5 +1,7 @@
 import type { FieldValue, FieldValues } from './content-item.js';
+import { isStorableText } from '../../shared/text/storable-text.js';
 import {
+  MAX_ITEM_LENGTH,
   MAX_LONG_TEXT_LENGTH,
   MAX_TEXT_LENGTH,
   type ContentType,
@@ -15,6 +17,9 @@ export interface FieldProblem {
 export type ValuesCheck =
   | { readonly ok: true; readonly values: FieldValues }
   | { readonly ok: false; readonly problems: FieldProblem[] };
+
+const STORABLE_TEXT_PROBLEM = 'must be well-formed text: no NUL character (\\u0000) and no lone surrogate';
+const count = new Intl.NumberFormat('en-US');
 
 const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 const NUMBER = /^-?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/;
@@ -37,8 +42,9 @@ function checkValue(field: FieldDefinition, value: unknown): { value: FieldValue
     case 'text':
     case 'long_text': {
       if (typeof value !== 'string') return { problem: 'must be a string' };
-      // PostgreSQL stores no NUL character in text or jsonb; no engine gets one, so that data moves freely.
-      if (value.includes('\u0000')) return { problem: 'must not contain the NUL character (\\u0000)' };
+      // The rule of every text the API takes (isStorableText): PostgreSQL would refuse the value with a 500,
+      // SQLite and SQL Server would change it silently.
+      if (!isStorableText(value)) return { problem: STORABLE_TEXT_PROBLEM };
       const max = field.type === 'text' ? MAX_TEXT_LENGTH : MAX_LONG_TEXT_LENGTH;
       return value.length > max ? { problem: `must be at most ${max} characters` } : { value };
     }
@@ -63,6 +69,8 @@ function checkValue(field: FieldDefinition, value: unknown): { value: FieldValue
 /**
  * Validates values sent to the API against a content type: every field is checked, unknown keys are
  * refused, and an empty string or a missing value becomes null (a CMS field is either set or not).
+ * Values are read as own properties only: a type made before `constructor` was reserved may have such a
+ * field, and every object inherits a `constructor`.
  */
 export function checkValues(type: ContentType, input: Record<string, unknown>): ValuesCheck {
   const problems: FieldProblem[] = [];
@@ -71,10 +79,21 @@ export function checkValues(type: ContentType, input: Record<string, unknown>): 
     if (!known.has(key)) problems.push({ field: key, message: `is not a field of ${type.developerName}` });
   }
   const values: Record<string, FieldValue> = {};
+  let length = 0;
   for (const field of type.fields) {
-    const checked = checkValue(field, input[field.developerName]);
-    if ('problem' in checked) problems.push({ field: field.developerName, message: checked.problem });
-    else values[field.developerName] = checked.value;
+    const name = field.developerName;
+    const checked = checkValue(field, Object.hasOwn(input, name) ? input[name] : undefined);
+    if ('problem' in checked) problems.push({ field: name, message: checked.problem });
+    else {
+      values[name] = checked.value;
+      if (typeof checked.value === 'string') length += checked.value.length;
+    }
+  }
+  if (length > MAX_ITEM_LENGTH) {
+    problems.push({
+      field: 'values',
+      message: `hold ${count.format(length)} characters of text together, more than the ${count.format(MAX_ITEM_LENGTH)} an item may hold`,
+    });
   }
   return problems.length > 0 ? { ok: false, problems } : { ok: true, values };
 }
@@ -98,6 +117,11 @@ export function cellToValue(field: FieldDefinition, cell: string): unknown {
   }
 }
 
+/** An item's value of a field, read as an own property (see checkValues: a field named `constructor`). */
+export function fieldValue(values: FieldValues, developerName: string): FieldValue | undefined {
+  return Object.hasOwn(values, developerName) ? values[developerName] : undefined;
+}
+
 /** Formats a value for a CSV cell: the export's side of `cellToValue`. */
 export function valueToCell(value: FieldValue | undefined): string {
   if (value === null || value === undefined) return '';
@@ -110,7 +134,7 @@ const MAX_SEARCH_TEXT = 10_000;
 export function searchTextOf(type: ContentType, values: FieldValues): string {
   const parts: string[] = [];
   for (const field of type.fields) {
-    const value = values[field.developerName];
+    const value = fieldValue(values, field.developerName);
     if (typeof value === 'string' && field.type !== 'date') parts.push(value);
   }
   return parts.join('\n').toLowerCase().slice(0, MAX_SEARCH_TEXT);

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { isStorableJsonText, isStorableText } from './storable-text.js';
+import { isStorableJsonText, isStorableText, unstorableTextPath } from './storable-text.js';
 
 /** Every string a JSON value holds, keys included: what the database would have to store. */
 function stringsOf(value: unknown): string[] {
@@ -43,5 +43,18 @@ describe('storable text', () => {
     expect(isStorableJsonText(JSON.stringify('\\u0000'))).toBe(true);
     expect(isStorableJsonText(JSON.stringify('\\\u0000'))).toBe(false);
     expect(isStorableJsonText(JSON.stringify('\\\\ud800'))).toBe(true);
+  });
+
+  it('names where a value holds unstorable text, keys included', () => {
+    expect(unstorableTextPath({ cursor: { after: 'x', ids: ['a', 'b\ud800'] } })).toBe('cursor.ids[1]');
+    expect(unstorableTextPath({ ['k\u0000']: 1 })).toBe('k\u0000');
+    expect(unstorableTextPath('\udc00')).toBe('');
+    expect(unstorableTextPath({ fine: ['é', 1, null, { deep: '😀' }] })).toBeUndefined();
+    fc.assert(
+      fc.property(fc.jsonValue(), (value) => {
+        expect(unstorableTextPath(value) === undefined).toBe(stringsOf(value).every(isStorableText));
+      }),
+      { numRuns: 500 },
+    );
   });
 });

@@ -21,3 +21,28 @@ export function isStorableJsonText(json: string): boolean {
   // Nearly all JSON has no \u escape at all: one scan, no regular expression.
   return !json.includes('\\u') || !UNSTORABLE_ESCAPE.test(json);
 }
+
+/**
+ * Where a JSON value holds a string that is not storable text (see isStorableText), keys included: a path
+ * such as `cursor.after` or `ids[2]` ('' for the value itself), or undefined when every string is storable.
+ * For error messages that name the place; a check of the serialized text (isStorableJsonText) is cheaper.
+ */
+export function unstorableTextPath(value: unknown, path = ''): string | undefined {
+  if (typeof value === 'string') return isStorableText(value) ? undefined : path;
+  if (Array.isArray(value)) {
+    for (const [index, item] of value.entries()) {
+      const found = unstorableTextPath(item, `${path}[${index}]`);
+      if (found !== undefined) return found;
+    }
+    return undefined;
+  }
+  if (typeof value === 'object' && value !== null) {
+    for (const [key, item] of Object.entries(value)) {
+      const at = path ? `${path}.${key}` : key;
+      if (!isStorableText(key)) return at;
+      const found = unstorableTextPath(item, at);
+      if (found !== undefined) return found;
+    }
+  }
+  return undefined;
+}

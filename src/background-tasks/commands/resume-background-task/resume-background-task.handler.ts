@@ -1,6 +1,7 @@
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import { plainToInstance } from 'class-transformer';
 import { validate, type ValidationError } from 'class-validator';
+import { unstorableTextPath } from '../../../shared/text/storable-text.js';
 import { BackgroundTaskStateError, InvalidExecutionMetadataError } from '../../background-task.errors.js';
 import { TaskRegistry } from '../../registry/task-registry.js';
 import { toBackgroundTaskView, type BackgroundTaskView } from '../../queries/background-task.view.js';
@@ -56,6 +57,14 @@ export class ResumeBackgroundTaskHandler implements ICommandHandler<ResumeBackgr
     if (!isPlainObject(current)) {
       throw new InvalidExecutionMetadataError([
         'the task keeps a non-object execution metadata, which cannot be patched',
+      ]);
+    }
+    // The patch comes from a client: a text no engine stores unchanged is named here, not refused by the
+    // database (PostgreSQL) or changed silently (SQLite, SQL Server).
+    const unstorable = unstorableTextPath(patch);
+    if (unstorable !== undefined) {
+      throw new InvalidExecutionMetadataError([
+        `executionMetadata.${unstorable} must be well-formed text: no NUL character (\\u0000) and no lone surrogate`,
       ]);
     }
     const merged = { ...current, ...patch };
