@@ -2,10 +2,11 @@ import { ValidationPipe, type INestApplication } from '@nestjs/common';
 import { HttpConfig } from './shared/http.config.js';
 import { setupOpenApi } from './openapi/openapi.js';
 import { ApplicationErrorFilter } from './shared/http/application-error.filter.js';
-import { acceptJsonBodiesOnly } from './shared/http/json-bodies-only.js';
+import { CONTENT_BODY_LIMITS } from './content/index.js';
+import { acceptJsonBodiesOnly, parseJsonBodies } from './shared/http/json-bodies.js';
 import { JsonDepthPipe } from './shared/http/json-depth.pipe.js';
 import { useSecurityHeaders } from './shared/http/security-headers.js';
-import { refuseUnstorablePaths } from './shared/http/storable-paths.js';
+import { refuseUnstorableUrls } from './shared/http/storable-urls.js';
 
 /**
  * HTTP settings shared by `main.ts` and the end-to-end tests, so that tests exercise the same pipes,
@@ -24,7 +25,8 @@ export function configureHttpApp(app: INestApplication): INestApplication {
     });
   }
   acceptJsonBodiesOnly(app);
-  refuseUnstorablePaths(app);
+  refuseUnstorableUrls(app);
+  parseJsonBodies(app, [CONTENT_BODY_LIMITS]);
   app.useGlobalPipes(
     new JsonDepthPipe(),
     new ValidationPipe({

@@ -7,9 +7,22 @@ export const DEVELOPER_NAME = /^[a-z][a-z0-9_]{0,62}$/;
 /** Columns every CSV export starts with; no field may take one of these names. */
 export const SYSTEM_COLUMNS = ['id', 'createdAt', 'updatedAt'] as const;
 
+/**
+ * Names no field may take: Nest's ValidationPipe deletes the keys `constructor` and `prototype` from
+ * every request body, at any depth (its guard against prototype pollution, as class-transformer's), so
+ * an item could never be sent a value for such a field.
+ */
+export const RESERVED_FIELD_NAMES = ['constructor', 'prototype'] as const;
+
 export const MAX_TEXT_LENGTH = 1_000;
 export const MAX_LONG_TEXT_LENGTH = 100_000;
 export const MAX_FIELDS = 200;
+/**
+ * The characters of text (UTF-16 units, as the field limits count them) an item holds in all its fields
+ * together. It bounds what one item costs to read, write and export, and what an item's request body can be
+ * (see ITEM_BODY_MAX_BYTES); a CSV record of such an item stays within the importer's 4 MB record limit.
+ */
+export const MAX_ITEM_LENGTH = 1_000_000;
 
 export interface FieldDefinition {
   readonly developerName: string;

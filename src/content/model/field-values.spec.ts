@@ -1,4 +1,4 @@
-import type { ContentType } from './content-type.js';
+import { MAX_ITEM_LENGTH, MAX_LONG_TEXT_LENGTH, type ContentType } from './content-type.js';
 import { cellToValue, checkValues, searchTextOf, valueToCell } from './field-values.js';
 
 const type: ContentType = {
@@ -54,6 +54,54 @@ describe('checkValues', () => {
     expect(!checked.ok && checked.problems).toEqual([
       { field: 'title', message: 'must be at most 1000 characters' },
     ]);
+  });
+
+  it('refuses text no engine stores as given', () => {
+    const checked = checkValues(type, { title: 'a\u0000b', body: 'lone \ud83d', kind: 'news\udc00' });
+    const unstorable = 'must be well-formed text: no NUL character (\\u0000) and no lone surrogate';
+    expect(!checked.ok && checked.problems).toEqual([
+      { field: 'title', message: unstorable },
+      { field: 'body', message: unstorable },
+      { field: 'kind', message: 'must be one of: news, blog' },
+    ]);
+    expect(checkValues(type, { title: 'pair 😀' }).ok).toBe(true);
+  });
+
+  it('limits the text of an item as a whole', () => {
+    const many: ContentType = {
+      ...type,
+      fields: Array.from({ length: MAX_ITEM_LENGTH / MAX_LONG_TEXT_LENGTH + 1 }, (_, i) => ({
+        developerName: `text_${i}`,
+        label: `Text ${i}`,
+        type: 'long_text' as const,
+        required: false,
+      })),
+    };
+    const full = (fields: number, last = 0) =>
+      Object.fromEntries(
+        many.fields.map((field, i) => [
+          field.developerName,
+          'x'.repeat(i < fields ? MAX_LONG_TEXT_LENGTH : i === fields ? last : 0),
+        ]),
+      );
+    expect(checkValues(many, full(10)).ok).toBe(true);
+    expect(checkValues(many, full(10, 1))).toEqual({
+      ok: false,
+      problems: [
+        {
+          field: 'values',
+          message: 'hold 1,000,001 characters of text together, more than the 1,000,000 an item may hold',
+        },
+      ],
+    });
+  });
+
+  it('reads only own properties: an inherited key is no value', () => {
+    const old: ContentType = {
+      ...type,
+      fields: [{ developerName: 'constructor', label: 'Constructor', type: 'text', required: false }],
+    };
+    expect(checkValues(old, {})).toEqual({ ok: true, values: { constructor: null } });
   });
 });
 

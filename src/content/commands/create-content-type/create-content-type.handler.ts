@@ -9,7 +9,7 @@ import {
   InvalidContentTypeError,
 } from '../../content.errors.js';
 import { toContentTypeView, type ContentTypeView } from '../../content.views.js';
-import { SYSTEM_COLUMNS, type FieldDefinition } from '../../model/content-type.js';
+import { RESERVED_FIELD_NAMES, SYSTEM_COLUMNS, type FieldDefinition } from '../../model/content-type.js';
 import { ContentTypeRepository } from '../../storage/content-type.repository.js';
 import { CreateContentTypeCommand } from './create-content-type.command.js';
 
@@ -23,6 +23,11 @@ function problemsOf(fields: readonly FieldDefinition[]): string[] {
     seen.add(name);
     if ((SYSTEM_COLUMNS as readonly string[]).includes(name)) {
       problems.push(`fields: "${name}" is reserved for the item's own ${name}`);
+    }
+    if ((RESERVED_FIELD_NAMES as readonly string[]).includes(name)) {
+      problems.push(
+        `fields: "${name}" cannot name a field: request bodies never carry that key (it is removed as a guard against prototype pollution)`,
+      );
     }
     if (field.type === 'choice') {
       const choices = field.choices ?? [];
