@@ -6,6 +6,7 @@ import type { INestApplication } from '@nestjs/common';
 import type { App } from 'supertest/types.js';
 import type { ContentItemView } from '../../src/content/content.views.js';
 import type { ContentItemPage } from '../../src/content/queries/list-content-items/list-content-items.query.js';
+import { MAX_LISTED_ERRORS } from '../../src/content/tasks/import-content-items.task.js';
 import { HttpClient, TEST_ADMIN_TOKENS } from '../support/http-client.js';
 import { createTestApp } from '../support/test-app.js';
 import { TEST_ENGINES, TestDatabase } from '../support/test-database.js';
@@ -249,6 +250,33 @@ describe.each(TEST_ENGINES)('CSV export and import [%s]', (engine) => {
         '6,done,must be true or false\r\n' +
         '6,kind,"must be one of: plain, =formula, @handle"\r\n',
     );
+  });
+
+  it('lists the first 10,000 errors and counts the rest', async () => {
+    // 6,000 rows with two errors each: no title, a score that is no number.
+    const csv = 'title,score\r\n' + ',x\r\n'.repeat(6_000);
+    const started = await importFile('copies', csv).expect(202);
+    const taskId = (started.body as { taskId: string }).taskId;
+    const task = await http.finishedTask('alice', taskId);
+    expect(task).toMatchObject({
+      status: 'completed',
+      result: { inserted: 0, failed: 6_000, fileName: 'errors.csv', errorsNotListed: 2_000 },
+    });
+    const lines = (await http.download('alice', taskId)).toString('utf8').split('\r\n');
+    expect(lines.length).toBe(1 + MAX_LISTED_ERRORS + 1 + 1); // header, errors, the count, the final break
+    expect(lines.slice(1, 3)).toEqual(['2,title,is required', '2,score,must be a finite number']);
+    expect(lines[MAX_LISTED_ERRORS]).toBe('5001,score,must be a finite number');
+    expect(lines.at(-2)).toBe(',,"2,000 more errors are not listed: the report lists the first 10,000"');
+  }, 60_000);
+
+  it('imports an item of 100,000 accented characters, which the API then takes back with PUT', async () => {
+    const body = 'é'.repeat(100_000);
+    const started = await importFile('copies', `title,body\r\nlong one,${body}\r\n`).expect(202);
+    const task = await http.finishedTask('alice', (started.body as { taskId: string }).taskId);
+    expect(task).toMatchObject({ status: 'completed', result: { inserted: 1, failed: 0 } });
+    const item = (await allItems('copies')).find((candidate) => candidate.values.title === 'long one')!;
+    expect(item.values.body).toBe(body);
+    await http.as('alice').put(`/api/content-items/${item.id}`).send({ values: item.values }).expect(200);
   });
 
   it.each([

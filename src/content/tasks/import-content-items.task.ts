@@ -40,6 +40,9 @@ export interface ImportCheckpoint {
   readonly failed: number;
   /** Length of the errors file up to the last committed batch. */
   readonly errorsBytes: number;
+  /** Errors found so far, and how many of them the errors file lists (at most MAX_LISTED_ERRORS). */
+  readonly errors?: number;
+  readonly errorsListed?: number;
 }
 
 export interface ImportResult {
@@ -48,12 +51,19 @@ export interface ImportResult {
   readonly failed: number;
   /** The errors report (line, column, message), when rows failed. */
   readonly fileName?: string;
+  /** Errors found beyond the first MAX_LISTED_ERRORS, which the report counts but does not list. */
+  readonly errorsNotListed?: number;
 }
 
 /** Where the uploaded file lives: the task's own directory, moved there by the command that enqueued it. */
 export const UPLOAD_FILE = 'upload.csv';
 export const ERRORS_FILE = 'errors.csv';
 const BATCH_SIZE = 500;
+/**
+ * The errors report lists this many errors, then one line counting the rest: a file of nothing but bad
+ * rows would otherwise get a report several times its size (every row, every field), kept as long as the task.
+ */
+export const MAX_LISTED_ERRORS = 10_000;
 /** An import adding this many items refreshes the planner's statistics (see ContentItemRepository). */
 const REFRESH_STATISTICS_AFTER = 10_000;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -87,7 +97,16 @@ export class ImportContentItemsTask implements BackgroundTaskExecutor<
   ) {}
 
   initialExecutionMetadata(): ImportCheckpoint {
-    return { totalRows: null, rowsDone: 0, inserted: 0, updated: 0, failed: 0, errorsBytes: 0 };
+    return {
+      totalRows: null,
+      rowsDone: 0,
+      inserted: 0,
+      updated: 0,
+      failed: 0,
+      errorsBytes: 0,
+      errors: 0,
+      errorsListed: 0,
+    };
   }
 
   async execute(
@@ -139,6 +158,8 @@ export class ImportContentItemsTask implements BackgroundTaskExecutor<
       }
       if (batch.length > 0) await flush();
       progress({ step: 3, info: 'Finishing', percent: 100 });
+      // Written after the last checkpoint, at its length: a run that resumes here writes it again, once.
+      if (notListed(state) > 0) await writeAt(errors, state.errorsBytes, notListedLine(state));
     } finally {
       await errors.close();
     }
@@ -149,6 +170,7 @@ export class ImportContentItemsTask implements BackgroundTaskExecutor<
       updated: state.updated,
       failed: state.failed,
       ...(state.failed > 0 ? { fileName: ERRORS_FILE } : {}),
+      ...(notListed(state) > 0 ? { errorsNotListed: notListed(state) } : {}),
     });
   }
 
@@ -192,8 +214,10 @@ export class ImportContentItemsTask implements BackgroundTaskExecutor<
       );
       await this.items.insertMany(inserts, manager);
       await this.items.updateMany(updates, manager);
-      const errorsBytes =
-        state.errorsBytes + (await writeAt(errors, state.errorsBytes, errorsCsv(rowErrors)));
+      // A checkpoint of an earlier version has no error counts: it listed every error it found.
+      const listedBefore = state.errorsListed ?? 0;
+      const listed = rowErrors.slice(0, Math.max(0, MAX_LISTED_ERRORS - listedBefore));
+      const errorsBytes = state.errorsBytes + (await writeAt(errors, state.errorsBytes, errorsCsv(listed)));
       await errors.datasync(); // the report is durable before the checkpoint that counts it
       const next: ImportCheckpoint = {
         ...state,
@@ -202,6 +226,8 @@ export class ImportContentItemsTask implements BackgroundTaskExecutor<
         updated: state.updated + updates.length,
         failed: state.failed + new Set(rowErrors.map((error) => error.row)).size,
         errorsBytes,
+        errors: (state.errors ?? listedBefore) + rowErrors.length,
+        errorsListed: listedBefore + listed.length,
       };
       await context.checkpoint(next, { manager });
       return next;
@@ -272,6 +298,21 @@ export class ImportContentItemsTask implements BackgroundTaskExecutor<
 }
 
 const ERRORS_HEADER = csvRecords([['line', 'column', 'message']]);
+
+function notListed(state: ImportCheckpoint): number {
+  return (state.errors ?? 0) - (state.errorsListed ?? 0);
+}
+
+/** The report's last line when errors were left out: no line or column, a message that counts them. */
+function notListedLine(state: ImportCheckpoint): string {
+  return csvRecords([
+    [
+      '',
+      '',
+      `${count.format(notListed(state))} more errors are not listed: the report lists the first ${count.format(MAX_LISTED_ERRORS)}`,
+    ],
+  ]);
+}
 
 /** Row errors as CSV records (line, column, message). */
 function errorsCsv(errors: readonly RowError[]): string {
