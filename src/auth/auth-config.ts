@@ -22,7 +22,8 @@ export class AuthConfig {
 }
 
 /**
- * Parses ADMIN_TOKENS (`name:token[:role],…`, role `admin` or `editor`, default `editor`).
+ * Parses ADMIN_TOKENS (`name:token[:role],…`, role `admin` or `editor`, default `editor`; a name may come
+ * more than once, with one token each).
  * Outside production an empty value gives the single user `admin` with the token `dev-admin-token`;
  * in production it is an error, because an API nobody can call, or anybody can, is never intended.
  */
@@ -61,12 +62,19 @@ export function parseAdminTokens(
     }
     return { user: { name, role: role as UserRole }, token };
   });
-  const names = new Set<string>();
+  // A user may have several tokens, so that a new one can be handed out before the old one is removed
+  // (README: "Security"); one role per user, whichever token it comes with.
+  const roles = new Map<string, UserRole>();
   const tokens = new Set<string>();
   for (const { user, token } of credentials) {
-    if (names.has(user.name)) throw new ConfigurationError(`ADMIN_TOKENS names user "${user.name}" twice`);
-    if (tokens.has(token)) throw new ConfigurationError('ADMIN_TOKENS gives the same token to two users');
-    names.add(user.name);
+    const role = roles.get(user.name);
+    if (role !== undefined && role !== user.role) {
+      throw new ConfigurationError(
+        `ADMIN_TOKENS gives user "${user.name}" two roles (${role}, ${user.role})`,
+      );
+    }
+    if (tokens.has(token)) throw new ConfigurationError('ADMIN_TOKENS lists the same token twice');
+    roles.set(user.name, user.role);
     tokens.add(token);
   }
   return new AuthConfig(credentials, false, failuresPerMinute);

@@ -15,6 +15,11 @@ import { ApiUserDirectory } from './api-user-directory.js';
 import { FailedSignIns } from './failed-sign-ins.js';
 import { StreamTokens } from './stream-tokens/stream-tokens.js';
 
+/** The token of an `Authorization: Bearer <token>` header; undefined for any other header or none. */
+export function bearerTokenOf(authorization: string | undefined): string | undefined {
+  return /^Bearer ([^\s]+)$/i.exec(authorization ?? '')?.[1];
+}
+
 /**
  * Global guard: every route needs `Authorization: Bearer <token>` unless marked @Public(). Event streams
  * marked @AcceptsStreamToken() also take `?streamToken=`, for EventSource, which cannot send headers.
@@ -37,31 +42,32 @@ export class BearerAuthGuard implements CanActivate {
     const http = context.switchToHttp();
     const request = http.getRequest<AuthenticatedRequest>();
     const response = http.getResponse<Response>();
-    const match = /^Bearer ([^\s]+)$/i.exec(request.headers.authorization ?? '');
+    const bearer = bearerTokenOf(request.headers.authorization);
     const address = request.ip ?? request.socket.remoteAddress ?? 'unknown';
     const waitFor = this.failedSignIns.waitFor(address);
     if (isPublic) {
       // Anybody may call it; a valid token still says who (health shows admins its details). A wrong one
       // counts like anywhere else, so that a public route is no way round the limit.
-      request.user = match && waitFor === 0 ? this.users.findByToken(match[1]) : undefined;
-      if (match && waitFor === 0 && !request.user) this.failedSignIns.record(address);
+      request.user = bearer !== undefined && waitFor === 0 ? this.users.findByToken(bearer) : undefined;
+      if (bearer !== undefined && waitFor === 0 && !request.user) this.failedSignIns.record(address);
       return true;
     }
-    const streamToken = match ? undefined : this.streamTokenOf(context, request);
-    if (waitFor > 0 && (match || streamToken !== undefined)) this.tooMany(response, waitFor);
-    const user = match
-      ? this.users.findByToken(match[1])
-      : streamToken !== undefined
-        ? this.streamTokens.verify(streamToken)
-        : undefined;
+    const streamToken = bearer !== undefined ? undefined : this.streamTokenOf(context, request);
+    if (waitFor > 0 && (bearer !== undefined || streamToken !== undefined)) this.tooMany(response, waitFor);
+    const user =
+      bearer !== undefined
+        ? this.users.findByToken(bearer)
+        : streamToken !== undefined
+          ? this.streamTokens.verify(streamToken)
+          : undefined;
     if (!user) {
-      if (match || streamToken !== undefined) {
+      if (bearer !== undefined || streamToken !== undefined) {
         const wait = this.failedSignIns.record(address);
         if (wait > 0) this.tooMany(response, wait);
       }
       response.setHeader('WWW-Authenticate', 'Bearer realm="api"');
       throw new UnauthorizedException(
-        match
+        bearer !== undefined
           ? 'The bearer token is not valid'
           : streamToken !== undefined
             ? 'The stream token is not valid or has expired: get a new one from POST /api/stream-tokens'

@@ -132,12 +132,20 @@ describe('loadAppConfig', () => {
     ]);
   });
 
+  it('takes several tokens for one user, for rotation', () => {
+    const { auth } = loadAppConfig({ ADMIN_TOKENS: 'ops:old-token-123456:admin,ops:new-token-123456:admin' });
+    expect(auth.credentials.map((credential) => credential.token)).toEqual([
+      'old-token-123456',
+      'new-token-123456',
+    ]);
+  });
+
   it.each([
     ['root', /entry 1 must look like name:token/],
     ['root:short', /shorter than 12 characters/],
     ['root:long-enough-token:owner', /role "owner"/],
-    ['a:long-enough-token,a:another-long-token', /names user "a" twice/],
-    ['a:long-enough-token,b:long-enough-token', /same token to two users/],
+    ['a:long-enough-token:admin,a:another-long-token', /gives user "a" two roles \(admin, editor\)/],
+    ['a:long-enough-token,b:long-enough-token', /lists the same token twice/],
     ['bad name:long-enough-token', /user name/],
   ])('rejects ADMIN_TOKENS=%s', (value, message) => {
     expect(() => loadAppConfig({ ADMIN_TOKENS: value })).toThrow(message);

@@ -1,7 +1,8 @@
 import { ApiCreatedResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { Controller, HttpCode, HttpStatus, Post } from '@nestjs/common';
+import { Controller, Headers, HttpCode, HttpStatus, Post } from '@nestjs/common';
 import type { ApiUser } from '../../shared/identity/api-user.js';
 import { CurrentUser } from '../../shared/identity/current-user.decorator.js';
+import { bearerTokenOf } from '../bearer-auth.guard.js';
 import { StreamTokens, IssuedStreamToken } from './stream-tokens.js';
 
 @ApiTags('auth')
@@ -16,7 +17,11 @@ export class IssueStreamTokenHttpController {
   @ApiCreatedResponse({ type: IssuedStreamToken })
   @Post()
   @HttpCode(HttpStatus.CREATED)
-  issue(@CurrentUser() user: ApiUser): IssuedStreamToken {
-    return this.streamTokens.issue(user);
+  issue(
+    @CurrentUser() user: ApiUser,
+    @Headers('authorization') authorization: string | undefined,
+  ): IssuedStreamToken {
+    // The guard let the request in with this bearer token (a stream token opens no other route).
+    return this.streamTokens.issue(user, bearerTokenOf(authorization)!);
   }
 }

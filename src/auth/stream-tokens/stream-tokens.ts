@@ -21,25 +21,33 @@ const base64url = (data: string | Buffer) => Buffer.from(data).toString('base64u
  * Short-lived tokens for the event streams, which EventSource opens without any header: the client trades
  * its bearer token for one (`POST /api/stream-tokens`) and passes it as `?streamToken=`. A stream token is
  * `<payload>.<signature>`: the payload names the user and the expiry, and the signature is an HMAC keyed
- * with that user's own bearer token, so it needs no secret of its own, works on every instance that has the
- * same ADMIN_TOKENS, and dies with the bearer token. It opens event streams only: a URL that leaks into a
- * log grants a minute of read access to progress, never the API.
+ * with the bearer token it was traded for, so it needs no secret of its own, works on every instance that
+ * knows that token, and dies with it. Keyed with the caller's own token, not with the user's first one, a
+ * stream token stays valid on every instance while a token is rotated (old and new listed side by side).
+ * It opens event streams only: a URL that leaks into a log grants a minute of read access to progress,
+ * never the API.
  */
 @Injectable()
 export class StreamTokens {
-  private readonly tokensByName: Map<string, { user: ApiUser; token: string }>;
+  private readonly credentialsByName = new Map<string, { user: ApiUser; tokens: string[] }>();
 
   constructor(config: AuthConfig) {
-    this.tokensByName = new Map(config.credentials.map((c) => [c.user.name, c]));
+    for (const { user, token } of config.credentials) {
+      const known = this.credentialsByName.get(user.name);
+      if (known) known.tokens.push(token);
+      else this.credentialsByName.set(user.name, { user, tokens: [token] });
+    }
   }
 
-  issue(user: ApiUser, now = Date.now()): IssuedStreamToken {
-    const credential = this.tokensByName.get(user.name);
-    if (!credential) throw new Error(`No credential for user ${user.name}`);
+  /** A stream token for the user, keyed with the bearer token the user presented. */
+  issue(user: ApiUser, bearerToken: string, now = Date.now()): IssuedStreamToken {
+    if (!this.credentialsByName.get(user.name)?.tokens.includes(bearerToken)) {
+      throw new Error(`The token presented is not one of ${user.name}'s`);
+    }
     const expiresAt = now + STREAM_TOKEN_TTL_MS;
     const payload = base64url(JSON.stringify({ u: user.name, e: expiresAt }));
     return {
-      streamToken: `${payload}.${this.sign(credential.token, payload)}`,
+      streamToken: `${payload}.${this.sign(bearerToken, payload)}`,
       expiresAt: new Date(expiresAt).toISOString(),
     };
   }
@@ -56,11 +64,14 @@ export class StreamTokens {
     }
     const { u, e } = (claims ?? {}) as { u?: unknown; e?: unknown };
     if (typeof u !== 'string' || typeof e !== 'number' || e < now) return undefined;
-    const credential = this.tokensByName.get(u);
+    const credential = this.credentialsByName.get(u);
     if (!credential) return undefined;
-    const expected = Buffer.from(this.sign(credential.token, payload));
     const given = Buffer.from(signature);
-    return expected.length === given.length && timingSafeEqual(expected, given) ? credential.user : undefined;
+    const valid = credential.tokens.some((token) => {
+      const expected = Buffer.from(this.sign(token, payload));
+      return expected.length === given.length && timingSafeEqual(expected, given);
+    });
+    return valid ? credential.user : undefined;
   }
 
   private sign(key: string, payload: string): string {
