@@ -3,6 +3,8 @@ import type { AddressInfo } from 'node:net';
 import type { INestApplication } from '@nestjs/common';
 import type { App } from 'supertest/types.js';
 import { BackgroundTaskQueue } from '../../src/background-tasks/index.js';
+import { ITEM_BODY_MAX_BYTES } from '../../src/content/content-body-limits.js';
+import { MAX_ITEM_LENGTH, MAX_LONG_TEXT_LENGTH } from '../../src/content/model/content-type.js';
 import { TEST_USERS } from '../support/http-client.js';
 import { SleepTask } from '../support/test-tasks.js';
 import { appPerSuite } from '../support/app-per-suite.js';
@@ -119,7 +121,7 @@ describe.each(TEST_ENGINES)('request bodies [%s]', (engine) => {
     }
     await suite.http.as('root').get('/api/content-types/texts').expect(404);
     const list = await suite.http.as('alice').get('/api/background-tasks?name=a%00b').expect(400);
-    expect(JSON.stringify(list.body.message)).toMatch(/name must be well-formed text/);
+    expect(list.body.message).toMatch(/^The query string must be well-formed text: no NUL character/);
   });
 
   it('refuses a NUL or a lone surrogate in an idempotency key or a creator, on every engine alike', async () => {
@@ -131,5 +133,133 @@ describe.each(TEST_ENGINES)('request bodies [%s]', (engine) => {
       );
     }
     expect(await suite.db.count()).toBe(before);
+  });
+
+  describe('item values and body limits', () => {
+    /** Long texts: ten of them hold as much text as an item may (MAX_ITEM_LENGTH). */
+    const LONG_FIELDS = Array.from({ length: 11 }, (_, i) => `text_${i}`);
+    const items = () =>
+      suite.db.sql<{ n: number | string }>(`SELECT COUNT(*) AS n FROM ${suite.db.table('content_items')}`);
+
+    beforeAll(async () => {
+      await suite.http
+        .as('root')
+        .post('/api/content-types')
+        .send({
+          developerName: 'pages',
+          labelSingular: 'Page',
+          labelPlural: 'Pages',
+          fields: [
+            { developerName: 'title', label: 'Title', type: 'text' },
+            ...LONG_FIELDS.map((name) => ({ developerName: name, label: name, type: 'long_text' })),
+          ],
+        })
+        .expect(201);
+    });
+
+    it('names the value that holds a NUL or a lone surrogate, and the export search too; writes nothing', async () => {
+      const [itemsBefore, tasksBefore] = [await items(), await suite.db.count()];
+      for (const [title, text] of [
+        ['a\u0000b', 'fine'],
+        ['fine', 'x\ud800'],
+      ]) {
+        const response = await suite.http
+          .as('alice')
+          .post('/api/content-types/pages/items')
+          .send({ values: { title, text_0: text } })
+          .expect(400);
+        expect(response.body.message).toMatch(
+          /^(title|text_0) must be well-formed text: no NUL character \(\\u0000\) and no lone surrogate$/,
+        );
+      }
+      const search = await suite.http
+        .as('alice')
+        .post('/api/content-types/pages/exports')
+        .send({ search: 'a\udc00' })
+        .expect(400);
+      expect(JSON.stringify(search.body.message)).toMatch(/search must be well-formed text/);
+      // Express's query parser would keep an escape it cannot decode as its literal text.
+      const query = await suite.http.as('alice').get('/api/content-types/pages/items?search=%ED%B0%80');
+      expect(query.body).toMatchObject({
+        statusCode: 400,
+        message: /^The query string must be well-formed text/,
+      });
+      expect([await items(), await suite.db.count()]).toEqual([itemsBefore, tasksBefore]);
+    });
+
+    it('takes an item of 100,000 accented characters (200 kB of JSON) and takes it back with PUT', async () => {
+      const values = { title: 'accents', text_0: 'é'.repeat(MAX_LONG_TEXT_LENGTH) };
+      const created = await suite.http.as('alice').post('/api/content-types/pages/items').send({ values });
+      expect(created.status).toBe(201);
+      const item = await suite.http.as('alice').get(`/api/content-items/${created.body.id}`).expect(200);
+      expect(item.body.values.text_0).toBe(values.text_0);
+      await suite.http
+        .as('alice')
+        .put(`/api/content-items/${created.body.id}`)
+        .send({ values: item.body.values })
+        .expect(200);
+    });
+
+    it('takes the largest valid item written with an escape for every character', async () => {
+      const full = LONG_FIELDS.slice(0, MAX_ITEM_LENGTH / MAX_LONG_TEXT_LENGTH);
+      const escaped = '\\u00e9'.repeat(MAX_LONG_TEXT_LENGTH);
+      const body = `{"values":{${full.map((name) => `"${name}":"${escaped}"`).join(',')}}}`;
+      expect(Buffer.byteLength(body)).toBeGreaterThan(6_000_000);
+      const response = await rawPost(suite.app, '/api/content-types/pages/items', body, {
+        'content-type': 'application/json',
+      });
+      expect(response.status).toBe(201);
+    });
+
+    it('refuses more text than an item may hold with 400, and a larger body with 413 naming the limit', async () => {
+      const before = await items();
+      const values = Object.fromEntries(LONG_FIELDS.map((name) => [name, 'a'.repeat(MAX_LONG_TEXT_LENGTH)]));
+      const tooMuch = await suite.http.as('alice').post('/api/content-types/pages/items').send({ values });
+      expect(tooMuch.status).toBe(400);
+      expect(tooMuch.body.message).toBe(
+        'values hold 1,100,000 characters of text together, more than the 1,000,000 an item may hold',
+      );
+      const huge = JSON.stringify({ values: { title: 'x'.repeat(ITEM_BODY_MAX_BYTES) } });
+      const tooLarge = await rawPost(suite.app, '/api/content-types/pages/items', huge, {
+        'content-type': 'application/json',
+      });
+      expect(tooLarge).toMatchObject({
+        status: 413,
+        body: { message: 'The request body is 7 MB, more than the 7 MB this route accepts' },
+      });
+      // Every other route keeps body-parser's 100 kB.
+      const demo = await rawPost(suite.app, '/api/demo-tasks', JSON.stringify({ pad: 'x'.repeat(200_000) }), {
+        'content-type': 'application/json',
+      });
+      expect(demo).toMatchObject({
+        status: 413,
+        body: { message: 'The request body is 195.3 kB, more than the 100 kB this route accepts' },
+      });
+      const broken = await rawPost(suite.app, '/api/demo-tasks', '{"steps":', {
+        'content-type': 'application/json',
+      });
+      expect(broken).toMatchObject({ status: 400, body: { message: 'The request body is not valid JSON' } });
+      expect(await items()).toEqual(before);
+    });
+
+    it.each(['constructor', 'prototype'])(
+      'refuses a field named %s at type creation, since request bodies never carry that key',
+      async (name) => {
+        const response = await suite.http
+          .as('root')
+          .post('/api/content-types')
+          .send({
+            developerName: 'builders',
+            labelSingular: 'Builder',
+            labelPlural: 'Builders',
+            fields: [{ developerName: name, label: 'Name', type: 'text' }],
+          })
+          .expect(400);
+        expect(response.body.message).toMatch(
+          new RegExp(`fields: "${name}" cannot name a field: request bodies never carry that key`),
+        );
+        await suite.http.as('root').get('/api/content-types/builders').expect(404);
+      },
+    );
   });
 });

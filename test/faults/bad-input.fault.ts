@@ -110,16 +110,115 @@ describe.each(TEST_ENGINES)('bad input over HTTP [%s]', (engine) => {
           .post('/api/content-types/notes/items')
           .send({ values: { title: 'a\u0000b' } }),
       400,
-      /title must not contain the NUL character/,
+      /title must be well-formed text: no NUL character/,
     ],
     [
-      'a huge body',
+      'a lone surrogate in a value',
       () =>
         alice()
           .post('/api/content-types/notes/items')
-          .send({ values: { title: 'x'.repeat(300_000) } }),
+          .send({ values: { title: 'ok', body: 'half \ud83d' } }),
+      400,
+      /body must be well-formed text: no NUL character \(\\u0000\) and no lone surrogate/,
+    ],
+    [
+      'a lone surrogate as a choice',
+      () =>
+        alice()
+          .post('/api/content-types/notes/items')
+          .send({ values: { title: 'ok', kind: 'plain\udc00' } }),
+      400,
+      /kind must be one of: plain/,
+    ],
+    [
+      'a lone surrogate in an export search',
+      () => alice().post('/api/content-types/notes/exports').send({ search: '\ud800' }),
+      400,
+      /search must be well-formed text/,
+    ],
+    [
+      'a lone surrogate in a content type label',
+      () =>
+        http
+          .as('root')
+          .post('/api/content-types')
+          .send({ developerName: 'odd', labelSingular: 'O\ud800', labelPlural: 'Os', fields: FIELDS }),
+      400,
+      /labelSingular must be well-formed text/,
+    ],
+    [
+      'a field named constructor',
+      () =>
+        http
+          .as('root')
+          .post('/api/content-types')
+          .send({
+            developerName: 'odd',
+            labelSingular: 'Odd',
+            labelPlural: 'Odds',
+            fields: [{ developerName: 'constructor', label: 'C', type: 'text' }],
+          }),
+      400,
+      /"constructor" cannot name a field/,
+    ],
+    [
+      'a NUL in a path segment',
+      () => alice().get('/api/content-types/notes%00'),
+      400,
+      /The path must be well-formed text/,
+    ],
+    [
+      'a broken escape in a query',
+      () => alice().get('/api/content-types/notes/items?search=%ED%A0%80'),
+      400,
+      /The query string must be well-formed text/,
+    ],
+    [
+      '1,500 nested arrays',
+      () =>
+        alice()
+          .post('/api/demo-tasks')
+          .set('Content-Type', 'application/json')
+          .send('['.repeat(1_500) + ']'.repeat(1_500)),
+      400,
+      /nests deeper than 32 levels/,
+    ],
+    [
+      'JSON sent as text/plain',
+      () =>
+        alice()
+          .post('/api/demo-tasks')
+          .set('Content-Type', 'text/plain')
+          .send(JSON.stringify({ steps: 1 })),
+      415,
+      /type text\/plain is not accepted/,
+    ],
+    [
+      'a long text over its limit',
+      () =>
+        alice()
+          .post('/api/content-types/notes/items')
+          .send({ values: { title: 'x', body: 'x'.repeat(1_000_001) } }),
+      400,
+      /body must be at most 100000 characters/,
+    ],
+    [
+      'a body over the item limit',
+      () =>
+        alice()
+          .post('/api/content-types/notes/items')
+          .send({ values: { title: 'x'.repeat(8 * 1024 * 1024) } }),
       413,
-      /too large/i,
+      /more than the 7 MB this route accepts/,
+    ],
+    [
+      'a body over the default limit',
+      () =>
+        alice()
+          .post('/api/demo-tasks')
+          .send({ steps: 1, pad: 'x'.repeat(200_000) }),
+      413,
+      /more than the 100 kB this route accepts/,
     ],
     ['a bad item id', () => alice().get('/api/content-items/1234'), 400, /uuid/i],
     ['a bad task id', () => alice().post('/api/background-tasks/xyz/cancel'), 400, /uuid/i],
@@ -133,7 +232,7 @@ describe.each(TEST_ENGINES)('bad input over HTTP [%s]', (engine) => {
       'a cursor with a NUL',
       () => alice().get('/api/content-types/notes/items?cursor=%00%01'),
       400,
-      /cursor must be well-formed text: no NUL character/,
+      /The query string must be well-formed text: no NUL character/,
     ],
     [
       'a bad task cursor',
@@ -221,6 +320,27 @@ describe.each(TEST_ENGINES)('bad input over HTTP [%s]', (engine) => {
       },
     );
   });
+
+  it('keeps the errors report of a file of 500,000 empty rows smaller than the file', async () => {
+    const file = csv(
+      FIELDS.map((field) => field.developerName).join(','),
+      Array.from({ length: 500_000 }, () => ',,,,,'),
+    );
+    const started = await upload(file).expect(202);
+    const taskId = (started.body as { taskId: string }).taskId;
+    const task = await http.finishedTask('alice', taskId, 300_000);
+    expect(task).toMatchObject({
+      status: 'completed',
+      result: { inserted: 0, failed: 500_000, errorsNotListed: 490_000 },
+    });
+    const report = await http.download('alice', taskId);
+    expect(report.length).toBeLessThan(file.length / 10);
+    reportScenario(
+      `import errors report (${engine})`,
+      `500,000 rows without a title (${(file.length / 1e6).toFixed(1)} MB): the report lists 10,000 errors and counts the rest in ${(report.length / 1e3).toFixed(0)} kB`,
+      { rows: 500_000, uploadBytes: file.length, reportBytes: report.length },
+    );
+  }, 300_000);
 
   it('never answers a random item body with a 5xx (property-based)', async () => {
     let accepted = 0;
