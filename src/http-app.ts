@@ -1,4 +1,5 @@
 import { ValidationPipe, type INestApplication } from '@nestjs/common';
+import type { Application } from 'express';
 import { HttpConfig } from './shared/http.config.js';
 import { setupOpenApi } from './openapi/openapi.js';
 import { ApplicationErrorFilter } from './shared/http/application-error.filter.js';
@@ -15,6 +16,11 @@ import { refuseUnstorableUrls } from './shared/http/storable-urls.js';
 export function configureHttpApp(app: INestApplication): INestApplication {
   useSecurityHeaders(app);
   const http = app.get(HttpConfig);
+  // Express reads the client's address from X-Forwarded-For only through the proxies named here.
+  (app.getHttpAdapter().getInstance() as Application).set(
+    'trust proxy',
+    typeof http.trustProxy === 'object' ? [...http.trustProxy] : http.trustProxy,
+  );
   if (http.corsOrigins.length > 0) {
     app.enableCors({
       origin: [...http.corsOrigins],

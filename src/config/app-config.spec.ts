@@ -96,6 +96,9 @@ describe('loadAppConfig', () => {
     [{ HOST: 'localhost:3000' }, /HOST must be an IP address/],
     [{ CORS_ORIGINS: 'https://app.example.com/path' }, /CORS_ORIGINS must list origins/],
     [{ CORS_ORIGINS: '*' }, /CORS_ORIGINS must list origins/],
+    [{ TRUST_PROXY: 'true' }, /TRUST_PROXY must be a number of proxies/],
+    [{ TRUST_PROXY: '10.0.0.0/33' }, /TRUST_PROXY must be a number of proxies/],
+    [{ TRUST_PROXY: '1,loopback' }, /TRUST_PROXY must be a number of proxies/],
   ])('stops on %j with a message naming the variable', (env, message) => {
     expect(() => loadAppConfig(env)).toThrow(ConfigurationError);
     expect(() => loadAppConfig(env)).toThrow(message);
@@ -115,6 +118,16 @@ describe('loadAppConfig', () => {
     expect(
       loadAppConfig({ CORS_ORIGINS: 'https://app.example.com, http://localhost:5173' }).http.corsOrigins,
     ).toEqual(['https://app.example.com', 'http://localhost:5173']);
+  });
+
+  it('trusts no proxy unless TRUST_PROXY names them', () => {
+    expect(loadAppConfig({}).http.trustProxy).toBe(false);
+    expect(loadAppConfig({ TRUST_PROXY: '1' }).http.trustProxy).toBe(1);
+    expect(loadAppConfig({ TRUST_PROXY: 'loopback, 10.0.0.0/8, fd00::1' }).http.trustProxy).toEqual([
+      'loopback',
+      '10.0.0.0/8',
+      'fd00::1',
+    ]);
   });
 
   it('lists every bad variable at once', () => {

@@ -54,6 +54,7 @@ export function loadAppConfig(env: Record<string, string | undefined>): AppConfi
       host: app.HOST ?? (app.NODE_ENV === 'production' ? undefined : '127.0.0.1'),
       servesApi: app.APP_ROLE !== 'worker',
       corsOrigins: app.CORS_ORIGINS,
+      trustProxy: trustProxyOf(app.TRUST_PROXY),
     }),
     database: toDatabaseConfig(database),
     backgroundTasks: toBackgroundTasksConfig(tasks, app.APP_ROLE !== 'api'),
@@ -61,4 +62,10 @@ export function loadAppConfig(env: Record<string, string | undefined>): AppConfi
     files: toFilesConfig(files),
     content: new ContentConfig(content.SEED_DEMO_ITEMS),
   };
+}
+
+/** TRUST_PROXY as Express takes it: a hop count, a list, or no proxy at all. */
+function trustProxyOf(entries: readonly string[]): number | readonly string[] | false {
+  if (entries.length === 0) return false;
+  return entries.length === 1 && /^\d+$/.test(entries[0]) ? Number(entries[0]) : entries;
 }

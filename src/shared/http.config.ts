@@ -7,16 +7,20 @@ export class HttpConfig {
   readonly servesApi: boolean;
   /** Origins whose browser pages may call the API (CORS_ORIGINS); none: CORS is off. */
   readonly corsOrigins: readonly string[];
+  /** Express's `trust proxy` (TRUST_PROXY): hops, or addresses and subnets; false: trust no proxy. */
+  readonly trustProxy: number | readonly string[] | false;
 
   constructor(settings: {
     port: number;
     host: string | undefined;
     servesApi: boolean;
     corsOrigins?: readonly string[];
+    trustProxy?: number | readonly string[] | false;
   }) {
     this.port = settings.port;
     this.host = settings.host;
     this.servesApi = settings.servesApi;
     this.corsOrigins = settings.corsOrigins ?? [];
+    this.trustProxy = settings.trustProxy ?? false;
   }
 }

@@ -26,5 +26,25 @@ describe.each(TEST_ENGINES)('wrong tokens [%s]', (engine) => {
       .get('/health')
       .set('Authorization', `Bearer ${TEST_USERS.root}`);
     expect(health.status).toBe(200);
+    // Without TRUST_PROXY, X-Forwarded-For is the client's word: it changes nothing.
+    await withToken(TEST_USERS.alice).set('X-Forwarded-For', '198.51.100.20').expect(429);
+  });
+});
+
+describe.each(TEST_ENGINES)('wrong tokens behind a proxy [%s]', (engine) => {
+  const suite = appPerSuite(engine, { env: { AUTH_FAILURES_PER_MINUTE: '3', TRUST_PROXY: 'loopback' } });
+
+  const from = (client: string, token: string) =>
+    request(suite.app.getHttpServer())
+      .get('/api/background-tasks')
+      .set('Authorization', `Bearer ${token}`)
+      .set('X-Forwarded-For', client);
+
+  it('counts each client the trusted proxy names, so one guesser does not lock out the others', async () => {
+    for (let attempt = 1; attempt <= 3; attempt++)
+      await from('203.0.113.7', `wrong-${attempt}-0123456789`).expect(401);
+    await from('203.0.113.7', 'wrong-4-0123456789').expect(429);
+    await from('203.0.113.7', TEST_USERS.alice).expect(429);
+    await from('198.51.100.20', TEST_USERS.alice).expect(200);
   });
 });
