@@ -8,7 +8,8 @@ import { AppModule } from './app.module.js';
 import { loadAppConfig } from './config/app-config.js';
 import { loadDotEnvFile } from './config/dot-env.js';
 import { ConfigurationError } from './config/validate-variables.js';
-import { runMigrations } from './database/migrator.js';
+import type { DatabaseConfig } from './database/database-config.js';
+import { runMigrations, unappliedMigrations } from './database/migrator.js';
 import { configureHttpApp } from './http-app.js';
 import { JsonLogger } from './observability/index.js';
 
@@ -24,6 +25,8 @@ async function bootstrap(): Promise<void> {
   if (config.database.engine === 'sqlite') {
     const applied = await runMigrations(config.database);
     if (applied.length > 0) logger.log(`Applied migrations: ${applied.join(', ')}`);
+  } else {
+    await refuseUnmigratedDatabase(config.database);
   }
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), {
     logger: jsonLogger,
@@ -34,6 +37,20 @@ async function bootstrap(): Promise<void> {
   await (host === undefined ? app.listen(port) : app.listen(port, host));
   logger.log(
     `Listening on ${listeningOn(app.getHttpServer())} (role ${config.role}, database ${config.database.engine})`,
+  );
+}
+
+/**
+ * A server database that lacks a migration would fail later, on the first query of a missing table or
+ * column, with a stack trace that does not say what to do. One line instead, naming the command.
+ */
+async function refuseUnmigratedDatabase(database: DatabaseConfig): Promise<void> {
+  const unapplied = await unappliedMigrations(database);
+  if (unapplied.length === 0) return;
+  const where = `${database.engine} (schema ${database.schema})`;
+  throw new ConfigurationError(
+    `The database on ${where} lacks ${unapplied.length} migration(s), from ${unapplied[0]}: run ` +
+      '`npm run migration:run:prod` (or `npm run migration:run` in a checkout) once per release, then start.',
   );
 }
 

@@ -60,6 +60,45 @@ export async function revertLastMigration(config: DatabaseConfig): Promise<void>
   await withDataSource(config, (ds) => ds.undoLastMigration({ transaction: 'each' }));
 }
 
+/**
+ * Names of the migrations not yet applied, found without writing anything: TypeORM's own check creates the
+ * schema and its migrations table, which a production start must not do (its database user may not be
+ * allowed DDL, and a half-migrated database should be refused, not touched). Server engines only; the
+ * embedded SQLite default migrates itself at start.
+ */
+export async function unappliedMigrations(config: DatabaseConfig): Promise<string[]> {
+  const dataSource = new DataSource(buildDataSourceOptions(config));
+  await dataSource.initialize();
+  try {
+    const applied = new Set(await appliedMigrationNames(dataSource, config));
+    return dataSource.migrations
+      .map((migration) => migration.name ?? migration.constructor.name)
+      .filter((name) => !applied.has(name));
+  } finally {
+    await dataSource.destroy();
+  }
+}
+
+async function appliedMigrationNames(dataSource: DataSource, config: DatabaseConfig): Promise<string[]> {
+  const table =
+    config.engine === 'postgres'
+      ? `"${config.schema}"."migrations"`
+      : config.engine === 'sqlserver'
+        ? `[${config.schema}].[migrations]`
+        : '"migrations"';
+  const [{ present }] = await dataSource.query<[{ present: boolean | number }]>(
+    config.engine === 'postgres'
+      ? `SELECT to_regclass($1) IS NOT NULL AS present`
+      : config.engine === 'sqlserver'
+        ? `SELECT CASE WHEN OBJECT_ID(@0, N'U') IS NULL THEN 0 ELSE 1 END AS present`
+        : `SELECT count(*) AS present FROM sqlite_master WHERE type = 'table' AND name = 'migrations'`,
+    config.engine === 'sqlite' ? [] : [table],
+  );
+  if (!present) return [];
+  const rows = await dataSource.query<{ name: string }[]>(`SELECT name FROM ${table}`);
+  return rows.map((row) => row.name);
+}
+
 /** Names of the applied migrations and of those still pending. */
 export async function migrationStatus(
   config: DatabaseConfig,

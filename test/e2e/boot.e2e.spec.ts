@@ -4,6 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import request from 'supertest';
+import { migrations } from '../../migrations/index.js';
+import { TEST_ENGINES, TestDatabase } from '../support/test-database.js';
 import { eventually } from '../support/test-app.js';
 
 const repo = (path: string) => fileURLToPath(new URL(`../../${path}`, import.meta.url));
@@ -71,4 +73,60 @@ describe('starting the application', () => {
     },
     120_000,
   );
+});
+
+const SERVER_ENGINES = TEST_ENGINES.filter((engine) => engine !== 'sqlite');
+const FIRST = migrations[0].name;
+const LAST = migrations[migrations.length - 1].name;
+
+describe.each(SERVER_ENGINES)('starting on %s', (engine) => {
+  let database: TestDatabase;
+  beforeAll(async () => (database = await TestDatabase.create(engine)));
+  afterAll(() => database.dispose());
+
+  const start = (env: Record<string, string>) =>
+    startMain({ PORT: '0', NODE_ENV: 'development', ...database.env, ...env });
+
+  it('refuses a database never migrated in one line naming the command, and writes nothing', async () => {
+    const schema = `${database.env.SchemaName}_new`;
+    const app = start({ SchemaName: schema });
+    expect((await app.exited).code).toBe(1);
+    expect(app.output()).toContain(
+      `lacks ${migrations.length} migration(s), from ${FIRST}: run \`npm run migration:run:prod\``,
+    );
+    expect(app.output()).not.toMatch(/^\s+at /m); // a line, not a stack trace
+    // Read-only: the check did not create the schema (nor a migrations table in it).
+    const [{ present }] = await database.sql<{ present: number | boolean }>(
+      engine === 'postgres'
+        ? 'SELECT to_regnamespace(?) IS NOT NULL AS present'
+        : 'SELECT CASE WHEN SCHEMA_ID(?) IS NULL THEN 0 ELSE 1 END AS present',
+      [schema],
+    );
+    expect(Boolean(present)).toBe(false);
+  }, 120_000);
+
+  it('refuses a database one migration behind, and starts once it is migrated', async () => {
+    const migrationsTable = database.table('migrations');
+    const [recorded] = await database.sql<{ timestamp: number | string }>(
+      `SELECT timestamp FROM ${migrationsTable} WHERE name = ?`,
+      [LAST],
+    );
+    await database.sql(`DELETE FROM ${migrationsTable} WHERE name = ?`, [LAST]);
+    const behind = start({});
+    expect((await behind.exited).code).toBe(1);
+    expect(behind.output()).toContain(`lacks 1 migration(s), from ${LAST}`);
+
+    await database.sql(`INSERT INTO ${migrationsTable} (timestamp, name) VALUES (?, ?)`, [
+      recorded.timestamp,
+      LAST,
+    ]);
+    const app = start({});
+    try {
+      const url = await eventually(() => /Listening on (http:\/\/\S+)/.exec(app.output())?.[1], 90_000, 50);
+      await request(url).get('/health').expect(200);
+    } finally {
+      app.child.kill('SIGTERM');
+      await app.exited;
+    }
+  }, 240_000);
 });
