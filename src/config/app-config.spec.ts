@@ -99,6 +99,9 @@ describe('loadAppConfig', () => {
     [{ TRUST_PROXY: 'true' }, /TRUST_PROXY must be a number of proxies/],
     [{ TRUST_PROXY: '10.0.0.0/33' }, /TRUST_PROXY must be a number of proxies/],
     [{ TRUST_PROXY: '1,loopback' }, /TRUST_PROXY must be a number of proxies/],
+    [{ DATABASE_POOLING: 'statement' }, /DATABASE_POOLING must be session or transaction/],
+    [{ DATABASE_LISTEN_URL: 'mysql://db' }, /DATABASE_LISTEN_URL must start with postgres:\/\//],
+    [{ DATABASE_POOLING: 'transaction' }, /apply to PostgreSQL only/],
   ])('stops on %j with a message naming the variable', (env, message) => {
     expect(() => loadAppConfig(env)).toThrow(ConfigurationError);
     expect(() => loadAppConfig(env)).toThrow(message);
@@ -118,6 +121,24 @@ describe('loadAppConfig', () => {
     expect(
       loadAppConfig({ CORS_ORIGINS: 'https://app.example.com, http://localhost:5173' }).http.corsOrigins,
     ).toEqual(['https://app.example.com', 'http://localhost:5173']);
+  });
+
+  it('behind a transaction pooler, names no statement and listens only over DATABASE_LISTEN_URL', () => {
+    const pooled = 'postgres://app@pgbouncer:6432/cms';
+    const direct = 'postgres://app@db:5432/cms';
+    const database = (env: Record<string, string>) =>
+      loadAppConfig({ DATABASE_URL: pooled, ...env }).database;
+    expect(database({})).toMatchObject({ namedStatements: true, notificationUrl: pooled });
+    expect(database({ DATABASE_LISTEN_URL: direct })).toMatchObject({ notificationUrl: direct });
+    expect(database({ DATABASE_POOLING: 'transaction' })).toMatchObject({
+      namedStatements: false,
+      notificationUrl: undefined, // then workers and live views poll
+    });
+    expect(database({ DATABASE_POOLING: 'transaction', DATABASE_LISTEN_URL: direct })).toMatchObject({
+      namedStatements: false,
+      notificationUrl: direct,
+    });
+    expect(loadAppConfig({}).database.notificationUrl).toBeUndefined(); // SQLite
   });
 
   it('trusts no proxy unless TRUST_PROXY names them', () => {

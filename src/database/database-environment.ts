@@ -1,6 +1,7 @@
-import { IsOptional, IsString, Matches } from 'class-validator';
+import { IsIn, IsOptional, IsString, Matches } from 'class-validator';
+import { ConfigurationError } from '../config/validate-variables.js';
 import { validateVariables } from '../config/validate-variables.js';
-import { DatabaseConfig } from './database-config.js';
+import { DatabaseConfig, type ConnectionPooling } from './database-config.js';
 import { parseDatabaseUrl } from './database-url.js';
 
 /** An identifier that is safe to splice into SQL as a schema name on PostgreSQL and SQL Server. */
@@ -20,15 +21,31 @@ export class DatabaseEnvironmentVariables {
     message: 'SchemaName must be a SQL identifier: a letter or _, then letters, digits or _',
   })
   SchemaName?: string = undefined;
+
+  /** `transaction` behind a transaction pooler such as PgBouncer (see ConnectionPooling). */
+  @IsIn(['session', 'transaction'], { message: 'DATABASE_POOLING must be session or transaction' })
+  DATABASE_POOLING: ConnectionPooling = 'session';
+
+  /** A direct PostgreSQL URL for LISTEN/NOTIFY when DATABASE_URL goes through a transaction pooler. */
+  @IsOptional()
+  @Matches(/^postgres(ql)?:\/\//, {
+    message: 'DATABASE_LISTEN_URL must start with postgres:// or postgresql://',
+  })
+  DATABASE_LISTEN_URL?: string = undefined;
 }
 
 /** The database configuration from validated variables. */
 export function toDatabaseConfig(vars: DatabaseEnvironmentVariables): DatabaseConfig {
   const target = parseDatabaseUrl(vars.DATABASE_URL);
   const defaultSchema = { sqlite: undefined, postgres: 'public', sqlserver: 'dbo' }[target.engine];
+  if (target.engine !== 'postgres' && (vars.DATABASE_POOLING !== 'session' || vars.DATABASE_LISTEN_URL)) {
+    throw new ConfigurationError('DATABASE_POOLING and DATABASE_LISTEN_URL apply to PostgreSQL only');
+  }
   return new DatabaseConfig(
     target,
     target.engine === 'sqlite' ? undefined : (vars.SchemaName ?? defaultSchema),
+    vars.DATABASE_POOLING,
+    vars.DATABASE_LISTEN_URL,
   );
 }
 

@@ -2,7 +2,7 @@ import pg from 'pg';
 import { toEndingRow } from '../../src/background-tasks/storage/ending-row.js';
 import { postgresStatements } from '../../src/background-tasks/storage/postgres/postgres-statements.js';
 import { buildListQuery } from '../../src/background-tasks/storage/task-list-sql.js';
-import { TestDatabase } from '../support/test-database.js';
+import { POSTGRES_DIRECT_URL, TestDatabase } from '../support/test-database.js';
 
 const postgres = process.env.TEST_POSTGRES_URL;
 
@@ -20,7 +20,8 @@ const postgres = process.env.TEST_POSTGRES_URL;
 
   beforeAll(async () => {
     database = await TestDatabase.create('postgres');
-    client = new pg.Client({ connectionString: postgres });
+    // A session of its own, past any pooler: auto_explain and the named statements are session state.
+    client = new pg.Client({ connectionString: POSTGRES_DIRECT_URL });
     await client.connect();
     client.on('notice', (notice) => plans.push(notice.message ?? ''));
   });

@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { PostgresTaskChannels } from '../../src/background-tasks/events/postgres-task-channels.js';
 import { QueuedHostedService } from '../../src/background-tasks/execution/queued-hosted-service.js';
 import { BackgroundTaskQueue } from '../../src/background-tasks/queue/background-task-queue.js';
 import { notificationChannel } from '../../src/background-tasks/storage/postgres/postgres-statements.js';
@@ -7,8 +8,8 @@ import { TaskStore } from '../../src/background-tasks/storage/task-store.js';
 import { uuidv7 } from '../../src/shared/uuid-v7.js';
 import { ChildWorker } from '../support/child-worker.js';
 import { newTaskRow } from '../support/task-rows.js';
-import { createTestApp, eventually } from '../support/test-app.js';
-import { TEST_ENGINES, TestDatabase } from '../support/test-database.js';
+import { createTestApp, eventually, RecordingLogger } from '../support/test-app.js';
+import { POSTGRES_DIRECT_URL, TEST_ENGINES, TestDatabase } from '../support/test-database.js';
 import { createRunsTableSql, RecordRunTask, RUNS_TABLE } from '../support/test-tasks.js';
 
 /** Polling so slow that a task started well within a minute can only have been woken up. */
@@ -66,10 +67,39 @@ describe.each(TEST_ENGINES)('wake-ups [%s]', (engine) => {
     },
   );
 
+  postgresOnly(
+    'behind a transaction pooler without DATABASE_LISTEN_URL, says it polls and runs another process’s tasks',
+    async () => {
+      const pooled = {
+        DATABASE_POOLING: 'transaction',
+        DATABASE_LISTEN_URL: undefined,
+        PollingDelay: '100ms',
+      };
+      const logger = new RecordingLogger();
+      const worker = await createTestApp(db, { env: pooled, logger });
+      const api = await createTestApp(db, { env: { ...pooled, APP_ROLE: 'api' } });
+      try {
+        expect(logger.has('log', /no DATABASE_LISTEN_URL: no LISTEN through the pooler/)).toBe(true);
+        expect(worker.get(PostgresTaskChannels).receivesRemoteChanges).toBe(false);
+        const ids = await api.get(BackgroundTaskQueue).enqueueMany(RecordRunTask, [{}, {}, {}]);
+        for (const id of ids) await completed(worker.get(TaskStore), id);
+        // Nothing LISTENs for this schema: the worker found them by polling.
+        const [{ listeners }] = await db.sql<{ listeners: number | string }>(
+          'SELECT count(*) AS listeners FROM pg_stat_activity WHERE application_name = ?',
+          [`background-tasks:${db.env.SchemaName}`],
+        );
+        expect(Number(listeners)).toBe(0);
+      } finally {
+        await api.close();
+        await worker.close();
+      }
+    },
+  );
+
   postgresOnly('announces every task that waits to be claimed, and none it hands over', async () => {
     const api = await createTestApp(db, { env: { APP_ROLE: 'api' } });
     const channel = notificationChannel(db.env.SchemaName);
-    const listener = new pg.Client({ connectionString: process.env.TEST_POSTGRES_URL });
+    const listener = new pg.Client({ connectionString: POSTGRES_DIRECT_URL });
     const received: string[] = [];
     let markers = 0;
     try {

@@ -7,7 +7,7 @@ import { TestTasksModule } from './test-tasks.js';
 
 export interface TestAppOptions {
   /** Environment variables on top of the test database's. */
-  readonly env?: Record<string, string>;
+  readonly env?: Record<string, string | undefined>;
   readonly imports?: ModuleMetadata['imports'];
   /** Logs are off unless TEST_LOGS=1 or a logger is given (to assert on what was logged). */
   readonly logger?: LoggerService;

@@ -23,6 +23,19 @@ export const TEST_ENGINES: EngineName[] = (
   ] as EngineName[]
 ).filter((engine) => !onlyEngines || onlyEngines.includes(engine));
 
+/**
+ * TEST_POSTGRES_URL may go through a transaction pooler (`.ci/run` runs the PostgreSQL suites once more
+ * through PgBouncer): TEST_POSTGRES_POOLING=transaction then says so, and TEST_POSTGRES_LISTEN_URL is the
+ * direct URL for LISTEN/NOTIFY (unset: the app polls).
+ */
+const POOLER: Record<string, string> = {
+  ...(process.env.TEST_POSTGRES_POOLING && { DATABASE_POOLING: process.env.TEST_POSTGRES_POOLING }),
+  ...(process.env.TEST_POSTGRES_LISTEN_URL && { DATABASE_LISTEN_URL: process.env.TEST_POSTGRES_LISTEN_URL }),
+};
+
+/** A URL straight to PostgreSQL, past any pooler: for a test's own LISTEN. */
+export const POSTGRES_DIRECT_URL = process.env.TEST_POSTGRES_LISTEN_URL ?? process.env.TEST_POSTGRES_URL;
+
 /** Which T-SQL server TEST_MSSQL_URL points at: SQL Server itself, or Babelfish for PostgreSQL. */
 export const MSSQL_FLAVOR = process.env.TEST_MSSQL_FLAVOR === 'babelfish' ? 'babelfish' : 'sqlserver';
 
@@ -59,7 +72,13 @@ export class TestDatabase {
       );
     } else {
       const url = engine === 'postgres' ? process.env.TEST_POSTGRES_URL! : process.env.TEST_MSSQL_URL!;
-      database = new TestDatabase(engine, { ...common, DATABASE_URL: url, SchemaName: name }, async () => {
+      const env = {
+        ...common,
+        DATABASE_URL: url,
+        SchemaName: name,
+        ...(engine === 'postgres' ? POOLER : {}),
+      };
+      database = new TestDatabase(engine, env, async () => {
         await database.dropSchema(name);
         removeDir();
       });
@@ -69,7 +88,7 @@ export class TestDatabase {
   }
 
   /** The application configuration for this database, with optional overrides of other variables. */
-  config(overrides: Record<string, string> = {}): AppConfig {
+  config(overrides: Record<string, string | undefined> = {}): AppConfig {
     return loadAppConfig({ NODE_ENV: 'test', ...this.env, ...overrides });
   }
 

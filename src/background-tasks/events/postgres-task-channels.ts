@@ -21,7 +21,8 @@ export type RemoteChangeListener = (ids: readonly string[] | typeof ALL_TASKS) =
  *   and sent with pg_notify; `onRemoteChanges` hears other processes' (its own are skipped by origin), so
  *   that live views re-read those tasks within ~100 ms.
  *
- * On other engines it does nothing: workers and live views poll. Losing a notification (the connection
+ * On other engines, and behind a transaction pooler without DATABASE_LISTEN_URL, it does nothing: workers
+ * and live views poll. Losing a notification (the connection
  * dropped) only delays them to their next poll, and after a reconnect listeners are told to assume
  * anything changed.
  */
@@ -43,12 +44,12 @@ export class PostgresTaskChannels implements OnApplicationBootstrap, OnApplicati
     private readonly database: DatabaseConfig,
     private readonly events: TaskEvents,
   ) {
-    const { target } = database;
     this.newTasksChannel = notificationChannel(database.schema as string);
     this.changesChannel = taskChangeChannel(database.schema as string);
-    if (target.engine === 'postgres') {
+    const url = database.notificationUrl;
+    if (url) {
       this.connection = new PostgresNotificationConnection(
-        target.url,
+        url,
         `background-tasks:${database.schema}`,
         this.logger,
       );
@@ -84,7 +85,15 @@ export class PostgresTaskChannels implements OnApplicationBootstrap, OnApplicati
   }
 
   onApplicationBootstrap(): void {
-    if (!this.connection) return;
+    if (!this.connection) {
+      if (this.database.engine === 'postgres') {
+        this.logger.log(
+          'DATABASE_POOLING=transaction and no DATABASE_LISTEN_URL: no LISTEN through the pooler, so ' +
+            'workers find other processes’ tasks at their next poll (PollingDelay) and live views poll',
+        );
+      }
+      return;
+    }
     this.unsubscribe = this.events.subscribe((event) => {
       const ids = changedTaskIds(event);
       if (ids.length === 0) return;

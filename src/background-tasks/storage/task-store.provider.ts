@@ -15,6 +15,7 @@ export function createTaskStore(config: DatabaseConfig, dataSource: DataSource):
       return new PostgresTaskStore(
         (dataSource.driver as unknown as { master: Pool }).master,
         config.schema as string,
+        config.namedStatements,
       );
     case 'sqlserver':
       return new SqlServerTaskStore(dataSource, config.schema as string);

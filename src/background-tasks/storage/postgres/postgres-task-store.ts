@@ -38,7 +38,8 @@ const readers: ColumnReaders = { json: (value) => (value === undefined ? null : 
 
 /**
  * PostgreSQL, through the pg pool that TypeORM opened. The statements are named, so each pooled connection
- * parses and plans them once and afterwards only binds parameters.
+ * parses and plans them once and afterwards only binds parameters; behind a transaction pooler they are
+ * not (DATABASE_POOLING=transaction), as a name prepared on one server connection is unknown on the next.
  */
 export class PostgresTaskStore extends TaskStore {
   readonly engine = 'postgres' as const;
@@ -48,13 +49,17 @@ export class PostgresTaskStore extends TaskStore {
   constructor(
     private readonly pool: Pool,
     private readonly schema: string,
+    private readonly namedStatements = true,
   ) {
     super();
     this.sql = postgresStatements(schema);
   }
 
   private async run(name: StatementName, values: unknown[]) {
-    return this.pool.query<Row>({ name: `${this.schema}.${name}`, text: this.sql[name], values });
+    const text = this.sql[name];
+    return this.pool.query<Row>(
+      this.namedStatements ? { name: `${this.schema}.${name}`, text, values } : { text, values },
+    );
   }
 
   private async changed(name: StatementName, values: unknown[]): Promise<number> {
