@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# Proves the README's production start outside Docker, as the Dockerfile runs it: the build is copied to a
+# Proves the README's production start outside Docker, in the Dockerfile's steps: the build is copied to a
 # temporary folder with nothing but package.json and the lock file, which get production dependencies only;
 # then, on a fresh PostgreSQL schema, an unmigrated start is refused in one line, the migration runs, the app
-# starts with plain `node`, /health answers, a demo task completes, and SIGTERM during a long task leaves no
-# row `processing`. Needs TEST_POSTGRES_URL (a database it may create a schema in).
+# starts with plain `node`, /health answers (and the Dockerfile's HEALTHCHECK), a demo task completes, and
+# SIGTERM during a long task leaves no row `processing`. Needs TEST_POSTGRES_URL (a database it may create a schema in).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 : "${TEST_POSTGRES_URL:?TEST_POSTGRES_URL must name a PostgreSQL database}"
@@ -16,6 +16,7 @@ fail() {
 }
 
 npm run build >/dev/null
+repo="$PWD"
 app="$(mktemp -d -t bt-prod-XXXXXX)"
 schema="prod_start_$$"
 psql_() { psql "$TEST_POSTGRES_URL" -X -q -t -A -v ON_ERROR_STOP=1 -c "$1"; }
@@ -61,6 +62,12 @@ for _ in $(seq 1 600); do
 done
 [ -n "$url" ] || fail "the app did not listen within 60 s"
 curl -fsS "$url/health" >/dev/null || fail "/health did not answer 200"
+step "the Dockerfile's HEALTHCHECK command passes"
+PORT="${url##*:}" node -e '
+  const dockerfile = require("node:fs").readFileSync(process.argv[1], "utf8").replace(/\\\n/g, " ");
+  const [command, ...args] = JSON.parse(/^HEALTHCHECK .*? CMD (\[.*\])$/m.exec(dockerfile)[1]);
+  process.exit(require("node:child_process").spawnSync(command, args, { stdio: "inherit" }).status);
+' "$repo/Dockerfile" || fail "the HEALTHCHECK command failed"
 
 # Waits (up to 60 s) until the task reaches the status, printing the status it ended on.
 wait_for() {
