@@ -3,7 +3,7 @@ import type { Application } from 'express';
 import { HttpConfig } from './shared/http.config.js';
 import { setupOpenApi } from './openapi/openapi.js';
 import { ApplicationErrorFilter } from './shared/http/application-error.filter.js';
-import { CONTENT_BODY_LIMITS } from './content/index.js';
+import { APP_FEATURES } from './app.features.js';
 import { acceptJsonBodiesOnly, parseJsonBodies } from './shared/http/json-bodies.js';
 import { JsonDepthPipe } from './shared/http/json-depth.pipe.js';
 import { useSecurityHeaders } from './shared/http/security-headers.js';
@@ -32,7 +32,10 @@ export function configureHttpApp(app: INestApplication): INestApplication {
   }
   acceptJsonBodiesOnly(app);
   refuseUnstorableUrls(app);
-  parseJsonBodies(app, [CONTENT_BODY_LIMITS]);
+  parseJsonBodies(
+    app,
+    APP_FEATURES.flatMap((feature) => feature.bodyLimits ?? []),
+  );
   app.useGlobalPipes(
     new JsonDepthPipe(),
     new ValidationPipe({

@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { Controller, Get, NotFoundException, Param, Res } from '@nestjs/common';
+import { Controller, Get, Inject, NotFoundException, Param, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { Public } from '../auth/index.js';
@@ -11,6 +11,9 @@ const ASSETS: Record<string, string> = {
   'admin.js': 'text/javascript; charset=utf-8',
   'admin.css': 'text/css; charset=utf-8',
 };
+
+/** The names of the features present (src/app.features.ts): the page shows the forms of these only. */
+export const DASHBOARD_FEATURES = Symbol('DASHBOARD_FEATURES');
 
 /** The page only talks to this server, and runs no script but its own file. */
 const CONTENT_SECURITY_POLICY =
@@ -25,9 +28,17 @@ const CONTENT_SECURITY_POLICY =
 @Controller('admin')
 @Public()
 export class AdminHttpController {
+  constructor(@Inject(DASHBOARD_FEATURES) private readonly features: readonly string[]) {}
+
   @Get()
   page(@Res() response: Response): void {
     this.send(response, 'index.html', 'text/html; charset=utf-8');
+  }
+
+  /** `{"features":["content","demo"]}`: which start forms the page shows (before `:asset`, which it would match). */
+  @Get('features')
+  listFeatures(): { features: readonly string[] } {
+    return { features: this.features };
   }
 
   @Get(':asset')

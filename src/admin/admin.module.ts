@@ -1,6 +1,15 @@
-import { Module } from '@nestjs/common';
-import { AdminHttpController } from './admin.http.controller.js';
+import { Module, type DynamicModule } from '@nestjs/common';
+import { AdminHttpController, DASHBOARD_FEATURES } from './admin.http.controller.js';
 
 /** GET /admin, the operators' dashboard; served where the API is (APP_ROLE all or api). */
-@Module({ controllers: [AdminHttpController] })
-export class AdminModule {}
+@Module({})
+export class AdminModule {
+  /** `features`: the names of the features present, whose forms the dashboard shows. */
+  static forRoot(features: readonly string[]): DynamicModule {
+    return {
+      module: AdminModule,
+      controllers: [AdminHttpController],
+      providers: [{ provide: DASHBOARD_FEATURES, useValue: features }],
+    };
+  }
+}

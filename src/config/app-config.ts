@@ -4,7 +4,7 @@ import {
   toBackgroundTasksConfig,
   type BackgroundTasksConfig,
 } from '../background-tasks/index.js';
-import { ContentConfig, ContentEnvironmentVariables } from '../content/index.js';
+import { APP_FEATURES } from '../app.features.js';
 import type { DatabaseConfig } from '../database/database-config.js';
 import { DatabaseEnvironmentVariables, toDatabaseConfig } from '../database/database-environment.js';
 import { FilesEnvironmentVariables, toFilesConfig, type FilesConfig } from '../shared/files.config.js';
@@ -24,7 +24,8 @@ export interface AppConfig {
   readonly backgroundTasks: BackgroundTasksConfig;
   readonly auth: AuthConfig;
   readonly files: FilesConfig;
-  readonly content: ContentConfig;
+  /** Each feature's configuration (src/app.features.ts), by the class it is injected as. */
+  readonly features: ReadonlyMap<abstract new (...args: never[]) => object, object>;
 }
 
 /**
@@ -44,7 +45,9 @@ export function loadAppConfig(env: Record<string, string | undefined>): AppConfi
   const tasks = read(BackgroundTasksEnvironmentVariables);
   const auth = read(AuthEnvironmentVariables);
   const files = read(FilesEnvironmentVariables);
-  const content = read(ContentEnvironmentVariables);
+  const features = APP_FEATURES.flatMap(({ configuration }) =>
+    configuration ? [{ configuration, variables: read(configuration.variables) }] : [],
+  );
   assertNoProblems(problems);
   return {
     nodeEnv: app.NODE_ENV,
@@ -60,7 +63,9 @@ export function loadAppConfig(env: Record<string, string | undefined>): AppConfi
     backgroundTasks: toBackgroundTasksConfig(tasks, app.APP_ROLE !== 'api'),
     auth: parseAdminTokens(auth.ADMIN_TOKENS, app.NODE_ENV, auth.AUTH_FAILURES_PER_MINUTE),
     files: toFilesConfig(files),
-    content: new ContentConfig(content.SEED_DEMO_ITEMS),
+    features: new Map(
+      features.map(({ configuration, variables }) => [configuration.provide, configuration.build(variables)]),
+    ),
   };
 }
 

@@ -1,7 +1,6 @@
 import { Global, Module, type DynamicModule } from '@nestjs/common';
 import { AuthConfig } from '../auth/index.js';
 import { BackgroundTasksConfig } from '../background-tasks/index.js';
-import { ContentConfig } from '../content/index.js';
 import { DatabaseConfig } from '../database/database-config.js';
 import { FilesConfig } from '../shared/files.config.js';
 import { HttpConfig } from '../shared/http.config.js';
@@ -24,7 +23,7 @@ export class AppConfigModule {
       { provide: BackgroundTasksConfig, useValue: config.backgroundTasks },
       { provide: AuthConfig, useValue: config.auth },
       { provide: FilesConfig, useValue: config.files },
-      { provide: ContentConfig, useValue: config.content },
+      ...[...config.features].map(([provide, useValue]) => ({ provide, useValue })),
     ];
     return { module: AppConfigModule, providers, exports: providers.map((p) => p.provide) };
   }

@@ -5,4 +5,5 @@
 export { ContentModule } from './content.module.js';
 export { ContentHttpModule } from './content-http.module.js';
 export { ContentConfig, ContentEnvironmentVariables } from './content.config.js';
+export { ContentFeature } from './content.feature.js';
 export { CONTENT_BODY_LIMITS } from './content-body-limits.js';

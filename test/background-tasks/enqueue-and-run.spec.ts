@@ -4,7 +4,7 @@ import { QueuedHostedService } from '../../src/background-tasks/execution/queued
 import { BackgroundTaskQueue } from '../../src/background-tasks/queue/background-task-queue.js';
 import { EnqueueError } from '../../src/background-tasks/queue/enqueue-errors.js';
 import { TaskStore } from '../../src/background-tasks/storage/task-store.js';
-import { CountdownTask } from '../../src/demo/countdown.task.js';
+import { TicksTask } from '../support/test-tasks-http.js';
 import { createTestApp, eventually, untilCount } from '../support/test-app.js';
 import { TEST_ENGINES, TestDatabase } from '../support/test-database.js';
 import { FailingTask, RequestScopedTask, SleepTask } from '../support/test-tasks.js';
@@ -40,12 +40,12 @@ describe.each(TEST_ENGINES)('enqueue and run [%s]', (engine) => {
     }, 30_000);
 
   it('runs an enqueued task to completion and stores its result and progress', async () => {
-    const id = await queue.enqueue(CountdownTask, { steps: 3, stepMs: 5 }, { createdBy: 'alice' });
+    const id = await queue.enqueue(TicksTask, { steps: 3, stepMs: 5 }, { createdBy: 'alice' });
     expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
     const task = await finished(id);
     expect(task).toMatchObject({
       status: 'completed',
-      name: 'demo.countdown',
+      name: 'test.ticks',
       attempts: 1,
       createdBy: 'alice',
       result: { steps: 3 },

@@ -29,9 +29,9 @@ describe.each(TEST_ENGINES)('background tasks over HTTP [%s]', (engine) => {
 
   const as = (user: keyof typeof TOKENS) => ({ Authorization: `Bearer ${TOKENS[user]}` });
   const startDemo = (user: keyof typeof TOKENS, body: object) =>
-    request(app.getHttpServer()).post('/api/demo-tasks').set(as(user)).send(body);
+    request(app.getHttpServer()).post('/api/test-tasks').set(as(user)).send(body);
 
-  it('starts a demo task (202, Location) whose progress a polling client sees move to completion', async () => {
+  it('starts a task (202, Location) whose progress a polling client sees move to completion', async () => {
     // Steps of 700 ms: polled every 30 ms, each is seen however slow a request is on a busy machine.
     const started = await startDemo('alice', { steps: 4, stepMs: 700 }).expect(202);
     const { taskId } = started.body as { taskId: string };
@@ -53,7 +53,7 @@ describe.each(TEST_ENGINES)('background tasks over HTTP [%s]', (engine) => {
     );
     expect(done).toMatchObject({
       id: taskId,
-      name: 'demo.countdown',
+      name: 'test.ticks',
       status: 'completed',
       taskStep: 4,
       statusInfo: 'Finished 4 steps',
@@ -71,7 +71,7 @@ describe.each(TEST_ENGINES)('background tasks over HTTP [%s]', (engine) => {
   });
 
   it('requires a valid bearer token', async () => {
-    const missing = await request(app.getHttpServer()).post('/api/demo-tasks').send({}).expect(401);
+    const missing = await request(app.getHttpServer()).post('/api/test-tasks').send({}).expect(401);
     expect(missing.headers['www-authenticate']).toMatch(/^Bearer/);
     expect(missing.body.message).toMatch(/Authorization: Bearer/);
     const wrong = await request(app.getHttpServer())
@@ -123,7 +123,7 @@ describe.each(TEST_ENGINES)('background tasks over HTTP [%s]', (engine) => {
 
   it('rejects invalid JSON with a 400', async () => {
     const response = await request(app.getHttpServer())
-      .post('/api/demo-tasks')
+      .post('/api/test-tasks')
       .set(as('admin'))
       .set('Content-Type', 'application/json')
       .send('{"steps": 5,')

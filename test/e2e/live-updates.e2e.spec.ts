@@ -32,7 +32,7 @@ describe.each(TEST_ENGINES)('live task updates over server-sent events [%s]', (e
   };
   const startDemo = async (user: TestUser, steps: number, stepMs: number) => {
     const response = await request(app.getHttpServer())
-      .post('/api/demo-tasks')
+      .post('/api/test-tasks')
       .set(bearer(user))
       .send({ steps, stepMs })
       .expect(202);
@@ -152,7 +152,7 @@ describe.each(TEST_ENGINES)('live task updates over server-sent events [%s]', (e
 
   it('streams the changes of the tasks a user may see to the list, new tasks included', async () => {
     const alice = await open('/api/background-tasks/events', bearer('alice'));
-    const root = await open('/api/background-tasks/events?name=demo.countdown', bearer('root'));
+    const root = await open('/api/background-tasks/events?name=test.ticks', bearer('root'));
     expect(alice.status).toBe(200);
     // Alice's task runs until it is cancelled, once her list has shown it running: what the list shows
     // follows the task, however slowly the machine runs it.
@@ -219,7 +219,7 @@ describe.each(TEST_ENGINES)('live task updates across processes [%s]', (engine) 
       : "shows another process's progress by polling every second",
     async () => {
       const started = await request(api.getHttpServer())
-        .post('/api/demo-tasks')
+        .post('/api/test-tasks')
         .set(bearer('alice'))
         // Eight steps of 800 ms, 6.4 s: on PostgreSQL the stream's backstop poll (every 5 s) sees one step
         // at most besides its first read, and each step lasts long enough for a pushed read to catch it.

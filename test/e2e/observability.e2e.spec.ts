@@ -45,10 +45,10 @@ describe.each(TEST_ENGINES)('GET /metrics and structured logs [%s]', (engine) =>
   });
 
   it('counts tasks by name and outcome, times runs, waits and claims, and reports the queue depth', async () => {
-    const done = await http.as('alice').post('/api/demo-tasks').send({ steps: 2, stepMs: 20 }).expect(202);
+    const done = await http.as('alice').post('/api/test-tasks').send({ steps: 2, stepMs: 20 }).expect(202);
     const long = await http
       .as('alice')
-      .post('/api/demo-tasks')
+      .post('/api/test-tasks')
       .send({ steps: 100, stepMs: 1000 })
       .expect(202);
     const queue = app.get(BackgroundTaskQueue);
@@ -89,18 +89,16 @@ describe.each(TEST_ENGINES)('GET /metrics and structured logs [%s]', (engine) =>
     });
     expect(text.type).toMatch(/^text\/plain; version=0\.0\.4/);
     const m = (series: string) => sample(text.body, series);
-    expect(m('background_tasks_enqueued_total{name="demo.countdown"}')).toBe(2);
+    expect(m('background_tasks_enqueued_total{name="test.ticks"}')).toBe(2);
     expect(m('background_tasks_enqueued_total{name="test.flaky"}')).toBe(1);
     expect(m('background_tasks_enqueued_total{name="test.sleep"}')).toBe(5);
-    expect(m('background_tasks_completed_total{name="demo.countdown"}')).toBe(1);
-    expect(m('background_tasks_cancelled_total{name="demo.countdown"}')).toBe(1);
+    expect(m('background_tasks_completed_total{name="test.ticks"}')).toBe(1);
+    expect(m('background_tasks_cancelled_total{name="test.ticks"}')).toBe(1);
     expect(m('background_tasks_retried_total{name="test.flaky"}')).toBe(1);
     expect(m('background_tasks_failed_total{name="test.flaky"}')).toBe(1);
-    expect(m('background_tasks_run_duration_seconds_count{name="demo.countdown",outcome="completed"}')).toBe(
-      1,
-    );
+    expect(m('background_tasks_run_duration_seconds_count{name="test.ticks",outcome="completed"}')).toBe(1);
     expect(m('background_tasks_run_duration_seconds_count{name="test.flaky",outcome="failed"}')).toBe(1);
-    expect(m('background_tasks_queue_wait_seconds_count{name="demo.countdown"}')).toBe(2);
+    expect(m('background_tasks_queue_wait_seconds_count{name="test.ticks"}')).toBe(2);
     expect(m('background_tasks_queue_depth{status="enqueued"}')).toBe(5);
     expect(m('background_tasks_queue_depth{status="processing"}')).toBe(0);
     expect(m('background_tasks_claim_round_duration_seconds_count')).toBeGreaterThan(0);
@@ -132,8 +130,8 @@ describe.each(TEST_ENGINES)('GET /metrics and structured logs [%s]', (engine) =>
     const messages = aboutTasks.map((e) => `${String(e.level)} ${String(e.message)}`);
     expect(messages).toEqual(
       expect.arrayContaining([
-        expect.stringMatching(/^log Task .* \(demo\.countdown\) completed after \d+ ms \(attempt 1 of 4\)$/),
-        expect.stringMatching(/^log Task .* \(demo\.countdown\) was cancelled after/),
+        expect.stringMatching(/^log Task .* \(test\.ticks\) completed after \d+ ms \(attempt 1 of 4\)$/),
+        expect.stringMatching(/^log Task .* \(test\.ticks\) was cancelled after/),
         expect.stringMatching(/^error Task .* \(test\.flaky\) failed: attempt 1 failed$/),
         expect.stringMatching(
           /^warn Task .* \(test\.flaky\) failed for good after \d+ ms \(attempt 2 of 2\)$/,

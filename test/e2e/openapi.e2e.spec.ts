@@ -111,7 +111,7 @@ describe('OpenAPI at /docs', () => {
       ]),
     );
     const http = new HttpClient(app);
-    const started = await http.as('alice').post('/api/demo-tasks').send({ steps: 1, stepMs: 0 }).expect(202);
+    const started = await http.as('alice').post('/api/test-tasks').send({ steps: 1, stepMs: 0 }).expect(202);
     const task = await http.finishedTask('alice', (started.body as { taskId: string }).taskId);
     const properties = Object.keys(document.components.schemas.BackgroundTaskView.properties ?? {});
     expect(properties).toEqual(expect.arrayContaining(Object.keys(task)));

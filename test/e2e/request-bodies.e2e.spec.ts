@@ -54,14 +54,14 @@ describe.each(TEST_ENGINES)('request bodies [%s]', (engine) => {
     ['no Content-Type', {}, /has no Content-Type/],
   ])('refuses a body sent as %s with 415, and writes nothing', async (_, headers, message) => {
     const before = await suite.db.count();
-    const response = await rawPost(suite.app, '/api/demo-tasks', json, headers);
+    const response = await rawPost(suite.app, '/api/test-tasks', json, headers);
     expect(response.status).toBe(415);
     expect(response.body.message).toMatch(message);
     expect(await suite.db.count()).toBe(before);
   });
 
   it('takes the same body as JSON, and a request with no body at all', async () => {
-    const response = await rawPost(suite.app, '/api/demo-tasks', json, {
+    const response = await rawPost(suite.app, '/api/test-tasks', json, {
       'content-type': 'application/json; charset=utf-8',
     });
     expect(response.status).toBe(202);
@@ -76,7 +76,7 @@ describe.each(TEST_ENGINES)('request bodies [%s]', (engine) => {
   });
 
   it.each([
-    ['/api/demo-tasks', (deep: string) => deep],
+    ['/api/test-tasks', (deep: string) => deep],
     ['/api/content-types', (deep: string) => `{"developerName":"deep","name":"Deep","fields":${deep}}`],
     ['/api/content-types/articles/items', (deep: string) => `{"values":{"title":${deep}}}`],
     ['/api/content-types/articles/exports', (deep: string) => `{"search":${deep}}`],
@@ -228,14 +228,19 @@ describe.each(TEST_ENGINES)('request bodies [%s]', (engine) => {
         body: { message: 'The request body is 7 MB, more than the 7 MB this route accepts' },
       });
       // Every other route keeps body-parser's 100 kB.
-      const demo = await rawPost(suite.app, '/api/demo-tasks', JSON.stringify({ pad: 'x'.repeat(200_000) }), {
-        'content-type': 'application/json',
-      });
-      expect(demo).toMatchObject({
+      const small = await rawPost(
+        suite.app,
+        '/api/test-tasks',
+        JSON.stringify({ pad: 'x'.repeat(200_000) }),
+        {
+          'content-type': 'application/json',
+        },
+      );
+      expect(small).toMatchObject({
         status: 413,
         body: { message: 'The request body is 195.3 kB, more than the 100 kB this route accepts' },
       });
-      const broken = await rawPost(suite.app, '/api/demo-tasks', '{"steps":', {
+      const broken = await rawPost(suite.app, '/api/test-tasks', '{"steps":', {
         'content-type': 'application/json',
       });
       expect(broken).toMatchObject({ status: 400, body: { message: 'The request body is not valid JSON' } });

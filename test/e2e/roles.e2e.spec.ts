@@ -26,7 +26,7 @@ describe.each(TEST_ENGINES)('APP_ROLE [%s]', (engine) => {
 
   it('api serves the API and never claims a task; a worker process then runs it', async () => {
     const http = new HttpClient(api);
-    const started = await http.as('alice').post('/api/demo-tasks').send({ steps: 1, stepMs: 0 }).expect(202);
+    const started = await http.as('alice').post('/api/test-tasks').send({ steps: 1, stepMs: 0 }).expect(202);
     const { taskId } = started.body as { taskId: string };
     expect(api.get(QueuedHostedService).isRunning).toBe(false);
     // Five polling periods (200 ms in tests), and a wake-up from the enqueue itself: nothing happens. (The
@@ -47,7 +47,7 @@ describe.each(TEST_ENGINES)('APP_ROLE [%s]', (engine) => {
     const server = worker.getHttpServer();
     const auth = { Authorization: `Bearer ${TEST_USERS.root}` };
     await request(server).get('/api/background-tasks').set(auth).expect(404);
-    await request(server).post('/api/demo-tasks').set(auth).send({}).expect(404);
+    await request(server).post('/api/test-tasks').set(auth).send({}).expect(404);
     await request(server).get('/api/content-types').set(auth).expect(404);
     await request(server).post('/api/stream-tokens').set(auth).expect(404);
     await request(server).get('/admin').expect(404);
@@ -57,6 +57,6 @@ describe.each(TEST_ENGINES)('APP_ROLE [%s]', (engine) => {
     expect(health.body.info.worker).toMatchObject({ status: 'up', running: true });
     const metrics = await request(server).get('/metrics').expect(200);
     // The task of the previous test ran here, and was counted by this process.
-    expect(metrics.text).toContain('background_tasks_completed_total{name="demo.countdown"} 1');
+    expect(metrics.text).toContain('background_tasks_completed_total{name="test.ticks"} 1');
   });
 });

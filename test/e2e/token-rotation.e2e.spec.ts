@@ -41,7 +41,7 @@ describe.each(TEST_ENGINES)('token rotation [%s]', (engine) => {
     `http://127.0.0.1:${((apps[stage].getHttpServer() as Server).address() as AddressInfo).port}${path}`;
 
   it('lets both tokens act as the same user while both are listed, on every instance', async () => {
-    const started = await as('during', OLD).post('/api/demo-tasks').send({ steps: 1, stepMs: 0 }).expect(202);
+    const started = await as('during', OLD).post('/api/test-tasks').send({ steps: 1, stepMs: 0 }).expect(202);
     const { taskId } = started.body as { taskId: string };
     // The creator sees the task's metadata, whichever of its tokens it sends.
     const seen = await as('during', NEW).get(`/api/background-tasks/${taskId}`).expect(200);

@@ -1,14 +1,18 @@
 import type { INestApplication, LoggerService, ModuleMetadata } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { AppModule } from '../../src/app.module.js';
+import type { AppFeature } from '../../src/shared/app-feature.js';
 import { configureHttpApp } from '../../src/http-app.js';
 import type { TestDatabase } from './test-database.js';
 import { TestTasksModule } from './test-tasks.js';
+import { TestTasksHttpModule } from './test-tasks-http.js';
 
 export interface TestAppOptions {
   /** Environment variables on top of the test database's. */
   readonly env?: Record<string, string | undefined>;
   readonly imports?: ModuleMetadata['imports'];
+  /** The features to mount (src/app.features.ts's by default). */
+  readonly features?: readonly AppFeature[];
   /** Logs are off unless TEST_LOGS=1 or a logger is given (to assert on what was logged). */
   readonly logger?: LoggerService;
 }
@@ -20,7 +24,12 @@ export async function createTestApp(
 ): Promise<INestApplication> {
   const config = db.config({ PollingDelay: '200ms', ...options.env });
   const moduleRef = await Test.createTestingModule({
-    imports: [AppModule.forRoot(config), TestTasksModule, ...(options.imports ?? [])],
+    imports: [
+      AppModule.forRoot(config, options.features),
+      TestTasksModule,
+      ...(config.http.servesApi ? [TestTasksHttpModule] : []),
+      ...(options.imports ?? []),
+    ],
   }).compile();
   const app = moduleRef.createNestApplication({
     logger: options.logger ?? (process.env.TEST_LOGS ? undefined : false),

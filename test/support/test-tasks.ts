@@ -15,6 +15,7 @@ import type { BackgroundTaskRunRequest } from '../../src/background-tasks/regist
 import { FilesConfig } from '../../src/shared/files.config.js';
 import { DatabaseConfig } from '../../src/database/database-config.js';
 import { behave, type BehaviourMetadata } from './handler-behaviours.js';
+import { TicksTask } from './test-tasks-http.js';
 
 /** The side table in which `test.record-run` records every run, to count how often each task ran. */
 export const RUNS_TABLE = 'test_task_runs';
@@ -357,6 +358,7 @@ export class RequestScopedTask implements BackgroundTaskExecutor<
     RequestScopedTask,
     BehaviourTask,
     StubbornTask,
+    TicksTask,
   ],
 })
 export class TestTasksModule {}

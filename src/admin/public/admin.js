@@ -84,11 +84,23 @@ async function start() {
   $('app').hidden = false;
   $('signed-in').hidden = false;
   $('signed-in-as').textContent = 'Signed in';
-  await Promise.all([loadContentTypes(), loadPage()]);
+  await Promise.all([showFeatureForms(), loadPage()]);
   await openStream();
 }
 
 // --- Starting tasks -----------------------------------------------------------------------------------
+
+/**
+ * Shows the start forms of the features this server has (GET /admin/features: src/app.features.ts), so
+ * that the page works with the demo or the CMS removed; without any, the whole section stays hidden.
+ */
+async function showFeatureForms() {
+  const { features } = await json(await api('/admin/features'));
+  const forms = [...document.querySelectorAll('form[data-feature]')];
+  for (const form of forms) form.hidden = !features.includes(form.dataset.feature);
+  $('start').hidden = forms.every((form) => form.hidden);
+  if (features.includes('content')) await loadContentTypes();
+}
 
 async function loadContentTypes() {
   const types = await json(await api('/api/content-types'));

@@ -44,7 +44,7 @@ const placeholders = (sql: string) =>
 
 const newTask = (idempotencyKey: string | null): NewTaskRow => ({
   id: '01a20953-0000-7000-8000-000000000001',
-  name: 'demo.countdown',
+  name: 'test.ticks',
   metadataJson: '{"steps":1}',
   executionMetadataJson: null,
   priority: 0,
@@ -61,7 +61,7 @@ describe('SqlServerTaskStore', () => {
         records: [
           {
             id: 'A1B2C3D4-0000-7000-8000-000000000001',
-            name: 'demo.countdown',
+            name: 'test.ticks',
             metadata: '{"steps":3}',
             execution_metadata: null,
             attempts: 1,
@@ -80,11 +80,11 @@ describe('SqlServerTaskStore', () => {
       leaseOwner: 'w#1',
       limit: 5,
       leaseDurationMs: 30_000,
-      names: ['demo.countdown'],
+      names: ['test.ticks'],
     });
     expect(issued).toHaveLength(1);
     expect(issued[0].sql).toContain('WITH (UPDLOCK, READPAST, ROWLOCK)');
-    expect(issued[0].params).toEqual([5, '["demo.countdown"]', 'w#1', 30_000]);
+    expect(issued[0].params).toEqual([5, '["test.ticks"]', 'w#1', 30_000]);
     expect(placeholders(issued[0].sql)).toBe(issued[0].params.length);
     expect(released()).toBe(1);
     // uniqueidentifier comes back upper-case from SQL Server; ids are lower-case everywhere else.
@@ -120,7 +120,7 @@ describe('SqlServerTaskStore', () => {
     const store = new SqlServerTaskStore(dataSource, 'cms');
     const runAfter = new Date('2026-12-01T10:00:00.000Z');
     await store.enqueueMany({
-      name: 'demo.countdown',
+      name: 'test.ticks',
       priority: 2,
       runAfter,
       maxAttempts: 4,
@@ -131,7 +131,7 @@ describe('SqlServerTaskStore', () => {
     expect(issued).toHaveLength(1);
     expect(issued[0].sql).toContain('FROM (VALUES (@5, @6), (@7, @8)) AS task(id, metadata)');
     expect(issued[0].params).toEqual([
-      'demo.countdown',
+      'test.ticks',
       2,
       // Typed, so that mssql does not send it as datetime and round it to 1/300 s.
       new MssqlParameter(runAfter, 'datetime2', 3),
@@ -248,7 +248,7 @@ describe('SqlServerTaskStore', () => {
       leaseOwner: 'w#1',
       limit: 5_000,
       leaseDurationMs: 30_000,
-      names: ['demo.countdown'],
+      names: ['test.ticks'],
     });
     expect(issued[0].params[0]).toBe(MAX_CLAIM_ROWS);
   });
