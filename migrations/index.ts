@@ -13,6 +13,8 @@ import { SqlServerBinaryKeysAndCreationOrder1765200000000 } from './176520000000
  * Every migration, oldest first. Listed by class rather than found by a glob, so that the compiled app,
  * the tests (run from TypeScript) and the CLI all see the same set without path juggling.
  * Migrations are forward-only in production; `down` exists for `npm run migration:revert` during development.
+ * The queue's and the CMS's are interleaved, as they were written: CreateContent and CsvNumbersAsJavascript
+ * are the CMS's, and SqlServerBinaryKeysAndCreationOrder changes a table of each (README "Remove the CMS").
  */
 export const migrations = [
   CreateBackgroundTasks1763900000000,

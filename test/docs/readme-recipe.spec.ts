@@ -5,10 +5,10 @@ import ts from 'typescript';
 
 const ROOT = process.cwd();
 
-/** The README's "Add your own task" blocks, each a whole file whose first line is a comment naming its path. */
+/** The README's "Add a module" blocks, each a whole file whose first line is a comment naming its path. */
 function recipeFiles(): { path: string; text: string }[] {
   const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
-  const start = readme.indexOf('### Add your own task');
+  const start = readme.indexOf('### Add a module');
   const section = readme.slice(start, readme.indexOf('\n## ', start));
   return [...section.matchAll(/```ts\n(\/\/ (src\/\S+\.ts)\n[\s\S]*?)```/g)].map((match) => ({
     path: match[2],
@@ -16,23 +16,24 @@ function recipeFiles(): { path: string; text: string }[] {
   }));
 }
 
-/** Registers the recipe's modules in the copy's AppModule, as the README's last step says. */
-function registerModules(appModule: string): string {
-  const registered = appModule
-    .replace(/^/, "import { ReportsModule } from './reports/reports.module.js';\n")
-    .replace(/^/, "import { ReportsHttpModule } from './reports/reports-http.module.js';\n")
-    .replace(/(\n\s+)DemoModule,/, '$1DemoModule,$1ReportsModule,')
-    .replace(/(const httpModules = [^\]]*)\]/, '$1, ReportsHttpModule]');
-  expect(registered).toContain('ReportsModule,');
-  expect(registered).toContain(', ReportsHttpModule]');
+/** Mounts the recipe's feature in the copy's src/app.features.ts, as the README's last step says. */
+function registerFeature(appFeatures: string): string {
+  const registered = appFeatures
+    .replace(/^/, "import { ReportsFeature } from './reports/index.js';\n")
+    .replace(/(APP_FEATURES: readonly AppFeature\[\] = \[)/, '$1\n  ReportsFeature,');
+  expect(registered).toMatch(/= \[\n {2}ReportsFeature,/);
   return registered;
 }
 
-describe('the README recipe "Add your own task"', () => {
+describe('the README recipe "Add a module"', () => {
   it('names a file in every block, and the blocks compile as pasted into this repository', () => {
     const files = recipeFiles();
     expect(files.map((file) => file.path)).toEqual(
-      expect.arrayContaining(['src/reports/send-report.task.ts', 'src/reports/reports.module.ts']),
+      expect.arrayContaining([
+        'src/reports/send-report.task.ts',
+        'src/reports/reports.module.ts',
+        'src/reports/index.ts',
+      ]),
     );
     const copy = mkdtempSync(join(tmpdir(), 'readme-recipe-'));
     try {
@@ -45,12 +46,12 @@ describe('the README recipe "Add your own task"', () => {
         mkdirSync(dirname(join(copy, path)), { recursive: true });
         writeFileSync(join(copy, path), text);
       }
-      const appModule = join(copy, 'src/app.module.ts');
-      writeFileSync(appModule, registerModules(readFileSync(appModule, 'utf8')));
+      const appFeatures = join(copy, 'src/app.features.ts');
+      writeFileSync(appFeatures, registerFeature(readFileSync(appFeatures, 'utf8')));
 
       const config = ts.readConfigFile(join(ROOT, 'tsconfig.json'), (file) => ts.sys.readFile(file));
       const { options } = ts.parseJsonConfigFileContent(config.config, ts.sys, copy);
-      const program = ts.createProgram([...files.map((file) => join(copy, file.path)), appModule], {
+      const program = ts.createProgram([...files.map((file) => join(copy, file.path)), appFeatures], {
         ...options,
         noEmit: true,
       });

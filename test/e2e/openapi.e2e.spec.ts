@@ -1,9 +1,25 @@
 import type { INestApplication } from '@nestjs/common';
 import request from 'supertest';
+import { APP_FEATURES } from '../../src/app.features.js';
 import type { App } from 'supertest/types.js';
 import { HttpClient, TEST_ADMIN_TOKENS } from '../support/http-client.js';
 import { createTestApp } from '../support/test-app.js';
 import { TestDatabase } from '../support/test-database.js';
+
+/** The schemas each feature adds to the document (src/app.features.ts says which are mounted). */
+const FEATURE_SCHEMAS: Record<string, string[]> = {
+  content: [
+    'ContentTypeView',
+    'FieldDefinitionView',
+    'ContentItemView',
+    'ContentItemPageView',
+    'CreateContentTypeRequestDto',
+    'FieldDefinitionDto',
+    'ContentValuesRequestDto',
+    'ExportContentItemsRequestDto',
+  ],
+  demo: ['StartDemoTaskRequestDto'],
+};
 
 interface Operation {
   security?: Record<string, string[]>[];
@@ -61,7 +77,7 @@ describe('OpenAPI at /docs', () => {
     const documented = Object.entries(document.paths).flatMap(([path, operations]) =>
       Object.keys(operations).map((method) => `${method.toUpperCase()} ${path}`),
     );
-    expect(served.length).toBeGreaterThanOrEqual(22);
+    expect(served.length).toBeGreaterThanOrEqual(10); // the platform's own, whatever features are mounted
     expect(documented.sort()).toEqual([...new Set(served)].sort());
   });
 
@@ -97,17 +113,9 @@ describe('OpenAPI at /docs', () => {
         'AttemptErrorView',
         'TaskAcceptedView',
         'IssuedStreamToken',
-        'ContentTypeView',
-        'FieldDefinitionView',
-        'ContentItemView',
-        'ContentItemPageView',
-        'CreateContentTypeRequestDto',
-        'FieldDefinitionDto',
-        'ContentValuesRequestDto',
-        'ExportContentItemsRequestDto',
         'ResumeBackgroundTaskRequestDto',
-        'StartDemoTaskRequestDto',
         'ErrorResponseDto',
+        ...APP_FEATURES.flatMap((feature) => FEATURE_SCHEMAS[feature.name] ?? []),
       ]),
     );
     const http = new HttpClient(app);

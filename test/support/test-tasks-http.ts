@@ -1,5 +1,6 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { Body, Controller, HttpCode, HttpStatus, Module, Post, Res } from '@nestjs/common';
+import { ApiAcceptedResponse } from '@nestjs/swagger';
 import { IsInt, Max, Min } from 'class-validator';
 import type { Response } from 'express';
 import { type ApiUser, CurrentUser } from '../../src/auth/index.js';
@@ -9,6 +10,7 @@ import {
   BackgroundTasksModule,
   type BackgroundTaskContext,
   type BackgroundTaskExecutor,
+  TaskAcceptedView,
   TaskOutcome,
 } from '../../src/background-tasks/index.js';
 
@@ -55,6 +57,7 @@ export class StartTicksRequestDto {
 export class StartTicksHttpController {
   constructor(private readonly queue: BackgroundTaskQueue) {}
 
+  @ApiAcceptedResponse({ type: TaskAcceptedView, description: 'Started; Location is the task' })
   @Post()
   @HttpCode(HttpStatus.ACCEPTED)
   async start(

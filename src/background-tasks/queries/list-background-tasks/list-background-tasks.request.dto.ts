@@ -10,8 +10,8 @@ export class ListBackgroundTasksRequestDto {
   @IsIn(TASK_STATUSES)
   status?: TaskStatus;
 
-  /** The task name, e.g. demo.countdown. */
-  @ApiPropertyOptional({ description: 'The task name', example: 'demo.countdown', maxLength: 200 })
+  /** The task name, e.g. reports.send. */
+  @ApiPropertyOptional({ description: 'The task name', example: 'reports.send', maxLength: 200 })
   @IsOptional()
   @IsString()
   @MaxLength(200)
