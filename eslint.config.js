@@ -77,5 +77,11 @@ export default tseslint.config(
       ),
     },
   },
+  {
+    // The generators (plop loads this file in Node as is): plain JavaScript, no type information.
+    files: ['plopfile.js'],
+    ...tseslint.configs.disableTypeChecked,
+    languageOptions: { parserOptions: { projectService: false, project: null } },
+  },
   prettier,
 );
