@@ -20,7 +20,8 @@ const postgres = process.env.TEST_POSTGRES_URL;
 
   beforeAll(async () => {
     database = await TestDatabase.create('postgres');
-    // A session of its own, past any pooler: auto_explain and the named statements are session state.
+    // Sessions of their own here and below, past any pooler: auto_explain and named statements are
+    // session state.
     client = new pg.Client({ connectionString: POSTGRES_DIRECT_URL });
     await client.connect();
     client.on('notice', (notice) => plans.push(notice.message ?? ''));
@@ -56,7 +57,7 @@ const postgres = process.env.TEST_POSTGRES_URL;
     // A database of its own: the statistics must say "20,000 waiting" while none is.
     const own = await TestDatabase.create('postgres');
     const tasks = own.table('background_tasks');
-    const connection = new pg.Client({ connectionString: postgres });
+    const connection = new pg.Client({ connectionString: POSTGRES_DIRECT_URL });
     await connection.connect();
     try {
       await connection.query(
@@ -121,7 +122,7 @@ const postgres = process.env.TEST_POSTGRES_URL;
          SELECT gen_random_uuid(), 'test.noop', 0, now(), 3, '{}'::jsonb FROM generate_series(1, $1::int)`,
         [count],
       );
-    const connection = new pg.Client({ connectionString: postgres });
+    const connection = new pg.Client({ connectionString: POSTGRES_DIRECT_URL });
     await connection.connect();
     try {
       // A worker's first endings, while the queue is nearly empty: the named statement is planned (and its
