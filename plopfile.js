@@ -23,16 +23,20 @@ function moduleProblem(module, { http = false } = {}) {
 
 const validName = (value) => NAME.test(value) || `${value}: a name in kebab-case, e.g. send-digest`;
 
+/** `text` with `import { name } from 'from';` after its last import. */
+function withImport(text, name, from) {
+  const imports = [...text.matchAll(/^import [\s\S]*?;$/gm)];
+  const end = imports.length ? imports.at(-1).index + imports.at(-1)[0].length : 0;
+  return `${text.slice(0, end)}\nimport { ${name} } from '${from}';${text.slice(end)}`;
+}
+
 /**
  * Adds `entry` (imported from `from`) to the list `const <list> = [ … ];` of a module file, the convention of
  * every module here (`commandHandlers`, `queryHandlers`, `tasks`, `controllers`). A module without that list
  * gets one, spread into its `@Module` `providers`.
  */
 function register(file, list, entry, from) {
-  let text = readFileSync(file, 'utf8');
-  const imports = [...text.matchAll(/^import [\s\S]*?;$/gm)];
-  const afterImports = imports.length ? imports.at(-1).index + imports.at(-1)[0].length : 0;
-  text = `${text.slice(0, afterImports)}\nimport { ${entry} } from '${from}';${text.slice(afterImports)}`;
+  let text = withImport(readFileSync(file, 'utf8'), entry, from);
   const declared = new RegExp(`const ${list} = \\[([\\s\\S]*?)\\];`);
   if (declared.test(text)) {
     text = text.replace(declared, (_, items) => {
@@ -154,10 +158,7 @@ export default function generators(plop) {
       const className = `${plop.getHelper('pascalCase')(name)}${timestamp}`;
       const listMigration = () => {
         const index = 'migrations/index.ts';
-        let text = readFileSync(index, 'utf8');
-        const imports = [...text.matchAll(/^import [\s\S]*?;$/gm)];
-        const end = imports.at(-1).index + imports.at(-1)[0].length;
-        text = `${text.slice(0, end)}\nimport { ${className} } from './${timestamp}-${name}.js';${text.slice(end)}`;
+        let text = withImport(readFileSync(index, 'utf8'), className, `./${timestamp}-${name}.js`);
         // Appended: the list is oldest first, and this one is the newest.
         text = text.replace(/(export const migrations = \[[\s\S]*?)(\n?\];)/, `$1\n  ${className},$2`);
         writeFileSync(index, text);

@@ -1,6 +1,5 @@
 import { IsIn, IsOptional, IsString, Matches } from 'class-validator';
-import { ConfigurationError } from '../config/validate-variables.js';
-import { validateVariables } from '../config/validate-variables.js';
+import { ConfigurationError, validateVariables } from '../config/validate-variables.js';
 import { DatabaseConfig, type ConnectionPooling } from './database-config.js';
 import { parseDatabaseUrl } from './database-url.js';
 

@@ -1,6 +1,7 @@
 import { DataSource, MigrationExecutor, type Migration } from 'typeorm';
 import type { DatabaseConfig } from './database-config.js';
 import { buildDataSourceOptions } from './data-source-options.js';
+import { SqlDialect } from './sql-dialect.js';
 
 /**
  * Creates the configured schema when it is missing. TypeORM keeps its migrations table in that schema,
@@ -24,11 +25,12 @@ async function ensureSchema(dataSource: DataSource, config: DatabaseConfig): Pro
 async function withDataSource<T>(
   config: DatabaseConfig,
   work: (dataSource: DataSource) => Promise<T>,
+  { readOnly = false } = {},
 ): Promise<T> {
   const dataSource = new DataSource(buildDataSourceOptions(config));
   await dataSource.initialize();
   try {
-    await ensureSchema(dataSource, config);
+    if (!readOnly) await ensureSchema(dataSource, config);
     return await work(dataSource);
   } finally {
     await dataSource.destroy();
@@ -67,30 +69,27 @@ export async function revertLastMigration(config: DatabaseConfig): Promise<void>
  * embedded SQLite default migrates itself at start.
  */
 export async function unappliedMigrations(config: DatabaseConfig): Promise<string[]> {
-  const dataSource = new DataSource(buildDataSourceOptions(config));
-  await dataSource.initialize();
-  try {
-    const applied = new Set(await appliedMigrationNames(dataSource, config));
-    return dataSource.migrations
-      .map((migration) => migration.name ?? migration.constructor.name)
-      .filter((name) => !applied.has(name));
-  } finally {
-    await dataSource.destroy();
-  }
+  return withDataSource(
+    config,
+    async (dataSource) => {
+      const applied = new Set(await appliedMigrationNames(dataSource, config));
+      return dataSource.migrations
+        .map((migration) => migration.name ?? migration.constructor.name)
+        .filter((name) => !applied.has(name));
+    },
+    { readOnly: true },
+  );
 }
 
+/** The names in the migrations table, or none when the table (or its schema) does not exist yet. */
 async function appliedMigrationNames(dataSource: DataSource, config: DatabaseConfig): Promise<string[]> {
-  const table =
-    config.engine === 'postgres'
-      ? `"${config.schema}"."migrations"`
-      : config.engine === 'sqlserver'
-        ? `[${config.schema}].[migrations]`
-        : '"migrations"';
+  const dialect = new SqlDialect(config);
+  const table = dialect.table('migrations');
   const [{ present }] = await dataSource.query<[{ present: boolean | number }]>(
     config.engine === 'postgres'
-      ? `SELECT to_regclass($1) IS NOT NULL AS present`
+      ? `SELECT to_regclass(${dialect.placeholder(0)}) IS NOT NULL AS present`
       : config.engine === 'sqlserver'
-        ? `SELECT CASE WHEN OBJECT_ID(@0, N'U') IS NULL THEN 0 ELSE 1 END AS present`
+        ? `SELECT CASE WHEN OBJECT_ID(${dialect.placeholder(0)}, N'U') IS NULL THEN 0 ELSE 1 END AS present`
         : `SELECT count(*) AS present FROM sqlite_master WHERE type = 'table' AND name = 'migrations'`,
     config.engine === 'sqlite' ? [] : [table],
   );

@@ -22,9 +22,8 @@ export type RemoteChangeListener = (ids: readonly string[] | typeof ALL_TASKS) =
  *   that live views re-read those tasks within ~100 ms.
  *
  * On other engines, and behind a transaction pooler without DATABASE_LISTEN_URL, it does nothing: workers
- * and live views poll. Losing a notification (the connection
- * dropped) only delays them to their next poll, and after a reconnect listeners are told to assume
- * anything changed.
+ * and live views poll. Losing a notification (the connection dropped) only delays them to their next poll,
+ * and after a reconnect listeners are told to assume anything changed.
  */
 @Injectable()
 export class PostgresTaskChannels implements OnApplicationBootstrap, OnApplicationShutdown {
