@@ -14,6 +14,7 @@ export default {
     '<rootDir>/test/database/tsql-grammar.spec.ts',
     '<rootDir>/test/background-tasks/concurrent-workers.spec.ts',
     '<rootDir>/test/background-tasks/enqueue-and-run.spec.ts',
+    '<rootDir>/test/background-tasks/flow-control.spec.ts',
     '<rootDir>/test/background-tasks/graceful-shutdown.spec.ts',
     '<rootDir>/test/background-tasks/handler-boundaries.spec.ts',
     '<rootDir>/test/background-tasks/leases-and-fencing.spec.ts',

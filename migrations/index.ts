@@ -8,6 +8,7 @@ import { CsvNumbersAsJavascript1764850200000 } from './1764850200000-csv-numbers
 import { AnnounceInStatements1765000000000 } from './1765000000000-announce-in-statements.js';
 import { SqlServerMetadataAnyJson1765100000000 } from './1765100000000-sqlserver-metadata-any-json.js';
 import { SqlServerBinaryKeysAndCreationOrder1765200000000 } from './1765200000000-sqlserver-binary-keys-and-creation-order.js';
+import { FlowControl1765300000000 } from './1765300000000-flow-control.js';
 
 /**
  * Every migration, oldest first. Listed by class rather than found by a glob, so that the compiled app,
@@ -27,4 +28,5 @@ export const migrations = [
   AnnounceInStatements1765000000000,
   SqlServerMetadataAnyJson1765100000000,
   SqlServerBinaryKeysAndCreationOrder1765200000000,
+  FlowControl1765300000000,
 ];

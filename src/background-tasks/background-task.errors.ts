@@ -68,3 +68,21 @@ export class TaskListForbiddenError extends ApplicationError {
     super("Only admins may list other users' tasks");
   }
 }
+
+/** No task of this name is registered in the application, nor was one ever paused. */
+export class TaskQueueNotFoundError extends ApplicationError {
+  readonly code = 'TASK_QUEUE.NOT_FOUND';
+  readonly kind = 'not-found';
+  constructor(name: string) {
+    super(`No background task is named ${JSON.stringify(name)}`);
+  }
+}
+
+/** Pausing, resuming and listing the task queues are for admins. */
+export class TaskQueuesAdminOnlyError extends ApplicationError {
+  readonly code = 'TASK_QUEUE.ADMIN_ONLY';
+  readonly kind = 'forbidden';
+  constructor() {
+    super('Only admins may see, pause or resume the task queues');
+  }
+}

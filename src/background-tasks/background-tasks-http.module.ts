@@ -8,6 +8,8 @@ import { GetBackgroundTaskFileHttpController } from './queries/get-background-ta
 import { ListBackgroundTasksHttpController } from './queries/list-background-tasks/list-background-tasks.http.controller.js';
 import { WatchBackgroundTaskHttpController } from './queries/watch-background-task/watch-background-task.http.controller.js';
 import { WatchBackgroundTasksHttpController } from './queries/watch-background-tasks/watch-background-tasks.http.controller.js';
+import { PauseTaskQueueHttpController } from './commands/pause-task-queue/pause-task-queue.http.controller.js';
+import { ListTaskQueuesHttpController } from './queries/list-task-queues/list-task-queues.http.controller.js';
 
 // Routes are matched in this order: GET events (the list stream) must come before GET :id.
 const controllers = [
@@ -19,10 +21,12 @@ const controllers = [
   ResumeBackgroundTaskHttpController,
   RetryBackgroundTaskHttpController,
   WatchBackgroundTaskHttpController,
+  ListTaskQueuesHttpController,
+  PauseTaskQueueHttpController,
 ];
 
 /**
- * The /api/background-tasks routes; left out of processes with APP_ROLE=worker. The controllers send
+ * The /api/background-tasks and /api/task-queues routes; left out of processes with APP_ROLE=worker. The controllers send
  * commands and queries, handled in BackgroundTasksModule.
  */
 @Module({

@@ -5,6 +5,8 @@ import { DatabaseConfig } from '../database/database-config.js';
 import { CancelBackgroundTaskHandler } from './commands/cancel-background-task/cancel-background-task.handler.js';
 import { ResumeBackgroundTaskHandler } from './commands/resume-background-task/resume-background-task.handler.js';
 import { RetryBackgroundTaskHandler } from './commands/retry-background-task/retry-background-task.handler.js';
+import { PauseTaskQueueHandler } from './commands/pause-task-queue/pause-task-queue.handler.js';
+import { ListTaskQueuesHandler } from './queries/list-task-queues/list-task-queues.handler.js';
 import { PostgresTaskChannels } from './events/postgres-task-channels.js';
 import { TaskEvents } from './events/task-events.js';
 import { TaskWatcher } from './events/task-watcher.js';
@@ -30,6 +32,7 @@ const commandHandlers = [
   CancelBackgroundTaskHandler,
   ResumeBackgroundTaskHandler,
   RetryBackgroundTaskHandler,
+  PauseTaskQueueHandler,
 ];
 const queryHandlers = [
   GetBackgroundTaskByIdHandler,
@@ -37,6 +40,7 @@ const queryHandlers = [
   ListBackgroundTasksHandler,
   WatchBackgroundTaskHandler,
   WatchBackgroundTasksHandler,
+  ListTaskQueuesHandler,
 ];
 
 /**

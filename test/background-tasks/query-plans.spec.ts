@@ -81,6 +81,7 @@ const postgres = process.env.TEST_POSTGRES_URL;
         null,
         '{}',
         null,
+        null,
         `local#${n}`,
         30_000,
         ['test.noop'],

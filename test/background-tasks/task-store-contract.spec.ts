@@ -87,7 +87,16 @@ describe.each(['memory', ...TEST_ENGINES] as const)('the TaskStore contract [%s]
   const enqueue = async (overrides: Partial<NewTaskRow> = {}) => (await store.enqueue(row(overrides))).id;
   /** One bulk insert: every task shares its priority, its run-after time and (on SQL Server) its created_at. */
   const enqueueBatch = (ids: string[], name = 'test.sleep', metadata = ids.map(() => '{}')) =>
-    store.enqueueMany({ name, priority: 0, runAfter: null, maxAttempts: 1, createdBy: null, ids, metadata });
+    store.enqueueMany({
+      name,
+      priority: 0,
+      runAfter: null,
+      maxAttempts: 1,
+      createdBy: null,
+      concurrencyKey: null,
+      ids,
+      metadata,
+    });
   const claim = (leaseOwner: string, limit = 10, leaseDurationMs = 60_000) =>
     store.claim({ leaseOwner, limit, leaseDurationMs, names: NAMES });
   /** Ends whatever an earlier test left claimable, so that each test claims only its own tasks. */

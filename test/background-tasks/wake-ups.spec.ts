@@ -126,7 +126,14 @@ describe.each(TEST_ENGINES)('wake-ups [%s]', (engine) => {
       expect(await announcedBy(() => store.enqueueClaimed(row({ priority: -1 }), lease))).toBe(0); // handed over too
       expect(await announcedBy(() => store.enqueue(row()))).toBe(1);
       expect(await announcedBy(() => store.enqueueClaimed(row(), lease))).toBe(1); // one waits ahead: queued
-      const many = { name: 'test.record-run', priority: 0, runAfter: null, maxAttempts: 3, createdBy: null };
+      const many = {
+        name: 'test.record-run',
+        priority: 0,
+        runAfter: null,
+        maxAttempts: 3,
+        createdBy: null,
+        concurrencyKey: null,
+      };
       const ids = Array.from({ length: 3 }, () => uuidv7());
       expect(
         await announcedBy(() => store.enqueueMany({ ...many, ids, metadata: ids.map(() => '{}') })),

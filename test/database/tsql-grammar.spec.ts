@@ -1,3 +1,4 @@
+import { sqlserverFlowStatements } from '../../src/background-tasks/storage/sqlserver/sqlserver-flow-statements.js';
 import { CharStreams, CommonTokenStream, type ANTLRErrorListener } from 'antlr4ts';
 import { PredictionMode } from 'antlr4ts/atn/PredictionMode.js';
 import { CaseChangingStream } from 'antlr4ts-sql/dist/src/models/CaseChangingStream.js';
@@ -173,6 +174,14 @@ describe('T-SQL grammar', () => {
     for (const [name, statement] of statements) {
       const sql =
         typeof statement === 'string' ? statement : statement(withRows[name as keyof typeof withRows]);
+      expect({ name, errors: syntaxErrors(sql) }).toEqual({ name, errors: [] });
+    }
+  });
+
+  it('parses every statement of flow control on SQL Server', () => {
+    const statements = Object.entries(sqlserverFlowStatements('cms'));
+    expect(statements.length).toBeGreaterThan(10);
+    for (const [name, sql] of statements) {
       expect({ name, errors: syntaxErrors(sql) }).toEqual({ name, errors: [] });
     }
   });

@@ -16,9 +16,16 @@ import type {
   LeaseRequest,
   NewTaskBatch,
   NewTaskRow,
+  TaskCount,
   TaskListQuery,
   TaskProgress,
+  TaskQueueState,
 } from '../../src/background-tasks/model/task-records.js';
+import {
+  runFlowClaimSync,
+  type FlowClaimRequest,
+  type FlowClaimSteps,
+} from '../../src/background-tasks/flow/flow-claim.js';
 import { LEASE_EXPIRED_ERROR } from '../../src/background-tasks/storage/task-row-mapper.js';
 import { TaskStore, type ActiveTaskCounts } from '../../src/background-tasks/storage/task-store.js';
 import type { TaskStatus } from '../../src/background-tasks/task-status.js';
@@ -39,7 +46,9 @@ export type StoreStatement =
   | 'cancelWaiting'
   | 'requestCancellation'
   | 'resume'
-  | 'retry';
+  | 'retry'
+  | 'claimFlow'
+  | 'setPaused';
 
 /** One task row, as the SQL stores keep it (times as epoch milliseconds, JSON as text). */
 export interface MemoryRow {
@@ -55,6 +64,7 @@ export interface MemoryRow {
   cancelRequestedAt: number | null;
   createdBy: string | null;
   idempotencyKey: string | null;
+  concurrencyKey: string | null;
   metadata: string;
   executionMetadata: string | null;
   result: string | null;
@@ -129,13 +139,15 @@ export class InMemoryTaskStore extends TaskStore {
   override async enqueueClaimed(task: NewTaskRow, lease: LeaseRequest): Promise<ClaimedEnqueueResult> {
     return this.statement('enqueueClaimed', () => {
       const now = Date.now();
-      const waiting = [...this.rows.values()].some(
-        (row) =>
-          row.status === 'enqueued' &&
-          row.runAfter <= now &&
-          row.priority >= task.priority &&
-          lease.names.includes(row.name),
-      );
+      const waiting =
+        this.isPaused(task.name) ||
+        [...this.rows.values()].some(
+          (row) =>
+            row.status === 'enqueued' &&
+            row.runAfter <= now &&
+            row.priority >= task.priority &&
+            lease.names.includes(row.name),
+        );
       return this.insert(task, waiting ? undefined : lease);
     });
   }
@@ -154,6 +166,7 @@ export class InMemoryTaskStore extends TaskStore {
       maxAttempts: task.maxAttempts,
       createdBy: task.createdBy,
       idempotencyKey: task.idempotencyKey,
+      concurrencyKey: task.concurrencyKey,
       metadata: task.metadataJson,
       executionMetadata: task.executionMetadataJson,
     };
@@ -175,6 +188,7 @@ export class InMemoryTaskStore extends TaskStore {
           runAfter: batch.runAfter?.getTime() ?? now,
           maxAttempts: batch.maxAttempts,
           createdBy: batch.createdBy,
+          concurrencyKey: batch.concurrencyKey,
           metadata: batch.metadata[index],
         }),
       );
@@ -185,12 +199,142 @@ export class InMemoryTaskStore extends TaskStore {
     return this.statement('claim', () => {
       const now = Date.now();
       const due = [...this.rows.values()]
-        .filter((row) => row.status === 'enqueued' && row.runAfter <= now && request.names.includes(row.name))
+        .filter(
+          (row) =>
+            row.status === 'enqueued' &&
+            row.runAfter <= now &&
+            request.names.includes(row.name) &&
+            !this.isPaused(row.name),
+        )
         .sort((a, b) => b.priority - a.priority || a.runAfter - b.runAfter || compareIds(a.id, b.id))
         .slice(0, request.limit);
       for (const row of due) this.lease(row, request.leaseOwner, request.leaseDurationMs, now);
       return due.map(toClaimedTask);
     });
+  }
+
+  /** Task names' rows of background_task_queues. */
+  private readonly queues = new Map<string, TaskQueueState & { fairCursor: string | null }>();
+  /** Rate-window starts, as background_task_starts holds them. */
+  readonly starts: { scope: string; at: number }[] = [];
+
+  private isPaused(name: string): boolean {
+    return this.queues.get(name)?.paused === true;
+  }
+
+  async claimFlow(request: FlowClaimRequest): Promise<ClaimedTask[]> {
+    return this.statement('claimFlow', () => runFlowClaimSync(request, this.flowSteps()));
+  }
+
+  /** The flow claim's statements, over the rows; the whole claim is one atomic statement here. */
+  private flowSteps(): FlowClaimSteps {
+    const now = Date.now();
+    const rowsOf = (name: string, status: TaskStatus) =>
+      [...this.rows.values()].filter((row) => row.name === name && row.status === status);
+    const inQueueOrder = (rows: MemoryRow[]) =>
+      rows
+        .filter((row) => row.runAfter <= now)
+        .sort((a, b) => b.priority - a.priority || a.runAfter - b.runAfter || compareIds(a.id, b.id));
+    const candidate = (row: MemoryRow) => ({
+      id: row.id,
+      key: row.concurrencyKey ?? '',
+      priority: row.priority,
+      runAfterMs: row.runAfter,
+      order: row.id,
+    });
+    return {
+      lock: (name) => {
+        const queue = this.queues.get(name) ?? {
+          name,
+          paused: false,
+          pausedAt: null,
+          pausedBy: null,
+          fairCursor: null,
+        };
+        this.queues.set(name, queue);
+        return { paused: queue.paused, fairCursor: queue.fairCursor, now: new Date(now) };
+      },
+      running: (name) => {
+        const counts = new Map<string, number>();
+        for (const row of rowsOf(name, 'processing')) {
+          const key = row.concurrencyKey ?? '';
+          counts.set(key, (counts.get(key) ?? 0) + 1);
+        }
+        return counts;
+      },
+      keys: (name, after, count) =>
+        [...new Set(rowsOf(name, 'enqueued').flatMap((row) => row.concurrencyKey ?? []))]
+          .filter((key) => after === null || key > after)
+          .sort()
+          .slice(0, count),
+      startsSince: (scopes, since) => {
+        const counts = new Map<string, number>();
+        for (const start of this.starts) {
+          if (scopes.includes(start.scope) && start.at > since.getTime()) {
+            counts.set(start.scope, (counts.get(start.scope) ?? 0) + 1);
+          }
+        }
+        return counts;
+      },
+      candidates: (name, takes) => {
+        const waiting = inQueueOrder(rowsOf(name, 'enqueued'));
+        if ('any' in takes) return waiting.slice(0, takes.any).map(candidate);
+        return takes.flatMap(({ key, take }) =>
+          waiting
+            .filter((row) => row.concurrencyKey === key)
+            .slice(0, take)
+            .map(candidate),
+        );
+      },
+      claim: (ids, lease) =>
+        ids
+          .map((id) => this.rows.get(id))
+          .filter((row): row is MemoryRow => row?.status === 'enqueued')
+          .map((row) => {
+            this.lease(row, lease.leaseOwner, lease.leaseDurationMs, now);
+            return toClaimedTask(row);
+          }),
+      recordStarts: (name, scopes, at, before) => {
+        this.starts.push(...scopes.map((scope) => ({ scope, at: at.getTime() })));
+        const kept = this.starts.filter(
+          (start) =>
+            !((start.scope === name || start.scope.startsWith(`${name}#`)) && start.at <= before.getTime()),
+        );
+        this.starts.splice(0, this.starts.length, ...kept);
+      },
+      saveCursor: (name, key) => {
+        this.queues.get(name)!.fairCursor = key;
+      },
+    };
+  }
+
+  async setPaused(name: string, paused: boolean, by: string | null): Promise<void> {
+    await this.statement('setPaused', () => {
+      const queue = this.queues.get(name);
+      const state = { name, paused, pausedAt: paused ? new Date() : null, pausedBy: paused ? by : null };
+      this.queues.set(name, { ...state, fairCursor: queue?.fairCursor ?? null });
+    });
+  }
+
+  queueStates(): Promise<TaskQueueState[]> {
+    return Promise.resolve(
+      [...this.queues.values()].map(({ name, paused, pausedAt, pausedBy }) => ({
+        name,
+        paused,
+        pausedAt,
+        pausedBy,
+      })),
+    );
+  }
+
+  countsByName(): Promise<TaskCount[]> {
+    const counts = new Map<string, TaskCount>();
+    for (const row of this.rows.values()) {
+      const key = `${row.name}\u0000${row.status}`;
+      const count = counts.get(key)?.count ?? 0;
+      counts.set(key, { name: row.name, status: row.status, count: count + 1 });
+    }
+    return Promise.resolve([...counts.values()]);
   }
 
   private lease(row: MemoryRow, owner: string, durationMs: number, now: number): void {
@@ -460,6 +604,7 @@ function newRow(id: string, name: string, now: number): MemoryRow {
     cancelRequestedAt: null,
     createdBy: null,
     idempotencyKey: null,
+    concurrencyKey: null,
     metadata: 'null',
     executionMetadata: null,
     result: null,

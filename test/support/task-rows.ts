@@ -13,6 +13,7 @@ export function newTaskRow(name: string, overrides: Partial<NewTaskRow> = {}): N
     maxAttempts: 3,
     createdBy: null,
     idempotencyKey: null,
+    concurrencyKey: null,
     ...overrides,
   };
 }

@@ -1,9 +1,14 @@
 import type { Type } from '@nestjs/common';
 import { DiscoveryService } from '@nestjs/core';
 import { parseDuration } from '../../config/duration.js';
+import { flowPolicyOf, type FlowOptions, type FlowPolicy } from '../flow/flow-policy.js';
 
-/** How a task is declared; every option but the name is optional. */
-export interface BackgroundTaskOptions {
+/**
+ * How a task is declared; every option but the name is optional. The flow-control options (concurrency,
+ * concurrencyPerKey, fairness, rateLimit: see FlowOptions and README "Flow control") hold across every
+ * instance, so every instance must declare the same.
+ */
+export interface BackgroundTaskOptions extends FlowOptions {
   /**
    * Retries after a failure for this task, instead of MaxRetryCount. An enqueue's `maxAttempts` overrides
    * both.
@@ -23,13 +28,16 @@ export interface BackgroundTaskOptions {
   readonly schedule?: { readonly cron: string; readonly metadata?: unknown; readonly timeZone?: string };
 }
 
-export interface BackgroundTaskDefinition extends Omit<BackgroundTaskOptions, 'timeout'> {
+export interface BackgroundTaskDefinition extends Omit<BackgroundTaskOptions, 'timeout' | keyof FlowOptions> {
   /** Stable name stored in each row: renaming it orphans the tasks already enqueued under the old name. */
   readonly name: string;
   readonly timeoutMs?: number;
+  /** Its flow control; undefined when it declares none (its tasks take the plain claim). */
+  readonly flow?: FlowPolicy;
 }
 
-const TASK_NAME = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,199}$/;
+/** What a task name may be: also checked on the names of the task-queue routes. */
+export const TASK_NAME = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,199}$/;
 
 const TaskDefinitionMetadata = DiscoveryService.createDecorator<BackgroundTaskDefinition>();
 
@@ -44,7 +52,8 @@ export function BackgroundTask(name: string, options: BackgroundTaskOptions = {}
   if (!TASK_NAME.test(name)) {
     throw new Error(`Background task name "${name}" must be 1-200 letters, digits, or . _ : - (not first)`);
   }
-  const { timeout, ...rest } = options;
+  const { timeout, concurrency, concurrencyPerKey, fairness, rateLimit, ...rest } = options;
+  const flow = flowPolicyOf(name, { concurrency, concurrencyPerKey, fairness, rateLimit });
   const timeoutMs =
     timeout === undefined ? undefined : typeof timeout === 'number' ? timeout : parseDuration(timeout);
   if (timeout !== undefined && (timeoutMs === undefined || timeoutMs <= 0)) {
@@ -56,7 +65,7 @@ export function BackgroundTask(name: string, options: BackgroundTaskOptions = {}
   ) {
     throw new Error(`Background task "${name}" needs a maxRetryCount that is an integer >= 0`);
   }
-  return TaskDefinitionMetadata({ name, timeoutMs, ...rest });
+  return TaskDefinitionMetadata({ name, timeoutMs, flow, ...rest });
 }
 
 export const BACKGROUND_TASK_METADATA = TaskDefinitionMetadata.KEY;

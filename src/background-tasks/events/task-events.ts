@@ -47,6 +47,7 @@ export interface ReleasedRun extends TaskRef {
  *   otherwise its worker stops it at its next lease renewal.
  * - `resumed` / `retried`: a suspended task back in the queue; a failed or cancelled one with fresh attempts.
  * - `leases-recovered` / `due-resumed`: the sweeps, which change rows by condition, not by id (counts only).
+ * - `queue-paused` / `queue-resumed`: an admin paused or resumed a task name (no task row changed).
  */
 export type TaskEvent =
   | { readonly kind: 'enqueued'; readonly name: string; readonly ids: readonly string[] }
@@ -59,7 +60,8 @@ export type TaskEvent =
   | { readonly kind: 'resumed'; readonly task: TaskRef }
   | { readonly kind: 'retried'; readonly task: TaskRef }
   | { readonly kind: 'leases-recovered'; readonly count: number }
-  | { readonly kind: 'due-resumed'; readonly count: number };
+  | { readonly kind: 'due-resumed'; readonly count: number }
+  | { readonly kind: 'queue-paused' | 'queue-resumed'; readonly name: string; readonly by: string };
 
 export type TaskEventListener = (event: TaskEvent) => void;
 
@@ -80,6 +82,8 @@ export function changedTaskIds(event: TaskEvent): readonly string[] {
       return [event.task.id];
     case 'leases-recovered':
     case 'due-resumed':
+    case 'queue-paused':
+    case 'queue-resumed':
       return [];
   }
 }

@@ -24,6 +24,7 @@ import { describeThrown } from './run-errors.js';
 import { RunSupervisor } from './run-supervisor.js';
 import { StateChanges } from './state-changes.js';
 import { TaskRegistry } from '../registry/task-registry.js';
+import type { FlowPolicy } from '../flow/flow-policy.js';
 import type { LocalHandOver, SlotOffer } from '../model/local-hand-over.js';
 import { WorkerSlots } from './worker-slots.js';
 import type { WorkerStatus } from './worker-status.js';
@@ -67,6 +68,10 @@ export class QueuedHostedService implements LocalHandOver, OnApplicationBootstra
   /** The limit of the claim round under way: leases it may bring, reserved against the budget. */
   private claiming = 0;
   private names = new Set<string>();
+  /** The names this worker claims with the plain claim: those without flow control. */
+  private plainNames: string[] = [];
+  /** The flow-controlled names this worker runs, each claimed on its own (TaskStore.claimFlow). */
+  private flowPolicies = new Map<string, FlowPolicy>();
   private claimRound = 0;
   private loop: Promise<void> | undefined;
   private stopping = false;
@@ -113,7 +118,11 @@ export class QueuedHostedService implements LocalHandOver, OnApplicationBootstra
         this.startBufferedRuns();
         this.changed();
       },
-      leaseReleased: () => this.changed(),
+      leaseReleased: (name) => {
+        // A flow-controlled task that ended gave its place back, which a task waiting for it may take.
+        if (this.flowPolicies.has(name)) this.wakeSignal.notify();
+        this.changed();
+      },
     });
   }
 
@@ -154,6 +163,10 @@ export class QueuedHostedService implements LocalHandOver, OnApplicationBootstra
   async start(): Promise<void> {
     if (this.loop) return;
     this.names = new Set(this.registry.names());
+    for (const task of this.registry.all()) {
+      if (task.definition.flow) this.flowPolicies.set(task.name, task.definition.flow);
+    }
+    this.plainNames = [...this.names].filter((name) => !this.flowPolicies.has(name));
     if (this.names.size === 0) {
       this.logger.warn('No @BackgroundTask providers are registered: the worker has nothing to run');
     }
@@ -207,7 +220,7 @@ export class QueuedHostedService implements LocalHandOver, OnApplicationBootstra
     try {
       await this.maintenance.runWhenDue();
       const started = performance.now();
-      claimed = await this.store.claim({ ...this.leaseRequest(), limit });
+      claimed = await this.claimEachGroup(limit);
       if (claimed.length > 0) {
         this.events.emit({
           kind: 'claimed',
@@ -224,6 +237,32 @@ export class QueuedHostedService implements LocalHandOver, OnApplicationBootstra
     for (const refused of this.buffer.add(leases)) this.runs.releaseUnstarted(refused);
     this.startBufferedRuns();
     return claimed.length;
+  }
+
+  /**
+   * One claim round: the plain names in one statement, each flow-controlled name in a claim of its own,
+   * all under the round's lease owner, within the round's limit. The group that goes first turns with
+   * each round, so that neither the plain names nor any flow-controlled name takes every round's room.
+   */
+  private async claimEachGroup(limit: number): Promise<ClaimedTask[]> {
+    const lease = this.leaseRequest();
+    const groups: (string | undefined)[] = [
+      ...(this.plainNames.length > 0 ? [undefined] : []),
+      ...this.flowPolicies.keys(),
+    ];
+    const first = this.claimRound % groups.length;
+    const claimed: ClaimedTask[] = [];
+    for (const name of [...groups.slice(first), ...groups.slice(0, first)]) {
+      const room = limit - claimed.length;
+      if (room <= 0) break;
+      const policy = name === undefined ? undefined : this.flowPolicies.get(name);
+      claimed.push(
+        ...(name === undefined || !policy
+          ? await this.store.claim({ ...lease, names: this.plainNames, limit: room })
+          : await this.store.claimFlow({ ...lease, name, policy, limit: room })),
+      );
+    }
+    return claimed;
   }
 
   private leaseRequest(): LeaseRequest {
@@ -247,6 +286,7 @@ export class QueuedHostedService implements LocalHandOver, OnApplicationBootstra
    */
   offerSlot(name: string): SlotOffer | undefined {
     if (!this.isRunning || this.buffer.size > 0 || !this.names.has(name)) return undefined;
+    if (this.flowPolicies.has(name)) return undefined; // its limits are counted by its claim only
     if (this.leasesPromised() >= this.config.concurrency + this.buffer.allowance()) return undefined;
     const releaseSlot = this.slots.tryAcquire();
     if (!releaseSlot) return undefined;

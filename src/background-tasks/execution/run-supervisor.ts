@@ -10,8 +10,11 @@ import type { SlotRelease } from './worker-slots.js';
 export interface RunEvents {
   /** A run's handler settled (or was abandoned): its slot is free. */
   slotFreed(): void;
-  /** A lease was given up: its ending settled, or it was lost. Room in the lease budget. */
-  leaseReleased(): void;
+  /**
+   * A lease of a task of this name was given up: its ending settled, or it was lost. Room in the lease
+   * budget, and, for a flow-controlled name, a place under its limits.
+   */
+  leaseReleased(name: string): void;
 }
 
 /**
@@ -62,7 +65,7 @@ export class RunSupervisor {
     const released = { id, leaseOwner, attempt, ending: { kind: 'released' as const }, progress };
     void this.endings.submit(released, lease).then(() => {
       this.leases.release(lease);
-      this.events.leaseReleased();
+      this.events.leaseReleased(lease.task.name);
     });
   }
 
@@ -86,7 +89,7 @@ export class RunSupervisor {
     } finally {
       this.handlerDone(run, lease, releaseSlot);
       this.leases.release(lease);
-      this.events.leaseReleased();
+      this.events.leaseReleased(lease.task.name);
     }
   }
 

@@ -21,6 +21,8 @@ export interface NewTaskRow {
   readonly maxAttempts: number;
   readonly createdBy: string | null;
   readonly idempotencyKey: string | null;
+  /** The flow-control key (EnqueueOptions.concurrencyKey; NO_KEY for a kind whose limits go by key). */
+  readonly concurrencyKey: string | null;
 }
 
 /**
@@ -34,6 +36,7 @@ export interface NewTaskBatch {
   readonly runAfter: Date | null;
   readonly maxAttempts: number;
   readonly createdBy: string | null;
+  readonly concurrencyKey: string | null;
   readonly ids: readonly string[];
   /** Each task's metadata as JSON text (what `toJson` makes of it), in the order of `ids`. */
   readonly metadata: readonly string[];
@@ -182,4 +185,21 @@ export interface TaskListQuery {
   /** The last task of the previous page: the page starts after it (every engine pages by id). */
   readonly after?: { readonly id: string };
   readonly limit: number;
+}
+
+/** A task name's row of background_task_queues: whether an operator paused it. */
+export interface TaskQueueState {
+  readonly name: string;
+  readonly paused: boolean;
+  /** When it was paused; null while it is not. */
+  readonly pausedAt: Date | null;
+  /** Who paused it; null while it is not paused. */
+  readonly pausedBy: string | null;
+}
+
+/** How many tasks of one name have one status. */
+export interface TaskCount {
+  readonly name: string;
+  readonly status: TaskStatus;
+  readonly count: number;
 }

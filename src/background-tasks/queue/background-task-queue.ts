@@ -5,6 +5,7 @@ import { isStorableText } from '../../shared/text/storable-text.js';
 import { uuidv7 } from '../../shared/uuid-v7.js';
 import { BackgroundTasksConfig } from '../background-tasks.config.js';
 import { getTaskDefinition } from '../contract/background-task.decorator.js';
+import { goesByKey, NO_KEY } from '../flow/flow-policy.js';
 import type { ExecutionMetadataOf, MetadataOf } from '../contract/background-task-executor.js';
 import { TaskEvents } from '../events/task-events.js';
 import { LOCAL_HAND_OVER, type LocalHandOver, type SlotOffer } from '../model/local-hand-over.js';
@@ -21,7 +22,7 @@ const MAX_KEY_LENGTH = 200;
 const BULK_CHUNK = 1_000;
 
 function checkOptions(options: EnqueueOptions): void {
-  const { priority, maxAttempts, idempotencyKey, runAt, createdBy } = options;
+  const { priority, maxAttempts, idempotencyKey, runAt, createdBy, concurrencyKey } = options;
   if (priority !== undefined && (!Number.isInteger(priority) || Math.abs(priority) > 1_000_000)) {
     throw new EnqueueError('priority must be an integer between -1000000 and 1000000');
   }
@@ -37,12 +38,21 @@ function checkOptions(options: EnqueueOptions): void {
   ) {
     throw new EnqueueError(`idempotencyKey must be 1 to ${MAX_KEY_LENGTH} characters`);
   }
-  if (createdBy !== undefined && (createdBy.length === 0 || createdBy.length > MAX_KEY_LENGTH)) {
-    throw new EnqueueError(`createdBy must be 1 to ${MAX_KEY_LENGTH} characters`);
+  for (const [name, text] of [
+    ['createdBy', createdBy],
+    ['concurrencyKey', concurrencyKey],
+  ] as const) {
+    if (
+      text !== undefined &&
+      (typeof text !== 'string' || text.length === 0 || text.length > MAX_KEY_LENGTH)
+    ) {
+      throw new EnqueueError(`${name} must be 1 to ${MAX_KEY_LENGTH} characters`);
+    }
   }
   for (const [name, text] of [
     ['idempotencyKey', idempotencyKey],
     ['createdBy', createdBy],
+    ['concurrencyKey', concurrencyKey],
   ] as const) {
     if (text !== undefined && !isStorableText(text)) {
       throw new EnqueueError(
@@ -185,6 +195,7 @@ export class BackgroundTaskQueue {
       runAfter: options.runAt ?? null,
       maxAttempts: options.maxAttempts ?? maxRetryCount + 1,
       createdBy: options.createdBy ?? null,
+      concurrencyKey: options.concurrencyKey ?? (goesByKey(registered.definition.flow) ? NO_KEY : null),
     };
   }
 

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { BackgroundTasksConfig } from '../background-tasks.config.js';
 import { QueuedHostedService } from '../execution/queued-hosted-service.js';
 import type { WorkerStatus } from '../execution/worker-status.js';
+import type { TaskQueueState } from '../model/task-records.js';
 import { TaskStore, type ActiveTaskCounts } from '../storage/task-store.js';
 
 /**
@@ -29,6 +30,11 @@ export class BackgroundTasksStatus {
   /** The worker's counts now (a snapshot). */
   workerStatus(): WorkerStatus {
     return this.worker.status;
+  }
+
+  /** Task names that were paused or claimed under flow control, each with whether it is paused now. */
+  queueStates(): Promise<TaskQueueState[]> {
+    return this.store.queueStates();
   }
 
   /** How many tasks wait, run and are suspended in the whole queue (one statement). */

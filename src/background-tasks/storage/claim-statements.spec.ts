@@ -23,6 +23,7 @@ describe('claim statements', () => {
     expect(claim).toContain(
       'SELECT TOP (@0) id FROM [cms].[background_tasks] WITH (UPDLOCK, READPAST, ROWLOCK, INDEX (IX_background_tasks_claim)) ' +
         "WHERE status = 'enqueued' AND run_after <= SYSUTCDATETIME() AND name IN (SELECT value FROM OPENJSON(@1)) " +
+        'AND name NOT IN (SELECT name FROM [cms].[background_task_queues] WHERE paused = 1) ' +
         // id_order: the creation order (uniqueidentifier compares its last bytes first)
         'ORDER BY priority DESC, run_after, id_order )',
     );
@@ -52,7 +53,9 @@ describe('claim statements', () => {
     expect(claim).toMatch(/^UPDATE background_tasks SET status = 'processing', lease_owner = @owner, /);
     expect(claim).toContain(
       "WHERE id IN ( SELECT id FROM background_tasks WHERE status = 'enqueued' AND run_after <= @now " +
-        'AND name IN (SELECT value FROM json_each(@names)) ORDER BY priority DESC, run_after, id LIMIT @limit)',
+        'AND name IN (SELECT value FROM json_each(@names)) ' +
+        'AND name NOT IN (SELECT name FROM background_task_queues WHERE paused = 1) ' +
+        'ORDER BY priority DESC, run_after, id LIMIT @limit)',
     );
     expect(claim).toMatch(/RETURNING id, name, metadata, /);
   });

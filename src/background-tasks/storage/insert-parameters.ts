@@ -12,6 +12,7 @@ export function insertParameters(task: NewTaskRow): unknown[] {
     task.idempotencyKey,
     task.metadataJson,
     task.executionMetadataJson,
+    task.concurrencyKey,
   ];
 }
 

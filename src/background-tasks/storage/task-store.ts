@@ -12,10 +12,13 @@ import type {
   LeaseRequest,
   NewTaskBatch,
   NewTaskRow,
+  TaskCount,
   TaskListQuery,
   TaskProgress,
+  TaskQueueState,
   TaskViewRecord,
 } from '../model/task-records.js';
+import type { FlowClaimRequest } from '../flow/flow-claim.js';
 
 export interface ActiveTaskCounts {
   readonly enqueued: number;
@@ -65,8 +68,26 @@ export abstract class TaskStore implements OnApplicationShutdown {
    */
   abstract enqueueMany(batch: NewTaskBatch, manager?: EntityManager): Promise<void>;
 
-  /** Takes up to `limit` due tasks, in priority then run-after order, and leases them to `leaseOwner`. */
+  /**
+   * Takes up to `limit` due tasks, in priority then run-after order, and leases them to `leaseOwner`.
+   * Names that are paused are left out.
+   */
   abstract claim(request: ClaimRequest): Promise<ClaimedTask[]>;
+
+  /**
+   * Claims tasks of one flow-controlled name (flow/flow-claim.ts): within its limits, counted under the
+   * name's lock so that concurrent claimers never admit one too many, in fair order when it asks for it.
+   */
+  abstract claimFlow(request: FlowClaimRequest): Promise<ClaimedTask[]>;
+
+  /** Pauses or resumes claiming a task name (`by` is who paused it). A resume announces the name's tasks. */
+  abstract setPaused(name: string, paused: boolean, by: string | null): Promise<void>;
+
+  /** Every task name that has a row in background_task_queues (paused, or claimed under flow control). */
+  abstract queueStates(): Promise<TaskQueueState[]>;
+
+  /** Tasks by name and status, over the whole table (finished ones included: it reads every row). */
+  abstract countsByName(): Promise<TaskCount[]>;
 
   /**
    * Returns every running task the given owners still hold, with its cancellation flag, and extends to

@@ -81,8 +81,12 @@ interface RowError {
  * the parser, validates each row against the type, and writes batches of 500: each batch and the checkpoint
  * of the row it reached commit in one transaction, so a resumed import neither skips nor repeats a row.
  * Rows that fail validation are reported in an errors CSV (line, column, message) and the others still go in.
+ *
+ * One import per content type runs at a time, across every instance (each enqueue's concurrency key is its
+ * type, importKeyOf): two imports into one type would race on its unique fields and interleave their
+ * upserts. Imports into different types run side by side.
  */
-@BackgroundTask('cms.import-content-items', { timeout: '2h', maxRetryCount: 2 })
+@BackgroundTask('cms.import-content-items', { timeout: '2h', maxRetryCount: 2, concurrencyPerKey: 1 })
 export class ImportContentItemsTask implements BackgroundTaskExecutor<
   ImportMetadata,
   ImportCheckpoint,

@@ -11,7 +11,8 @@ const SAID: Record<EndedRun['ending'], string> = {
 
 /**
  * One line per run that a worker starts (debug) and ends (log; a final failure is a warning), from the task
- * module's events, each with the task's `taskId` and `taskName` as fields.
+ * module's events, each with the task's `taskId` and `taskName` as fields; and one line (a warning) when an
+ * admin pauses or resumes a task name, with `taskName` and `pausedBy`.
  */
 @Injectable()
 export class TaskLifecycleLog implements OnModuleInit, OnApplicationShutdown {
@@ -34,6 +35,12 @@ export class TaskLifecycleLog implements OnModuleInit, OnApplicationShutdown {
       } else if (event.kind === 'ended' || event.kind === 'released') {
         if (!Logger.isLevelEnabled('log') && !Logger.isLevelEnabled('warn')) return;
         for (const run of event.runs) this.ended(run, 'ending' in run ? run.ending : undefined);
+      } else if (event.kind === 'queue-paused' || event.kind === 'queue-resumed') {
+        const change = event.kind === 'queue-paused' ? 'paused: no worker claims its tasks' : 'resumed';
+        this.logger.warn(`Task name ${event.name} ${change} (by ${event.by})`, {
+          taskName: event.name,
+          pausedBy: event.by,
+        });
       }
     });
   }

@@ -17,7 +17,8 @@ import {
  *   waiting tasks by API requests;
  * - run time (claim to stored ending) and queue wait (due to claimed), by name;
  * - queue depth by status, read at scrape time; claim round duration; the worker's running tasks and last
- *   claim round.
+ *   claim round;
+ * - paused task names, read at scrape time, and pauses and resumes made through this process.
  */
 @Injectable()
 export class TaskMetrics implements OnModuleInit, OnApplicationShutdown {
@@ -31,6 +32,7 @@ export class TaskMetrics implements OnModuleInit, OnApplicationShutdown {
   private readonly runDuration: Histogram<'name' | 'outcome'>;
   private readonly queueWait: Histogram<'name'>;
   private readonly claimDuration: Histogram;
+  private readonly pauses: Counter<'name' | 'change'>;
   private readonly unsubscribes: (() => void)[] = [];
 
   constructor(
@@ -93,6 +95,22 @@ export class TaskMetrics implements OnModuleInit, OnApplicationShutdown {
         for (const [status, count] of Object.entries(counts)) this.set({ status }, Number(count));
       },
     });
+    this.pauses = new Counter({
+      name: 'background_tasks_queue_pause_changes_total',
+      help: 'Task names paused or resumed through this process, by name and change',
+      labelNames: ['name', 'change'] as const,
+      registers,
+    });
+    new Gauge({
+      name: 'background_tasks_queue_paused',
+      help: 'Task names paused now (1), in the whole queue; names resumed read 0',
+      labelNames: ['name'] as const,
+      registers,
+      async collect() {
+        this.reset();
+        for (const queue of await status.queueStates()) this.set({ name: queue.name }, queue.paused ? 1 : 0);
+      },
+    });
     new Gauge({
       name: 'background_tasks_worker_running_tasks',
       help: 'Handlers running in this process now',
@@ -142,6 +160,10 @@ export class TaskMetrics implements OnModuleInit, OnApplicationShutdown {
         return;
       case 'leases-recovered':
         this.recovered.inc(event.count);
+        return;
+      case 'queue-paused':
+      case 'queue-resumed':
+        this.pauses.inc({ name: event.name, change: event.kind === 'queue-paused' ? 'paused' : 'resumed' });
         return;
       default:
         return;

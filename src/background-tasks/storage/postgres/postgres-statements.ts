@@ -4,7 +4,7 @@ import { ALL_COLUMNS, CLAIMED_COLUMNS, CLAIMED_TIMES, VIEW_COLUMNS } from '../ta
  * The claimed columns with their timestamps as epoch milliseconds: pg parses a timestamptz from text with
  * a regular expression, a cost paid for every task a worker claims; a float8 arrives as a number.
  */
-const CLAIMED_WITH_EPOCH_TIMES = CLAIMED_TIMES.reduce(
+export const CLAIMED_WITH_EPOCH_TIMES = CLAIMED_TIMES.reduce(
   (columns, time) => columns.replace(time, `(extract(epoch FROM ${time}) * 1000)::float8 AS ${time}`),
   CLAIMED_COLUMNS,
 );
@@ -18,6 +18,7 @@ export const notificationChannel = (schema: string) => `${schema}.background_tas
  */
 export function postgresStatements(schema: string) {
   const t = `"${schema}"."background_tasks"`;
+  const queues = `"${schema}"."background_task_queues"`;
   // Every statement that makes a task claimable announces it to the workers LISTENing on the channel: an
   // insert of a waiting task, a resume, a retry. pg_notify is transactional (an enqueue inside a caller's
   // transaction is announced on its commit, never if it rolls back) and de-duplicated per transaction, so
@@ -28,8 +29,8 @@ export function postgresStatements(schema: string) {
     insert: `
       WITH inserted AS (
         INSERT INTO ${t} (id, name, priority, run_after, max_attempts, created_by, idempotency_key, metadata,
-          execution_metadata)
-        VALUES ($1, $2, $3, COALESCE($4::timestamptz, now()), $5, $6, $7, $8::jsonb, $9::jsonb)
+          execution_metadata, concurrency_key)
+        VALUES ($1, $2, $3, COALESCE($4::timestamptz, now()), $5, $6, $7, $8::jsonb, $9::jsonb, $10)
         ON CONFLICT (idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
         RETURNING id)
       SELECT id, ${announce} FROM inserted`,
@@ -49,19 +50,20 @@ export function postgresStatements(schema: string) {
     insertClaimed: `
       WITH inserted AS (
         INSERT INTO ${t} (id, name, priority, run_after, max_attempts, created_by, idempotency_key, metadata,
-          execution_metadata, status, lease_owner, lease_expires_at, attempts, started_at)
-        SELECT $1, $2, $3, COALESCE($4::timestamptz, now()), $5, $6, $7, $8::jsonb, $9::jsonb,
+          execution_metadata, concurrency_key, status, lease_owner, lease_expires_at, attempts, started_at)
+        SELECT $1, $2, $3, COALESCE($4::timestamptz, now()), $5, $6, $7, $8::jsonb, $9::jsonb, $10,
                CASE WHEN ahead.waiting THEN 'enqueued' ELSE 'processing' END,
-               CASE WHEN ahead.waiting THEN NULL ELSE $10 END,
-               CASE WHEN ahead.waiting THEN NULL ELSE now() + $11 * interval '1 millisecond' END,
+               CASE WHEN ahead.waiting THEN NULL ELSE $11 END,
+               CASE WHEN ahead.waiting THEN NULL ELSE now() + $12 * interval '1 millisecond' END,
                CASE WHEN ahead.waiting THEN 0 ELSE 1 END,
                CASE WHEN ahead.waiting THEN NULL ELSE now() END
         FROM (SELECT (
                 SELECT true FROM ${t}
-                WHERE status = 'enqueued' AND run_after <= now() AND priority >= $3 AND name = ANY($12::text[])
+                WHERE status = 'enqueued' AND run_after <= now() AND priority >= $3 AND name = ANY($13::text[])
                 ORDER BY priority DESC, run_after, id
                 LIMIT 1
-              ) IS NOT NULL AS waiting) AS ahead
+              ) IS NOT NULL
+              OR EXISTS (SELECT 1 FROM ${queues} WHERE name = $2 AND paused) AS waiting) AS ahead
         ON CONFLICT (idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
         RETURNING status, ${CLAIMED_WITH_EPOCH_TIMES})
       SELECT *, CASE WHEN status = 'enqueued' THEN ${announce} END FROM inserted`,
@@ -70,8 +72,8 @@ export function postgresStatements(schema: string) {
     // metadata as one JSON array, zipped row by row by ROWS FROM.
     insertMany: `
       WITH inserted AS (
-        INSERT INTO ${t} (id, name, priority, run_after, max_attempts, created_by, metadata)
-        SELECT task.id, $2, $3, COALESCE($4::timestamptz, now()), $5, $6, task.metadata
+        INSERT INTO ${t} (id, name, priority, run_after, max_attempts, created_by, metadata, concurrency_key)
+        SELECT task.id, $2, $3, COALESCE($4::timestamptz, now()), $5, $6, task.metadata, $8
         FROM ROWS FROM (unnest(string_to_array($1, ',')::uuid[]), jsonb_array_elements($7::jsonb))
           AS task(id, metadata)
         RETURNING 1 AS one)

@@ -1,4 +1,6 @@
-import type { Pool } from 'pg';
+import type { Pool, PoolClient } from 'pg';
+import type { ClaimCandidate } from '../../flow/claim-selection.js';
+import { runFlowClaim, type FlowClaimRequest, type FlowClaimSteps } from '../../flow/flow-claim.js';
 import type { EntityManager } from 'typeorm';
 import { CANCELLED_WHILE_RUNNING, toEndingRow, toJson } from '../ending-row.js';
 import { insertParameters } from '../insert-parameters.js';
@@ -14,8 +16,10 @@ import type {
   LeaseRequest,
   NewTaskBatch,
   NewTaskRow,
+  TaskCount,
   TaskListQuery,
   TaskProgress,
+  TaskQueueState,
   TaskViewRecord,
 } from '../../model/task-records.js';
 import {
@@ -28,10 +32,22 @@ import {
   type ColumnReaders,
 } from '../task-row-mapper.js';
 import { TaskStore, type ActiveTaskCounts } from '../task-store.js';
+import { postgresFlowStatements } from './postgres-flow-statements.js';
 import { postgresStatements } from './postgres-statements.js';
 
 type Row = Record<string, unknown>;
 type StatementName = keyof ReturnType<typeof postgresStatements>;
+type FlowStatementName = keyof ReturnType<typeof postgresFlowStatements>;
+
+const toCandidate = (row: Row): ClaimCandidate => ({
+  id: String(row.id),
+  key: String(row.key),
+  priority: Number(row.priority),
+  runAfterMs: Number(row.run_after_ms),
+  order: String(row.order),
+});
+const countsByKey = (rows: Row[], key: string) =>
+  new Map(rows.map((row) => [String(row[key]), Number(row.count)]));
 
 /** pg parses jsonb (and timestamptz) itself. */
 const readers: ColumnReaders = { json: (value) => (value === undefined ? null : value) };
@@ -45,6 +61,7 @@ export class PostgresTaskStore extends TaskStore {
   readonly engine = 'postgres' as const;
   override readonly handsOver = true;
   private readonly sql: ReturnType<typeof postgresStatements>;
+  private readonly flowSql: ReturnType<typeof postgresFlowStatements>;
 
   constructor(
     private readonly pool: Pool,
@@ -53,6 +70,16 @@ export class PostgresTaskStore extends TaskStore {
   ) {
     super();
     this.sql = postgresStatements(schema);
+    this.flowSql = postgresFlowStatements(schema);
+  }
+
+  /** A flow statement, on the pool or on one transaction's connection. */
+  private async runFlow(name: FlowStatementName, values: unknown[], client?: PoolClient): Promise<Row[]> {
+    const text = this.flowSql[name];
+    const query = this.namedStatements
+      ? { name: `${this.schema}.flow.${name}`, text, values }
+      : { text, values };
+    return (await (client ?? this.pool).query<Row>(query)).rows;
   }
 
   private async run(name: StatementName, values: unknown[]) {
@@ -105,11 +132,12 @@ export class PostgresTaskStore extends TaskStore {
   }
 
   async enqueueMany(batch: NewTaskBatch, manager?: EntityManager): Promise<void> {
-    const { name, priority, runAfter, maxAttempts, createdBy } = batch;
+    const { name, priority, runAfter, maxAttempts, createdBy, concurrencyKey } = batch;
     const values = [
       batch.ids.join(','),
       ...[name, priority, runAfter, maxAttempts, createdBy],
       `[${batch.metadata.join(',')}]`,
+      concurrencyKey,
     ];
     if (manager) await manager.query(this.sql.insertMany, values);
     else await this.run('insertMany', values);
@@ -119,6 +147,87 @@ export class PostgresTaskStore extends TaskStore {
     const { leaseOwner, leaseDurationMs, limit, names } = request;
     const { rows } = await this.run('claim', [leaseOwner, leaseDurationMs, limit, names]);
     return rows.map((row) => toClaimedTask(row, readers));
+  }
+
+  async claimFlow(request: FlowClaimRequest): Promise<ClaimedTask[]> {
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      await this.runFlow('begin', [request.policy.rateLimit !== undefined], client);
+      const claimed = await runFlowClaim(request, this.flowSteps(client));
+      await client.query('COMMIT');
+      return claimed;
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    } finally {
+      client.release();
+    }
+  }
+
+  /** The flow claim's statements, on the connection of its transaction. */
+  private flowSteps(client: PoolClient): FlowClaimSteps {
+    const run = (name: FlowStatementName, values: unknown[]) => this.runFlow(name, values, client);
+    return {
+      lock: async (name) => {
+        const [row] = await run('lock', [name]);
+        return {
+          paused: row.paused === true,
+          fairCursor: (row.fair_cursor as string | null) ?? null,
+          now: new Date(Number(row.now_ms)),
+        };
+      },
+      running: async (name) => countsByKey(await run('running', [name]), 'key'),
+      keys: async (name, after, count) => {
+        const rows =
+          after === null
+            ? await run('keysFromFirst', [name, count])
+            : await run('keysAfter', [name, count, after]);
+        return rows.map((row) => String(row.key));
+      },
+      startsSince: async (scopes, since) => countsByKey(await run('startsSince', [scopes, since]), 'scope'),
+      candidates: async (name, takes) => {
+        const rows =
+          'any' in takes
+            ? await run('candidatesOfAnyKey', [name, takes.any])
+            : await run('candidatesOfKeys', [
+                name,
+                takes.map(({ key }) => key),
+                takes.map(({ take }) => take),
+              ]);
+        return rows.map(toCandidate);
+      },
+      claim: async (ids, lease) =>
+        (await run('claim', [ids, lease.leaseOwner, lease.leaseDurationMs])).map((row) =>
+          toClaimedTask(row, readers),
+        ),
+      recordStarts: async (name, scopes, at, before) => {
+        await run('recordStarts', [scopes, at]);
+        await run('pruneStarts', [name, before]);
+      },
+      saveCursor: async (name, key) => void (await run('saveCursor', [name, key])),
+    };
+  }
+
+  async setPaused(name: string, paused: boolean, by: string | null): Promise<void> {
+    await this.runFlow('setPaused', [name, paused, paused ? new Date() : null, paused ? by : null]);
+  }
+
+  async queueStates(): Promise<TaskQueueState[]> {
+    return (await this.runFlow('queueStates', [])).map((row) => ({
+      name: String(row.name),
+      paused: row.paused === true,
+      pausedAt: (row.paused_at as Date | null) ?? null,
+      pausedBy: (row.paused_by as string | null) ?? null,
+    }));
+  }
+
+  async countsByName(): Promise<TaskCount[]> {
+    return (await this.runFlow('countsByName', [])).map((row) => ({
+      name: String(row.name),
+      status: row.status as TaskCount['status'],
+      count: Number(row.count),
+    }));
   }
 
   async renewLeases(

@@ -15,8 +15,10 @@ import type {
   LeaseRequest,
   NewTaskBatch,
   NewTaskRow,
+  TaskCount,
   TaskListQuery,
   TaskProgress,
+  TaskQueueState,
   TaskViewRecord,
 } from '../../model/task-records.js';
 import {
@@ -31,7 +33,10 @@ import {
 } from '../task-row-mapper.js';
 import { TaskStore, type ActiveTaskCounts } from '../task-store.js';
 import { retryWhileBusy } from './sqlite-busy-retry.js';
+import { sqliteFlowStatements } from './sqlite-flow-statements.js';
 import { sqliteStatements } from './sqlite-statements.js';
+import { runFlowClaimSync, type FlowClaimRequest, type FlowClaimSteps } from '../../flow/flow-claim.js';
+import type { ClaimCandidate } from '../../flow/claim-selection.js';
 
 const readers: ColumnReaders = { json: parseJsonText };
 
@@ -54,10 +59,22 @@ function insertValues(task: NewTaskRow) {
     idempotencyKey: task.idempotencyKey,
     metadata: task.metadataJson,
     executionMetadata: task.executionMetadataJson,
+    concurrencyKey: task.concurrencyKey,
     now: at,
   };
 }
 type Statements = { [name in keyof ReturnType<typeof sqliteStatements>]: Database.Statement };
+type FlowStatements = { [name in keyof ReturnType<typeof sqliteFlowStatements>]: Database.Statement };
+
+const toCandidate = (row: Row): ClaimCandidate => ({
+  id: String(row.id),
+  key: String(row.key),
+  priority: Number(row.priority),
+  runAfterMs: Date.parse(String(row.run_after)),
+  order: String(row.order),
+});
+const countsByKey = (rows: Row[], key: string) =>
+  new Map(rows.map((row) => [String(row[key]), Number(row.count)]));
 
 /**
  * SQLite: one writer at a time for the whole file, so every statement is atomic by construction.
@@ -73,6 +90,8 @@ export class SqliteTaskStore extends TaskStore {
   override readonly handsOver = true;
   private readonly db: Database.Database;
   private readonly statements: Statements;
+  private readonly flow: FlowStatements;
+  private readonly claimFlowInTransaction: (request: FlowClaimRequest) => ClaimedTask[];
   private readonly finishAll: (rows: Row[]) => string[];
   private readonly renewAndReadLeases: (params: Record<string, string>) => Row[];
   /** List queries differ by their filters only: a handful of texts, each prepared once. */
@@ -85,10 +104,15 @@ export class SqliteTaskStore extends TaskStore {
     this.db = new Database(file, { timeout: 5_000 });
     SQLITE_PRAGMAS.forEach((pragma) => this.db.pragma(pragma));
     this.db.pragma('busy_timeout = 0');
-    const sql = sqliteStatements();
-    this.statements = Object.fromEntries(
-      Object.entries(sql).map(([name, text]) => [name, this.db.prepare(text)]),
-    ) as Statements;
+    const prepareAll = <T>(texts: Record<string, string>) =>
+      Object.fromEntries(Object.entries(texts).map(([name, text]) => [name, this.db.prepare(text)])) as T;
+    this.statements = prepareAll<Statements>(sqliteStatements());
+    this.flow = prepareAll<FlowStatements>(sqliteFlowStatements());
+    // The whole claim in one IMMEDIATE transaction, synchronously (see runFlowClaimSync).
+    const claimFlow = this.db.transaction((request: FlowClaimRequest) =>
+      runFlowClaimSync(request, this.flowSteps()),
+    );
+    this.claimFlowInTransaction = (request) => claimFlow.immediate(request);
     // One IMMEDIATE transaction for a batch of endings: one commit instead of one per task.
     const finishInTransaction = this.db.transaction((rows: Row[]) =>
       rows.filter((row) => this.statements.finish.run(row).changes === 1).map((row) => String(row.id)),
@@ -106,7 +130,7 @@ export class SqliteTaskStore extends TaskStore {
     // Positional, in the insert statement's order: TypeORM's connection takes no named parameters.
     const params = [
       ...[v.id, v.name, v.priority, v.runAfter, v.maxAttempts, v.createdBy, v.idempotencyKey],
-      ...[v.metadata, v.executionMetadata, v.now, v.now],
+      ...[v.metadata, v.executionMetadata, v.now, v.now, v.concurrencyKey],
     ];
     const sql = sqliteStatements();
     if (manager) {
@@ -145,9 +169,10 @@ export class SqliteTaskStore extends TaskStore {
 
   async enqueueMany(batch: NewTaskBatch, manager?: EntityManager): Promise<void> {
     const at = now();
-    const { name, priority, runAfter, maxAttempts, createdBy } = batch;
+    const { name, priority, runAfter, maxAttempts, createdBy, concurrencyKey } = batch;
     const runAt = runAfter ? runAfter.toISOString() : at;
-    const params = [name, priority, runAt, maxAttempts, createdBy, at, at, idAndMetadataPairs(batch)];
+    const pairs = idAndMetadataPairs(batch);
+    const params = [name, priority, runAt, maxAttempts, createdBy, at, at, concurrencyKey, pairs];
     if (manager) await manager.query(sqliteStatements().insertMany, params);
     else await retryWhileBusy(() => this.statements.insertMany.run(...params));
   }
@@ -164,6 +189,91 @@ export class SqliteTaskStore extends TaskStore {
         }) as Row[],
     );
     return rows.map((row) => toClaimedTask(row, readers));
+  }
+
+  async claimFlow(request: FlowClaimRequest): Promise<ClaimedTask[]> {
+    return retryWhileBusy(() => this.claimFlowInTransaction(request));
+  }
+
+  /** The flow claim's statements; synchronous, inside claimFlow's transaction. */
+  private flowSteps(): FlowClaimSteps {
+    const { flow } = this;
+    const at = now();
+    return {
+      lock: (name) => {
+        const row = flow.lock.get({ name, now: at }) as Row;
+        return {
+          paused: row.paused === 1,
+          fairCursor: (row.fair_cursor as string | null) ?? null,
+          now: new Date(at),
+        };
+      },
+      running: (name) => countsByKey(flow.running.all({ name }) as Row[], 'key'),
+      keys: (name, after, count) => {
+        const rows = (
+          after === null
+            ? flow.keysFromFirst.all({ name, count })
+            : flow.keysAfter.all({ name, after, count })
+        ) as Row[];
+        return rows.map((row) => String(row.key));
+      },
+      startsSince: (scopes, since) =>
+        countsByKey(
+          flow.startsSince.all({ scopes: JSON.stringify(scopes), since: since.toISOString() }) as Row[],
+          'scope',
+        ),
+      candidates: (name, takes) => {
+        const rows =
+          'any' in takes
+            ? (flow.candidatesOfAnyKey.all({ name, now: at, take: takes.any }) as Row[])
+            : takes.flatMap(
+                ({ key, take }) => flow.candidatesOfKey.all({ name, key, now: at, take }) as Row[],
+              );
+        return rows.map(toCandidate);
+      },
+      claim: (ids, lease) => {
+        const params = {
+          ids: JSON.stringify(ids),
+          owner: lease.leaseOwner,
+          expires: inMs(lease.leaseDurationMs),
+          now: at,
+        };
+        return (flow.claim.all(params) as Row[]).map((row) => toClaimedTask(row, readers));
+      },
+      recordStarts: (name, scopes, startedAt, before) => {
+        flow.recordStarts.run({ scopes: JSON.stringify(scopes), at: startedAt.toISOString() });
+        flow.pruneStarts.run({ name, before: before.toISOString() });
+      },
+      saveCursor: (name, key) => void flow.saveCursor.run({ name, key }),
+    };
+  }
+
+  async setPaused(name: string, paused: boolean, by: string | null): Promise<void> {
+    const params = { name, paused: Number(paused), at: paused ? now() : null, by: paused ? by : null };
+    await retryWhileBusy(() => this.flow.setPaused.run(params));
+  }
+
+  queueStates(): Promise<TaskQueueState[]> {
+    const rows = this.flow.queueStates.all() as Row[];
+    return Promise.resolve(
+      rows.map((row) => ({
+        name: String(row.name),
+        paused: row.paused === 1,
+        pausedAt: typeof row.paused_at === 'string' ? new Date(row.paused_at) : null,
+        pausedBy: (row.paused_by as string | null) ?? null,
+      })),
+    );
+  }
+
+  countsByName(): Promise<TaskCount[]> {
+    const rows = this.flow.countsByName.all() as Row[];
+    return Promise.resolve(
+      rows.map((row) => ({
+        name: String(row.name),
+        status: row.status as TaskCount['status'],
+        count: Number(row.count),
+      })),
+    );
   }
 
   async renewLeases(

@@ -1,7 +1,8 @@
 import { sqlServerIdOrderOf } from '../../../database/sqlserver-id-order.js';
 import { ALL_COLUMNS, CLAIMED_COLUMNS, VIEW_COLUMNS } from '../task-row-mapper.js';
 
-const inserted = (columns: string) =>
+/** The OUTPUT list of an UPDATE that returns these columns as they are after it. */
+export const outputOf = (columns: string) =>
   columns
     .split(',')
     .map((column) => `inserted.${column.trim()}`)
@@ -45,29 +46,32 @@ const appendJson = (column: string, value: string) =>
  */
 export function sqlserverStatements(schema: string) {
   const t = `[${schema}].[background_tasks]`;
+  const queues = `[${schema}].[background_task_queues]`;
   return {
     // Without an idempotency key, a plain insert: the key check below would take a range lock for nothing.
     insert: `
       INSERT INTO ${t} (id, id_order, name, priority, run_after, max_attempts, created_by, metadata,
-        execution_metadata)
-      VALUES (@0, ${sqlServerIdOrderOf('@0')}, @1, @2, COALESCE(@3, SYSUTCDATETIME()), @4, @5, @6, @7)`,
+        execution_metadata, concurrency_key)
+      VALUES (@0, ${sqlServerIdOrderOf('@0')}, @1, @2, COALESCE(@3, SYSUTCDATETIME()), @4, @5, @6, @7, @8)`,
 
     // UPDLOCK + HOLDLOCK take a key-range lock on the idempotency key: a concurrent enqueue with the same key
     // waits here, then sees the committed row and inserts nothing.
     insertWithKey: `
       INSERT INTO ${t} (id, id_order, name, priority, run_after, max_attempts, created_by, idempotency_key,
-        metadata, execution_metadata)
+        metadata, execution_metadata, concurrency_key)
       OUTPUT inserted.id
-      SELECT @0, ${sqlServerIdOrderOf('@0')}, @1, @2, COALESCE(@3, SYSUTCDATETIME()), @4, @5, @6, @7, @8
+      SELECT @0, ${sqlServerIdOrderOf('@0')}, @1, @2, COALESCE(@3, SYSUTCDATETIME()), @4, @5, @6, @7, @8, @9
       WHERE NOT EXISTS (SELECT 1 FROM ${t} WITH (UPDLOCK, HOLDLOCK) WHERE idempotency_key = @6)`,
 
     idByIdempotencyKey: `SELECT id FROM ${t} WHERE idempotency_key = @0`,
 
-    // A batch: the shared columns once (@0–@4), the tasks as rows `task(id, metadata)` of a table value
+    // A batch: the shared columns once (@0–@5), the tasks as rows `task(id, metadata)` of a table value
     // constructor (database/sqlserver-values.ts).
     insertMany: (tasks: string) => `
-      INSERT INTO ${t} (id, id_order, name, priority, run_after, max_attempts, created_by, metadata)
-      SELECT task.id, ${sqlServerIdOrderOf('task.id')}, @0, @1, COALESCE(@2, SYSUTCDATETIME()), @3, @4, task.metadata
+      INSERT INTO ${t} (id, id_order, name, priority, run_after, max_attempts, created_by, concurrency_key,
+        metadata)
+      SELECT task.id, ${sqlServerIdOrderOf('task.id')}, @0, @1, COALESCE(@2, SYSUTCDATETIME()), @3, @4, @5,
+        task.metadata
       FROM ${tasks}`,
 
     // The ordered sub-query picks the next rows: UPDLOCK locks them until the statement's end, READPAST skips
@@ -89,13 +93,14 @@ export function sqlserverStatements(schema: string) {
       UPDATE t
       SET status = 'processing', lease_owner = @2, lease_expires_at = DATEADD(millisecond, @3, SYSUTCDATETIME()),
           attempts = t.attempts + 1, started_at = SYSUTCDATETIME(), updated_at = SYSUTCDATETIME()
-      OUTPUT ${inserted(CLAIMED_COLUMNS)}
+      OUTPUT ${outputOf(CLAIMED_COLUMNS)}
       FROM ${t} AS t WITH (UPDLOCK, READPAST, ROWLOCK)
       WHERE t.status = 'enqueued' AND t.id IN (
         SELECT TOP (@0) id
         FROM ${t} WITH (UPDLOCK, READPAST, ROWLOCK, INDEX (IX_background_tasks_claim))
         WHERE status = 'enqueued' AND run_after <= SYSUTCDATETIME()
           AND name IN (SELECT value FROM OPENJSON(@1))
+          AND name NOT IN (SELECT name FROM ${queues} WHERE paused = 1)
         ORDER BY priority DESC, run_after, id_order
       )`,
 

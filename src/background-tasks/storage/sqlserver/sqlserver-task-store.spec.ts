@@ -52,6 +52,7 @@ const newTask = (idempotencyKey: string | null): NewTaskRow => ({
   maxAttempts: 4,
   createdBy: 'alice',
   idempotencyKey,
+  concurrencyKey: null,
 });
 
 describe('SqlServerTaskStore', () => {
@@ -125,11 +126,12 @@ describe('SqlServerTaskStore', () => {
       runAfter,
       maxAttempts: 4,
       createdBy: 'alice',
+      concurrencyKey: 'type:articles',
       ids: ['01a20953-0000-7000-8000-000000000001', '01a20953-0000-7000-8000-000000000002'],
       metadata: ['{"steps":1}', '"a \\"quoted\\" string"'],
     });
     expect(issued).toHaveLength(1);
-    expect(issued[0].sql).toContain('FROM (VALUES (@5, @6), (@7, @8)) AS task(id, metadata)');
+    expect(issued[0].sql).toContain('FROM (VALUES (@6, @7), (@8, @9)) AS task(id, metadata)');
     expect(issued[0].params).toEqual([
       'test.ticks',
       2,
@@ -137,6 +139,7 @@ describe('SqlServerTaskStore', () => {
       new MssqlParameter(runAfter, 'datetime2', 3),
       4,
       'alice',
+      'type:articles',
       // Metadata as its own parameter, not inside a JSON document (Babelfish keeps a string's escapes).
       new MssqlParameter('01a20953-0000-7000-8000-000000000001', 'uniqueidentifier'),
       new MssqlParameter('{"steps":1}', 'nvarchar'),

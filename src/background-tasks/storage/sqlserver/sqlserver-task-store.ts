@@ -11,8 +11,10 @@ import type {
   LeaseRenewal,
   NewTaskBatch,
   NewTaskRow,
+  TaskCount,
   TaskListQuery,
   TaskProgress,
+  TaskQueueState,
   TaskViewRecord,
 } from '../../model/task-records.js';
 import {
@@ -30,11 +32,15 @@ import { sqlServerDatetime2 } from '../../../database/sqlserver-parameters.js';
 import { readId } from '../../../database/row-readers.js';
 import { typed, valuesStatements } from '../../../database/sqlserver-values.js';
 import { ENDING_COLUMNS, sqlserverStatements } from './sqlserver-statements.js';
+import { sqlserverFlowStatements } from './sqlserver-flow-statements.js';
+import type { ClaimCandidate } from '../../flow/claim-selection.js';
+import { runFlowClaim, type FlowClaimRequest, type FlowClaimSteps } from '../../flow/flow-claim.js';
 import { withTransientRetries, type Repeatable } from './sqlserver-transient-errors.js';
 
 type Row = Record<string, unknown>;
 type Statements = ReturnType<typeof sqlserverStatements>;
-type StatementName = keyof Statements | 'list';
+type FlowStatements = ReturnType<typeof sqlserverFlowStatements>;
+type StatementName = keyof Statements | 'list' | 'claimFlow' | keyof FlowStatements;
 /** The statements whose text is fixed (the others are functions of their rows). */
 type PlainStatementName = {
   [K in keyof Statements]: Statements[K] extends string ? K : never;
@@ -68,7 +74,34 @@ const REPEATABLE: Record<StatementName, Repeatable> = {
   findById: 'always',
   findViews: 'always',
   list: 'always',
+  // A lost flow claim is a lost claim (its rows go back at lease expiry); its starts are then counted
+  // without their runs, which errs on the safe side of a rate limit.
+  claimFlow: 'if rolled back',
+  lock: 'always',
+  insertQueue: 'always',
+  now: 'always',
+  running: 'always',
+  nextKey: 'always',
+  startsSince: 'always',
+  candidatesOfAnyKey: 'always',
+  candidatesOfKeys: 'always',
+  recordStarts: 'if rolled back',
+  pruneStarts: 'always',
+  saveCursor: 'always',
+  setPaused: 'always',
+  queueStates: 'always',
+  countsByName: 'always',
 };
+
+const toCandidate = (row: Row): ClaimCandidate => ({
+  id: readId(row.id),
+  key: String(row.key),
+  priority: Number(row.priority),
+  runAfterMs: (row.run_after as Date).getTime(),
+  order: String(row.order),
+});
+const countsByKey = (rows: Row[], key: string) =>
+  new Map(rows.map((row) => [String(row[key]), Number(row.count)]));
 
 /**
  * The most rows one claim statement takes. SQL Server escalates a statement's row locks to a table lock at
@@ -118,6 +151,8 @@ function endingValues(run: FinishedRun): MssqlParameter[] {
 }
 
 const UNIQUE_VIOLATIONS = new Set([2601, 2627]);
+const driverErrorNumber = (error: unknown) =>
+  (error as { driverError?: { number?: number } }).driverError?.number;
 
 /**
  * SQL Server, through TypeORM's mssql pool. The statements are unit-tested as text and parsed with the T-SQL
@@ -127,6 +162,9 @@ const UNIQUE_VIOLATIONS = new Set([2601, 2627]);
 export class SqlServerTaskStore extends TaskStore {
   readonly engine = 'sqlserver' as const;
   private readonly sql: ReturnType<typeof sqlserverStatements>;
+  private readonly flowSql: FlowStatements;
+  /** Names whose row of background_task_queues this store made sure of (it is never deleted). */
+  private readonly queuesMade = new Set<string>();
 
   constructor(
     private readonly dataSource: DataSource,
@@ -134,6 +172,7 @@ export class SqlServerTaskStore extends TaskStore {
   ) {
     super();
     this.sql = sqlserverStatements(schema);
+    this.flowSql = sqlserverFlowStatements(schema);
   }
 
   /**
@@ -223,22 +262,21 @@ export class SqlServerTaskStore extends TaskStore {
       const { records } = await this.run('insertWithKey', params, manager);
       if (records.length > 0) return { id: task.id, created: true };
     } catch (error) {
-      const number = (error as { driverError?: { number?: number } }).driverError?.number;
-      if (number === undefined || !UNIQUE_VIOLATIONS.has(number)) throw error;
+      if (!UNIQUE_VIOLATIONS.has(driverErrorNumber(error) ?? 0)) throw error;
     }
     const { records } = await this.run('idByIdempotencyKey', [task.idempotencyKey], manager);
     return { id: idOf(records[0]), created: false };
   }
 
   async enqueueMany(batch: NewTaskBatch, manager?: EntityManager): Promise<void> {
-    const { name, priority, runAfter, maxAttempts, createdBy } = batch;
+    const { name, priority, runAfter, maxAttempts, createdBy, concurrencyKey } = batch;
     const tasks = batch.ids.map((id, index) => [id, batch.metadata[index]] as const);
     const statements = valuesStatements(tasks, {
       alias: 'task',
       columns: ['id', 'metadata'],
       toRow: ([id, metadata]) => [typed.id(id), typed.text(metadata)],
       sql: (tasks) => this.sql.insertMany(tasks),
-      shared: [name, priority, sqlServerDatetime2(runAfter), maxAttempts, createdBy],
+      shared: [name, priority, sqlServerDatetime2(runAfter), maxAttempts, createdBy, concurrencyKey],
       maxRows: 1_000,
     });
     await this.runBatch('insertMany', statements, manager);
@@ -253,6 +291,109 @@ export class SqlServerTaskStore extends TaskStore {
       leaseDurationMs,
     ]);
     return records.map((row) => toClaimedTask(row, readers));
+  }
+
+  async claimFlow(request: FlowClaimRequest): Promise<ClaimedTask[]> {
+    return this.onPooledConnection('claimFlow', async (runner) => {
+      if (!this.queuesMade.has(request.name)) {
+        // Outside the claim's transaction: a primary key violation there would end it on Babelfish.
+        await this.send(runner, READ_COMMITTED + this.flowSql.insertQueue, [request.name]).catch(
+          (error: unknown) => {
+            if (!UNIQUE_VIOLATIONS.has(driverErrorNumber(error) ?? 0)) throw error;
+          },
+        );
+        this.queuesMade.add(request.name);
+      }
+      await runner.startTransaction('READ COMMITTED');
+      try {
+        const claimed = await runFlowClaim(request, this.flowSteps(runner));
+        await runner.commitTransaction();
+        return claimed;
+      } catch (error) {
+        if (runner.isTransactionActive) await runner.rollbackTransaction().catch(() => undefined);
+        throw error;
+      }
+    });
+  }
+
+  /** The flow claim's statements, on the connection of its transaction. */
+  private flowSteps(runner: QueryRunner): FlowClaimSteps {
+    const run = async (name: keyof FlowStatements, params: unknown[]) =>
+      (await this.send(runner, this.flowSql[name], params)).records;
+    return {
+      lock: async (name) => {
+        const [row] = await run('lock', [name]);
+        if (!row) throw new Error(`The queue row of ${name} is missing`); // made before the transaction
+        const [{ now }] = await run('now', []);
+        return {
+          paused: row.paused === true,
+          fairCursor: (row.fair_cursor as string | null) ?? null,
+          now: now as Date,
+        };
+      },
+      running: async (name) => countsByKey(await run('running', [name]), 'key'),
+      keys: async (name, after, count) => {
+        const keys: string[] = [];
+        for (let last = after; keys.length < count;) {
+          const [row] = await run('nextKey', [name, last]);
+          if (!row) break;
+          keys.push((last = String(row.key)));
+        }
+        return keys;
+      },
+      startsSince: async (scopes, since) =>
+        countsByKey(await run('startsSince', [JSON.stringify(scopes), sqlServerDatetime2(since)]), 'scope'),
+      candidates: async (name, takes) => {
+        const rows =
+          'any' in takes
+            ? await run('candidatesOfAnyKey', [name, takes.any])
+            : await run('candidatesOfKeys', [
+                name,
+                JSON.stringify(takes.map(({ key }) => key)),
+                Math.max(...takes.map(({ take }) => take)), // one TOP for all: selectClaims keeps each key's room
+              ]);
+        return rows.map(toCandidate);
+      },
+      claim: async (ids, lease) =>
+        (await run('claim', [JSON.stringify(ids), lease.leaseOwner, lease.leaseDurationMs])).map((row) =>
+          toClaimedTask(row, readers),
+        ),
+      recordStarts: async (name, scopes, at, before) => {
+        await run('recordStarts', [JSON.stringify(scopes), sqlServerDatetime2(at)]);
+        await run('pruneStarts', [name, sqlServerDatetime2(before)]);
+      },
+      saveCursor: async (name, key) => void (await run('saveCursor', [name, key])),
+    };
+  }
+
+  async setPaused(name: string, paused: boolean, by: string | null): Promise<void> {
+    const params = [name, paused, paused ? sqlServerDatetime2(new Date()) : null, paused ? by : null];
+    try {
+      await this.run('setPaused', params, undefined, this.flowSql.setPaused);
+    } catch (error) {
+      // Two first pauses of one name at once: the other inserted the row, which this one now updates.
+      if (!UNIQUE_VIOLATIONS.has(driverErrorNumber(error) ?? 0)) throw error;
+      await this.run('setPaused', params, undefined, this.flowSql.setPaused);
+    }
+  }
+
+  async queueStates(): Promise<TaskQueueState[]> {
+    const { records } = await this.run('queueStates', [], undefined, this.flowSql.queueStates);
+    return records.map((row) => ({
+      name: String(row.name),
+      paused: row.paused === true,
+      pausedAt: (row.paused_at as Date | null) ?? null,
+      pausedBy: (row.paused_by as string | null) ?? null,
+    }));
+  }
+
+  async countsByName(): Promise<TaskCount[]> {
+    const { records } = await this.run('countsByName', [], undefined, this.flowSql.countsByName);
+    return records.map((row) => ({
+      name: String(row.name),
+      status: row.status as TaskCount['status'],
+      count: Number(row.count),
+    }));
   }
 
   async renewLeases(

@@ -19,6 +19,9 @@ const CHECKED_BEFORE_ACCEPTING = 1024 * 1024;
  * 400 and nothing is enqueued), then enqueues the task and moves the upload into the task's directory in
  * one transaction, so that no worker can claim the task before its file is in place.
  */
+/** The concurrency key of imports into one content type: one runs at a time (ImportContentItemsTask). */
+export const importKeyOf = (contentTypeId: string) => `type:${contentTypeId}`;
+
 @CommandHandler(ImportContentItemsCommand)
 export class ImportContentItemsHandler implements ICommandHandler<ImportContentItemsCommand> {
   constructor(
@@ -41,7 +44,7 @@ export class ImportContentItemsHandler implements ICommandHandler<ImportContentI
         const id = await this.queue.enqueue(
           ImportContentItemsTask,
           { contentTypeId: type.id, mode, originalFileName: upload.originalName.slice(0, 200) },
-          { createdBy: requestedBy.name, manager },
+          { createdBy: requestedBy.name, manager, concurrencyKey: importKeyOf(type.id) },
         );
         await rename(upload.path, join(await this.files.ensureDirectory(id), UPLOAD_FILE));
         return id;
