@@ -47,8 +47,14 @@ export class RunsTable {
       `VALUES (${values})`;
   }
 
-  async record(taskId: string, attempt: number, step: number | null = null): Promise<void> {
-    const values = [taskId, attempt, String(process.pid), step, new Date().toISOString()];
+  /** `at`: what to record as the time, the ISO time now by default. */
+  async record(
+    taskId: string,
+    attempt: number,
+    step: number | null = null,
+    at = new Date().toISOString(),
+  ): Promise<void> {
+    const values = [taskId, attempt, String(process.pid), step, at];
     await this.dataSource.query(this.insert, values);
   }
 }

@@ -243,6 +243,9 @@ export class QueuedHostedService implements LocalHandOver, OnApplicationBootstra
    * One claim round: the plain names in one statement, each flow-controlled name in a claim of its own,
    * all under the round's lease owner, within the round's limit. The group that goes first turns with
    * each round, so that neither the plain names nor any flow-controlled name takes every round's room.
+   * Flow-controlled tasks are claimed for free slots only, never to wait in the buffer: a claimed task is
+   * `processing` and holds a place under its limits, which a task that waits for a slot here would keep
+   * from a worker that could run it now.
    */
   private async claimEachGroup(limit: number): Promise<ClaimedTask[]> {
     const lease = this.leaseRequest();
@@ -256,10 +259,14 @@ export class QueuedHostedService implements LocalHandOver, OnApplicationBootstra
       const room = limit - claimed.length;
       if (room <= 0) break;
       const policy = name === undefined ? undefined : this.flowPolicies.get(name);
+      if (name === undefined || !policy) {
+        claimed.push(...(await this.store.claim({ ...lease, names: this.plainNames, limit: room })));
+        continue;
+      }
+      const slotsFree = this.slots.free - this.buffer.size - claimed.length;
+      if (slotsFree <= 0) continue;
       claimed.push(
-        ...(name === undefined || !policy
-          ? await this.store.claim({ ...lease, names: this.plainNames, limit: room })
-          : await this.store.claimFlow({ ...lease, name, policy, limit: room })),
+        ...(await this.store.claimFlow({ ...lease, name, policy, limit: Math.min(room, slotsFree) })),
       );
     }
     return claimed;
