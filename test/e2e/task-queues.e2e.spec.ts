@@ -40,7 +40,7 @@ describe.each(TEST_ENGINES)('pausing a task name over HTTP [%s]', (engine) => {
   });
 
   const statusOf = async (id: string) =>
-    (await http.as('root').get(`/api/background-tasks/${id}`)).body.status;
+    ((await http.as('root').get(`/api/background-tasks/${id}`)).body as { status: string }).status;
   const queues = async () =>
     (await http.as('root').get('/api/task-queues').expect(200)).body as TaskQueueListView;
 

@@ -24,6 +24,7 @@ import { describeThrown } from './run-errors.js';
 import { RunSupervisor } from './run-supervisor.js';
 import { StateChanges } from './state-changes.js';
 import { TaskRegistry } from '../registry/task-registry.js';
+import { FLOW_CLAIM_MAX } from '../flow/flow-claim.js';
 import type { FlowPolicy } from '../flow/flow-policy.js';
 import type { LocalHandOver, SlotOffer } from '../model/local-hand-over.js';
 import { WorkerSlots } from './worker-slots.js';
@@ -186,7 +187,7 @@ export class QueuedHostedService implements LocalHandOver, OnApplicationBootstra
       const limit = this.claimLimit();
       if (limit > 0 && this.names.size > 0) {
         try {
-          this.moreWorkMayWait = (await this.claim(limit)) === limit;
+          this.moreWorkMayWait = await this.claim(limit);
           failures = 0;
           if (this.moreWorkMayWait) continue;
         } catch (error) {
@@ -214,13 +215,15 @@ export class QueuedHostedService implements LocalHandOver, OnApplicationBootstra
     return this.leases.size + this.offers + this.claiming;
   }
 
-  private async claim(limit: number): Promise<number> {
+  /** One claim round; whether more work may wait (a claim of it took all it asked for). */
+  private async claim(limit: number): Promise<boolean> {
     this.claiming = limit;
     let claimed: ClaimedTask[];
+    let filled: boolean;
     try {
       await this.maintenance.runWhenDue();
       const started = performance.now();
-      claimed = await this.claimEachGroup(limit);
+      ({ claimed, filled } = await this.claimEachGroup(limit));
       if (claimed.length > 0) {
         this.events.emit({
           kind: 'claimed',
@@ -236,18 +239,18 @@ export class QueuedHostedService implements LocalHandOver, OnApplicationBootstra
     const leases = claimed.sort(queueOrder).map((task) => this.leases.track(task, this.buffer));
     for (const refused of this.buffer.add(leases)) this.runs.releaseUnstarted(refused);
     this.startBufferedRuns();
-    return claimed.length;
+    return filled;
   }
 
   /**
    * One claim round: the plain names in one statement, each flow-controlled name in a claim of its own,
    * all under the round's lease owner, within the round's limit. The group that goes first turns with
    * each round, so that neither the plain names nor any flow-controlled name takes every round's room.
-   * Flow-controlled tasks are claimed for free slots only, never to wait in the buffer: a claimed task is
-   * `processing` and holds a place under its limits, which a task that waits for a slot here would keep
-   * from a worker that could run it now.
+   * Tasks of a name with a concurrency limit are claimed for free slots only, never to wait in the buffer:
+   * a claimed task is `processing` and holds a place under its limits, which a task that waits for a slot
+   * here would keep from a worker that could run it now. `filled`: some claim took all it asked for.
    */
-  private async claimEachGroup(limit: number): Promise<ClaimedTask[]> {
+  private async claimEachGroup(limit: number): Promise<{ claimed: ClaimedTask[]; filled: boolean }> {
     const lease = this.leaseRequest();
     const groups: (string | undefined)[] = [
       ...(this.plainNames.length > 0 ? [undefined] : []),
@@ -255,21 +258,26 @@ export class QueuedHostedService implements LocalHandOver, OnApplicationBootstra
     ];
     const first = this.claimRound % groups.length;
     const claimed: ClaimedTask[] = [];
+    let filled = false;
     for (const name of [...groups.slice(first), ...groups.slice(0, first)]) {
       const room = limit - claimed.length;
       if (room <= 0) break;
       const policy = name === undefined ? undefined : this.flowPolicies.get(name);
+      let asked = room;
+      let got: ClaimedTask[];
       if (name === undefined || !policy) {
-        claimed.push(...(await this.store.claim({ ...lease, names: this.plainNames, limit: room })));
-        continue;
+        got = await this.store.claim({ ...lease, names: this.plainNames, limit: room });
+      } else {
+        const holdsPlaces = policy.concurrency !== undefined || policy.concurrencyPerKey !== undefined;
+        if (holdsPlaces) asked = Math.min(room, this.slots.free - this.buffer.size - claimed.length);
+        if (asked <= 0) continue;
+        got = await this.store.claimFlow({ ...lease, name, policy, limit: asked });
+        asked = Math.min(asked, FLOW_CLAIM_MAX);
       }
-      const slotsFree = this.slots.free - this.buffer.size - claimed.length;
-      if (slotsFree <= 0) continue;
-      claimed.push(
-        ...(await this.store.claimFlow({ ...lease, name, policy, limit: Math.min(room, slotsFree) })),
-      );
+      claimed.push(...got);
+      if (got.length === asked) filled = true;
     }
-    return claimed;
+    return { claimed, filled };
   }
 
   private leaseRequest(): LeaseRequest {
