@@ -73,6 +73,8 @@ export class QueuedHostedService implements LocalHandOver, OnApplicationBootstra
   private plainNames: string[] = [];
   /** The flow-controlled names this worker runs, each claimed on its own (TaskStore.claimFlow). */
   private flowPolicies = new Map<string, FlowPolicy>();
+  /** Names with a concurrency limit whose last claim took fewer than it asked for: a place may be missing. */
+  private readonly shortOfPlaces = new Set<string>();
   private claimRound = 0;
   private loop: Promise<void> | undefined;
   private stopping = false;
@@ -120,8 +122,8 @@ export class QueuedHostedService implements LocalHandOver, OnApplicationBootstra
         this.changed();
       },
       leaseReleased: (name) => {
-        // A flow-controlled task that ended gave its place back, which a task waiting for it may take.
-        if (this.flowPolicies.has(name)) this.wakeSignal.notify();
+        // A task that ended gave its place back, which a task left waiting by the last claim may take.
+        if (this.shortOfPlaces.delete(name)) this.wakeSignal.notify();
         this.changed();
       },
     });
@@ -246,9 +248,10 @@ export class QueuedHostedService implements LocalHandOver, OnApplicationBootstra
    * One claim round: the plain names in one statement, each flow-controlled name in a claim of its own,
    * all under the round's lease owner, within the round's limit. The group that goes first turns with
    * each round, so that neither the plain names nor any flow-controlled name takes every round's room.
-   * Tasks of a name with a concurrency limit are claimed for free slots only, never to wait in the buffer:
-   * a claimed task is `processing` and holds a place under its limits, which a task that waits for a slot
-   * here would keep from a worker that could run it now. `filled`: some claim took all it asked for.
+   * A flow-controlled claim is told how many tasks this worker can start now and how many it may buffer:
+   * a claimed task is `processing` and holds a place under its limits while it waits for a slot here, so
+   * of a limit's places beyond those it can start now it takes half at most (placesToTake), and never the
+   * last ones. `filled`: some claim took all it asked for.
    */
   private async claimEachGroup(limit: number): Promise<{ claimed: ClaimedTask[]; filled: boolean }> {
     const lease = this.leaseRequest();
@@ -268,11 +271,13 @@ export class QueuedHostedService implements LocalHandOver, OnApplicationBootstra
       if (name === undefined || !policy) {
         got = await this.store.claim({ ...lease, names: this.plainNames, limit: room });
       } else {
-        const holdsPlaces = policy.concurrency !== undefined || policy.concurrencyPerKey !== undefined;
-        if (holdsPlaces) asked = Math.min(room, this.slots.free - this.buffer.size - claimed.length);
-        if (asked <= 0) continue;
-        got = await this.store.claimFlow({ ...lease, name, policy, limit: asked });
+        const startableNow = Math.max(0, Math.min(room, this.slots.free - this.buffer.size - claimed.length));
+        const prefetch = room - startableNow;
+        got = await this.store.claimFlow({ ...lease, name, policy, limit: startableNow, prefetch });
         asked = Math.min(asked, FLOW_CLAIM_MAX);
+        const holdsPlaces = policy.concurrency !== undefined || policy.concurrencyPerKey !== undefined;
+        if (holdsPlaces && got.length < asked) this.shortOfPlaces.add(name);
+        else this.shortOfPlaces.delete(name);
       }
       claimed.push(...got);
       if (got.length === asked) filled = true;

@@ -48,6 +48,7 @@ const policyArb: fc.Arbitrary<FlowPolicy> = fc
 interface StateInput {
   readonly policy: FlowPolicy;
   readonly limit: number;
+  readonly prefetch: number;
   readonly running: Record<string, number>;
   readonly startsByKey: Record<string, number>;
 }
@@ -55,6 +56,7 @@ interface StateInput {
 const stateArb: fc.Arbitrary<StateInput> = fc.record({
   policy: policyArb,
   limit: fc.integer({ min: 0, max: 12 }),
+  prefetch: fc.integer({ min: 0, max: 12 }),
   running: fc.dictionary(fc.constantFrom(...KEYS), fc.integer({ min: 0, max: 4 })),
   startsByKey: fc.dictionary(fc.constantFrom(...KEYS), fc.integer({ min: 0, max: 6 })),
 });
@@ -63,7 +65,8 @@ function stateOf(input: StateInput): FlowState {
   const runningByKey = new Map(Object.entries(input.running));
   const byKey = new Map(Object.entries(input.startsByKey));
   const name = [...byKey.values()].reduce((sum, count) => sum + count, 0);
-  return { policy: input.policy, limit: input.limit, runningByKey, recentStarts: { name, byKey } };
+  const { policy, limit, prefetch } = input;
+  return { policy, limit, prefetch, runningByKey, recentStarts: { name, byKey } };
 }
 
 /** The candidates grouped by key, each group in queue order, as the stores hand them over. */
@@ -96,6 +99,22 @@ describe('selectClaims', () => {
             expect(after).toBeLessThanOrEqual(Math.max(concurrencyPerKey, state.runningByKey.get(key) ?? 0));
           }
         }
+      }),
+    );
+  });
+
+  it('claims ahead of its free slots out of the upper half of a limit only, never its last places', () => {
+    fc.assert(
+      fc.property(stateArb, candidatesArb, (input, candidates) => {
+        const state = stateOf(input);
+        const { ids } = selectClaims(state, groupsOf(candidates));
+        expect(ids.length).toBeLessThanOrEqual(state.limit + state.prefetch);
+        const { concurrency } = state.policy;
+        if (concurrency === undefined) return;
+        const places = concurrency - [...state.runningByKey.values()].reduce((sum, count) => sum + count, 0);
+        const ahead = Math.max(0, ids.length - state.limit); // taken beyond what the worker starts now
+        if (ahead > 0) expect(places - ids.length).toBeGreaterThanOrEqual(ahead);
+        if (state.limit === 0 && places === 1) expect(ids).toEqual([]);
       }),
     );
   });
@@ -171,6 +190,7 @@ describe('selectClaims', () => {
     const state = (fairness: 'fifo' | 'key'): FlowState => ({
       policy: { fairness },
       limit: 10,
+      prefetch: 0,
       runningByKey: new Map(),
       recentStarts: { name: 0, byKey: new Map() },
     });

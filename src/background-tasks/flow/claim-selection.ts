@@ -14,8 +14,10 @@ export interface ClaimCandidate {
 /** What a claim of one task name knows, read under that name's lock, before it chooses. */
 export interface FlowState {
   readonly policy: FlowPolicy;
-  /** The most tasks the claiming worker has room for. */
+  /** How many tasks the claiming worker can start now (its free slots). */
   readonly limit: number;
+  /** How many more it may claim ahead of its slots, to wait in its buffer. */
+  readonly prefetch: number;
   /** Tasks of this name processing now, by key (NO_KEY for unkeyed ones). */
   readonly runningByKey: ReadonlyMap<string, number>;
   /** Starts within the rate window: of the whole name, and by key (for a limit counted per key). */
@@ -24,22 +26,34 @@ export interface FlowState {
 
 const sum = (values: Iterable<number>) => [...values].reduce((total, value) => total + value, 0);
 
+/**
+ * How many of a concurrency limit's free places one claim may take: all it can start now, and of the
+ * places beyond those, half at most. A claimed task is `processing` and holds its place while it waits in
+ * the buffer, so a worker that claims ahead never takes the last places of a limit from a worker that
+ * could start them now (a worker with no free slot takes no last place at all).
+ */
+export function placesToTake(places: number, startableNow: number): number {
+  if (places <= startableNow) return Math.max(0, places);
+  return startableNow + Math.floor((places - startableNow) / 2);
+}
+
 /** How many tasks of the name this claim may take at most: the worker's room within every name-wide limit. */
 export function nameRoom(state: FlowState): number {
-  const { policy, limit, runningByKey, recentStarts } = state;
-  let room = limit;
-  if (policy.concurrency !== undefined)
-    room = Math.min(room, policy.concurrency - sum(runningByKey.values()));
+  const { policy, limit, prefetch, runningByKey, recentStarts } = state;
+  let room = limit + prefetch;
+  if (policy.concurrency !== undefined) {
+    room = Math.min(room, placesToTake(policy.concurrency - sum(runningByKey.values()), limit));
+  }
   if (policy.rateLimit?.scope === 'name') room = Math.min(room, policy.rateLimit.max - recentStarts.name);
   return Math.max(0, room);
 }
 
 /** How many tasks of one key this claim may take at most, by the per-key limits alone. */
 export function keyRoom(state: FlowState, key: string): number {
-  const { policy, runningByKey, recentStarts } = state;
+  const { policy, limit, runningByKey, recentStarts } = state;
   let room = Number.POSITIVE_INFINITY;
   if (policy.concurrencyPerKey !== undefined) {
-    room = Math.min(room, policy.concurrencyPerKey - (runningByKey.get(key) ?? 0));
+    room = Math.min(room, placesToTake(policy.concurrencyPerKey - (runningByKey.get(key) ?? 0), limit));
   }
   if (policy.rateLimit?.scope === 'key') {
     room = Math.min(room, policy.rateLimit.max - (recentStarts.byKey.get(key) ?? 0));

@@ -2,8 +2,8 @@ import type { ClaimedTask, LeaseRequest } from '../model/task-records.js';
 import { keyRoom, nameRoom, selectClaims, type ClaimCandidate, type FlowState } from './claim-selection.js';
 import { goesByKey, NO_KEY, rateScope, type FlowPolicy } from './flow-policy.js';
 
-/** The most tasks one flow-controlled claim takes: each round reads a few candidates per key it visits. */
-export const FLOW_CLAIM_MAX = 100;
+/** The most tasks one flow-controlled claim takes (as BatchSize's default maximum). */
+export const FLOW_CLAIM_MAX = 1_000;
 /** The most keys one round visits; with more keys waiting, the next round goes on where this one stopped. */
 export const KEYS_PER_ROUND = 100;
 
@@ -11,7 +11,10 @@ export const KEYS_PER_ROUND = 100;
 export interface FlowClaimRequest extends LeaseRequest {
   readonly name: string;
   readonly policy: FlowPolicy;
+  /** How many tasks the worker can start now (its free slots). */
   readonly limit: number;
+  /** How many more it may claim ahead, to wait in its buffer (FlowState.prefetch; 0 by default). */
+  readonly prefetch?: number;
   /**
    * The time rate windows are measured at. Undefined (always, in the application): the database's clock,
    * read after the name's lock was granted, so that the claims of one name read increasing times. A test
@@ -83,8 +86,9 @@ function* step<T>(call: (steps: FlowClaimSteps) => T): Generator<FlowStepCall, A
 export function* flowClaim(request: FlowClaimRequest): Generator<FlowStepCall, ClaimedTask[], unknown> {
   const { name, policy } = request;
   const limit = Math.min(request.limit, FLOW_CLAIM_MAX);
+  const prefetch = Math.min(request.prefetch ?? 0, FLOW_CLAIM_MAX - limit);
   const lock = yield* step((s) => s.lock(name));
-  if (lock.paused || limit <= 0) return [];
+  if (lock.paused || limit + prefetch <= 0) return [];
   const at = request.at ?? lock.now;
   const rate = policy.rateLimit;
   const since = new Date(at.getTime() - (rate?.perMs ?? 0));
@@ -94,13 +98,14 @@ export function* flowClaim(request: FlowClaimRequest): Generator<FlowStepCall, C
   let state: FlowState = {
     policy,
     limit,
+    prefetch,
     runningByKey,
     recentStarts: { name: startsOfName, byKey: new Map() },
   };
   const room = nameRoom(state);
   if (room === 0) return [];
 
-  let groups: ClaimCandidate[][];
+  let groups: ClaimCandidate[][] = [];
   if (!goesByKey(policy)) {
     groups = [yield* step((s) => s.candidates(name, { any: room }))];
   } else {
@@ -119,13 +124,33 @@ export function* flowClaim(request: FlowClaimRequest): Generator<FlowStepCall, C
       const byKey = new Map(keys.map((key) => [key, starts.get(rateScope(name, key)) ?? 0]));
       state = { ...state, recentStarts: { name: startsOfName, byKey } };
     }
-    const takes = keys
-      .map((key) => ({ key, take: Math.min(room, keyRoom(state, key)) }))
-      .filter(({ take }) => take > 0);
-    const candidates = takes.length === 0 ? [] : yield* step((s) => s.candidates(name, takes));
-    const byKey = new Map(takes.map(({ key }) => [key, [] as ClaimCandidate[]]));
-    for (const candidate of candidates) byKey.get(candidate.key)?.push(candidate);
-    groups = [...byKey.values()];
+    // Each key's candidates, read a share at a time: a fair share of the room first (twice that, so that
+    // keys with few tasks leave theirs to the others), and more of a key only while every one read of it
+    // was chosen. The choice is then the one that reading every candidate would give, without reading up
+    // to `room` rows of each of a hundred keys.
+    const most = new Map(keys.map((key) => [key, Math.min(room, keyRoom(state, key))]));
+    const read = new Map<string, ClaimCandidate[]>();
+    let want = new Map(
+      keys.map((key) => [key, Math.min(most.get(key)!, Math.max(8, Math.ceil((2 * room) / keys.length)))]),
+    );
+    for (;;) {
+      const takes = [...want].filter(([, take]) => take > 0).map(([key, take]) => ({ key, take }));
+      if (takes.length === 0) break;
+      const candidates = yield* step((s) => s.candidates(name, takes));
+      for (const { key } of takes) read.set(key, []);
+      for (const candidate of candidates) read.get(candidate.key)?.push(candidate);
+      groups = keys.flatMap((key) => (read.has(key) ? [read.get(key)!] : []));
+      const chosen = new Set(selectClaims(state, groups).ids);
+      const next = new Map<string, number>();
+      for (const { key, take } of takes) {
+        const group = read.get(key)!;
+        const moreToRead = group.length === take && take < most.get(key)!;
+        if (moreToRead && group.every((candidate) => chosen.has(candidate.id))) {
+          next.set(key, Math.min(most.get(key)!, take * 4));
+        }
+      }
+      want = next;
+    }
   }
 
   const selection = selectClaims(state, groups);

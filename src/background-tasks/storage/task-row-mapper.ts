@@ -6,7 +6,9 @@ import type {
   BackgroundTaskRecord,
   ClaimedTask,
   LeaseRenewal,
+  TaskCount,
   TaskProgress,
+  TaskQueueState,
   TaskViewRecord,
 } from '../model/task-records.js';
 
@@ -117,4 +119,19 @@ export const LEASE_EXPIRED_ERROR = {
 
 export function toActiveCounts(row: Row): { enqueued: number; processing: number; suspended: number } {
   return { enqueued: num(row.enqueued), processing: num(row.processing), suspended: num(row.suspended) };
+}
+
+/** A row of background_task_queues (`paused` is a boolean, or 1/0 on SQLite). */
+export function toTaskQueueState(row: Row): TaskQueueState {
+  return {
+    name: String(row.name),
+    paused: row.paused === true || row.paused === 1,
+    pausedAt: readDate(row.paused_at),
+    pausedBy: str(row.paused_by),
+  };
+}
+
+/** A row of the count by name and status. */
+export function toTaskCount(row: Row): TaskCount {
+  return { name: String(row.name), status: row.status as TaskStatus, count: num(row.count) };
 }

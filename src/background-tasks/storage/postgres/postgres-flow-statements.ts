@@ -72,11 +72,15 @@ export function postgresFlowStatements(schema: string) {
           AND run_after <= now()
         ORDER BY name, concurrency_key, priority DESC, run_after, id LIMIT k.take) AS c`,
 
+    // By primary key. The status is checked as "none of the other states" on purpose: written as
+    // `status = 'enqueued'` it matches the claim index's predicate, and with the statistics of a queue
+    // table (which always believe a handful of rows wait) the planner walked that whole index for the ids
+    // instead of probing the primary key: 43 ms a claim of 100 at 50,000 waiting, instead of 1 ms.
     claim: `
       UPDATE ${t}
       SET status = 'processing', lease_owner = $2, lease_expires_at = now() + $3 * interval '1 millisecond',
           attempts = attempts + 1, started_at = now(), updated_at = now()
-      WHERE id = ANY($1::uuid[]) AND status = 'enqueued'
+      WHERE id = ANY($1::uuid[]) AND status NOT IN ('processing', 'suspended', 'completed', 'failed', 'cancelled')
       RETURNING ${CLAIMED_WITH_EPOCH_TIMES}`,
 
     recordStarts: `INSERT INTO ${starts} (scope, started_at) SELECT unnest($1::text[]), $2`,

@@ -28,6 +28,8 @@ import {
   toLeaseRenewal,
   toClaimedTask,
   toTaskRecord,
+  toTaskCount,
+  toTaskQueueState,
   toTaskViewRecord,
   type ColumnReaders,
 } from '../task-row-mapper.js';
@@ -214,20 +216,11 @@ export class PostgresTaskStore extends TaskStore {
   }
 
   async queueStates(): Promise<TaskQueueState[]> {
-    return (await this.runFlow('queueStates', [])).map((row) => ({
-      name: String(row.name),
-      paused: row.paused === true,
-      pausedAt: (row.paused_at as Date | null) ?? null,
-      pausedBy: (row.paused_by as string | null) ?? null,
-    }));
+    return (await this.runFlow('queueStates', [])).map(toTaskQueueState);
   }
 
   async countsByName(): Promise<TaskCount[]> {
-    return (await this.runFlow('countsByName', [])).map((row) => ({
-      name: String(row.name),
-      status: row.status as TaskCount['status'],
-      count: Number(row.count),
-    }));
+    return (await this.runFlow('countsByName', [])).map(toTaskCount);
   }
 
   async renewLeases(

@@ -55,11 +55,13 @@ export function sqliteFlowStatements() {
         AND run_after <= @now
       ORDER BY name, concurrency_key, priority DESC, run_after, id LIMIT @take`,
 
+    // By primary key: `+status` keeps the planner from the partial index on enqueued rows (SQLite's way
+    // of saying "not through an index"), which it could walk whole for the ids.
     claim: `
       UPDATE background_tasks
       SET status = 'processing', lease_owner = @owner, lease_expires_at = @expires,
           attempts = attempts + 1, started_at = @now, updated_at = @now
-      WHERE id IN (SELECT value FROM json_each(@ids)) AND status = 'enqueued'
+      WHERE id IN (SELECT value FROM json_each(@ids)) AND +status = 'enqueued'
       RETURNING ${CLAIMED_COLUMNS}`,
 
     recordStarts: `

@@ -28,6 +28,8 @@ import {
   toClaimedTask,
   toLeaseRenewal,
   toTaskRecord,
+  toTaskCount,
+  toTaskQueueState,
   toTaskViewRecord,
   type ColumnReaders,
 } from '../task-row-mapper.js';
@@ -254,26 +256,11 @@ export class SqliteTaskStore extends TaskStore {
   }
 
   queueStates(): Promise<TaskQueueState[]> {
-    const rows = this.flow.queueStates.all() as Row[];
-    return Promise.resolve(
-      rows.map((row) => ({
-        name: String(row.name),
-        paused: row.paused === 1,
-        pausedAt: typeof row.paused_at === 'string' ? new Date(row.paused_at) : null,
-        pausedBy: (row.paused_by as string | null) ?? null,
-      })),
-    );
+    return Promise.resolve((this.flow.queueStates.all() as Row[]).map(toTaskQueueState));
   }
 
   countsByName(): Promise<TaskCount[]> {
-    const rows = this.flow.countsByName.all() as Row[];
-    return Promise.resolve(
-      rows.map((row) => ({
-        name: String(row.name),
-        status: row.status as TaskCount['status'],
-        count: Number(row.count),
-      })),
-    );
+    return Promise.resolve((this.flow.countsByName.all() as Row[]).map(toTaskCount));
   }
 
   async renewLeases(

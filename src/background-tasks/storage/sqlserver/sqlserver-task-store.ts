@@ -24,6 +24,8 @@ import {
   toClaimedTask,
   toLeaseRenewal,
   toTaskRecord,
+  toTaskCount,
+  toTaskQueueState,
   toTaskViewRecord,
   type ColumnReaders,
 } from '../task-row-mapper.js';
@@ -379,21 +381,12 @@ export class SqlServerTaskStore extends TaskStore {
 
   async queueStates(): Promise<TaskQueueState[]> {
     const { records } = await this.run('queueStates', [], undefined, this.flowSql.queueStates);
-    return records.map((row) => ({
-      name: String(row.name),
-      paused: row.paused === true,
-      pausedAt: (row.paused_at as Date | null) ?? null,
-      pausedBy: (row.paused_by as string | null) ?? null,
-    }));
+    return records.map(toTaskQueueState);
   }
 
   async countsByName(): Promise<TaskCount[]> {
     const { records } = await this.run('countsByName', [], undefined, this.flowSql.countsByName);
-    return records.map((row) => ({
-      name: String(row.name),
-      status: row.status as TaskCount['status'],
-      count: Number(row.count),
-    }));
+    return records.map(toTaskCount);
   }
 
   async renewLeases(
