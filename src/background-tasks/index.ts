@@ -19,6 +19,7 @@ export {
 
 // Writing a task
 export { BackgroundTask, type BackgroundTaskOptions } from './contract/background-task.decorator.js';
+export type { FlowOptions, RateLimitOptions } from './flow/flow-policy.js';
 export type {
   BackgroundTaskExecutor,
   ErrorOf,

@@ -285,9 +285,14 @@ export class QueuedHostedService implements LocalHandOver, OnApplicationBootstra
     return { claimed, filled };
   }
 
+  /**
+   * A fresh lease owner, with the names of the plain claim: a hand-over's look-ahead asks whether a task of
+   * those waits ahead (a flow-controlled task waiting ahead may be held back by its limits, and a flow
+   * claim names its one name itself).
+   */
   private leaseRequest(): LeaseRequest {
     const { leaseDurationMs } = this.config;
-    return { leaseOwner: `${this.workerId}#${++this.claimRound}`, leaseDurationMs, names: [...this.names] };
+    return { leaseOwner: `${this.workerId}#${++this.claimRound}`, leaseDurationMs, names: this.plainNames };
   }
 
   private startBufferedRuns(): void {
