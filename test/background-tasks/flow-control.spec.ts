@@ -131,6 +131,16 @@ describe.each(['memory', ...TEST_ENGINES] as const)('flow control [%s]', (engine
     expect(await claimFlow(policy)).toEqual([]);
   });
 
+  it('gives the waiting tasks of a kind that went by key the key of none, and counts them as one key', async () => {
+    await enqueue(3); // enqueued before the kind declared concurrencyPerKey: no key at all
+    const policy = { concurrencyPerKey: 1 };
+    expect(await claimFlow(policy)).toEqual([]); // its keyed claim reads keyed tasks only
+    expect(await store().adoptUnkeyedTasks(name)).toBe(3);
+    expect(await claimFlow(policy)).toHaveLength(1);
+    await enqueue(1, { concurrencyKey: '' }); // one enqueued since, with the key of none
+    expect(await claimFlow(policy, 10, 1)).toEqual([]); // one of the key '' runs already
+  });
+
   it("frees a crashed holder's place when its lease expires and is recovered", async () => {
     await enqueue(2);
     const policy = { concurrency: 1 };

@@ -308,6 +308,21 @@ export class InMemoryTaskStore extends TaskStore {
     };
   }
 
+  adoptUnkeyedTasks(name: string): Promise<number> {
+    let count = 0;
+    for (const row of this.rows.values()) {
+      if (
+        row.name === name &&
+        row.concurrencyKey === null &&
+        ['enqueued', 'suspended'].includes(row.status)
+      ) {
+        row.concurrencyKey = '';
+        count++;
+      }
+    }
+    return Promise.resolve(count);
+  }
+
   async setPaused(name: string, paused: boolean, by: string | null): Promise<void> {
     await this.statement('setPaused', () => {
       const queue = this.queues.get(name);

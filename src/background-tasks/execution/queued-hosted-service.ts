@@ -8,7 +8,7 @@ import {
 } from '@nestjs/common';
 import { BackgroundTasksConfig } from '../background-tasks.config.js';
 import { PostgresTaskChannels } from '../events/postgres-task-channels.js';
-import { TaskEvents, type ClaimedRun } from '../events/task-events.js';
+import { TaskEvents, type ClaimedRun, type TaskEvent } from '../events/task-events.js';
 import { AfterCommitHooks } from '../queue/after-commit-hooks.js';
 import { QueueWakeSignal } from '../queue/queue-wake-signal.js';
 import { queueOrder, type ClaimedTask, type LeaseRequest } from '../model/task-records.js';
@@ -25,7 +25,7 @@ import { RunSupervisor } from './run-supervisor.js';
 import { StateChanges } from './state-changes.js';
 import { TaskRegistry } from '../registry/task-registry.js';
 import { FLOW_CLAIM_MAX } from '../flow/flow-claim.js';
-import type { FlowPolicy } from '../flow/flow-policy.js';
+import { goesByKey, type FlowPolicy } from '../flow/flow-policy.js';
 import type { LocalHandOver, SlotOffer } from '../model/local-hand-over.js';
 import { WorkerSlots } from './worker-slots.js';
 import type { WorkerStatus } from './worker-status.js';
@@ -75,6 +75,13 @@ export class QueuedHostedService implements LocalHandOver, OnApplicationBootstra
   private flowPolicies = new Map<string, FlowPolicy>();
   /** Names with a concurrency limit whose last claim took fewer than it asked for: a place may be missing. */
   private readonly shortOfPlaces = new Set<string>();
+  /**
+   * Flow-controlled names whose last claim found nothing to take, with when: each is claimed again once
+   * half a PollingDelay has passed (the next poll), or as soon as something says a task of it may wait (noteNewWork, a NOTIFY, a
+   * place given back), not in every round: a flow claim is a transaction of several statements, which a
+   * name without work (the CMS's imports, most of the time) should not cost every round of a busy worker.
+   */
+  private readonly idleFlowNames = new Map<string, number>();
   private claimRound = 0;
   private loop: Promise<void> | undefined;
   private stopping = false;
@@ -123,7 +130,10 @@ export class QueuedHostedService implements LocalHandOver, OnApplicationBootstra
       },
       leaseReleased: (name) => {
         // A task that ended gave its place back, which a task left waiting by the last claim may take.
-        if (this.shortOfPlaces.delete(name)) this.wakeSignal.notify();
+        if (this.shortOfPlaces.delete(name)) {
+          this.idleFlowNames.delete(name);
+          this.wakeSignal.notify();
+        }
         this.changed();
       },
     });
@@ -170,10 +180,27 @@ export class QueuedHostedService implements LocalHandOver, OnApplicationBootstra
       if (task.definition.flow) this.flowPolicies.set(task.name, task.definition.flow);
     }
     this.plainNames = [...this.names].filter((name) => !this.flowPolicies.has(name));
+    for (const [name, policy] of this.flowPolicies) {
+      if (!goesByKey(policy)) continue;
+      // Tasks enqueued before the kind went by key have no key, which its keyed claim would never read.
+      const adopted = await this.store.adoptUnkeyedTasks(name).catch((error: unknown) => {
+        this.logger.warn(`Could not give ${name}'s waiting tasks a key: ${describeThrown(error).message}`);
+        return 0;
+      });
+      if (adopted > 0) this.logger.log(`${adopted} waiting task(s) of ${name} now have the key '' (no key)`);
+    }
     if (this.names.size === 0) {
       this.logger.warn('No @BackgroundTask providers are registered: the worker has nothing to run');
     }
-    this.stopListening = await this.channels.onNewTasks(() => this.wakeSignal.notify());
+    const stopHearing = await this.channels.onNewTasks(() => {
+      this.idleFlowNames.clear(); // a task of any name may have come
+      this.wakeSignal.notify();
+    });
+    const stopWatching = this.events.subscribe((event) => this.noteNewWork(event));
+    this.stopListening = () => {
+      stopHearing();
+      stopWatching();
+    };
     this.heartbeat = setInterval(() => this.onHeartbeat(), this.config.heartbeatIntervalMs);
     this.loop = this.runLoop();
     const { concurrency, batchSize, prefetch, pollingDelayMs, leaseDurationMs } = this.config;
@@ -271,13 +298,19 @@ export class QueuedHostedService implements LocalHandOver, OnApplicationBootstra
       if (name === undefined || !policy) {
         got = await this.store.claim({ ...lease, names: this.plainNames, limit: room });
       } else {
+        const idleSince = this.idleFlowNames.get(name);
+        if (idleSince !== undefined && Date.now() - idleSince < this.config.pollingDelayMs / 2) continue;
         const startableNow = Math.max(0, Math.min(room, this.slots.free - this.buffer.size - claimed.length));
-        const prefetch = room - startableNow;
+        // A rate limit counts a start when its task is claimed: claimed ahead, it would start later.
+        const prefetch = policy.rateLimit ? 0 : room - startableNow;
+        if (startableNow + prefetch <= 0) continue;
         got = await this.store.claimFlow({ ...lease, name, policy, limit: startableNow, prefetch });
-        asked = Math.min(asked, FLOW_CLAIM_MAX);
+        asked = Math.min(startableNow + prefetch, FLOW_CLAIM_MAX);
         const holdsPlaces = policy.concurrency !== undefined || policy.concurrencyPerKey !== undefined;
         if (holdsPlaces && got.length < asked) this.shortOfPlaces.add(name);
         else this.shortOfPlaces.delete(name);
+        if (got.length === 0) this.idleFlowNames.set(name, Date.now());
+        else this.idleFlowNames.delete(name);
       }
       claimed.push(...got);
       if (got.length === asked) filled = true;
@@ -383,6 +416,34 @@ export class QueuedHostedService implements LocalHandOver, OnApplicationBootstra
     clearInterval(this.heartbeat);
     await this.leases.settle();
     this.logger.log(`Worker ${this.workerId} stopped`);
+  }
+
+  /** Events of this process that may bring a task of an idle flow-controlled name back into the queue. */
+  private noteNewWork(event: TaskEvent): void {
+    if (this.idleFlowNames.size === 0) return;
+    switch (event.kind) {
+      case 'enqueued':
+      case 'queue-resumed':
+        this.idleFlowNames.delete(event.name);
+        return;
+      case 'resumed':
+      case 'retried':
+        this.idleFlowNames.delete(event.task.name);
+        return;
+      case 'released':
+        for (const run of event.runs) this.idleFlowNames.delete(run.name);
+        return;
+      case 'ended':
+        // A retry later, or another attempt: back in the queue.
+        for (const run of event.runs) if (run.ending === 'retrying') this.idleFlowNames.delete(run.name);
+        return;
+      case 'leases-recovered':
+      case 'due-resumed':
+        this.idleFlowNames.clear();
+        return;
+      default:
+        return;
+    }
   }
 
   /** Something the loop or a stop waits for may have changed: a slot, a lease, an offer. */

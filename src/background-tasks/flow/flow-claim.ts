@@ -106,13 +106,20 @@ export function* flowClaim(request: FlowClaimRequest): Generator<FlowStepCall, C
   if (room === 0) return [];
 
   let groups: ClaimCandidate[][] = [];
+  /** The keys this round visited, in order (by key only). */
+  const visitedKeys: string[] = [];
   if (!goesByKey(policy)) {
     groups = [yield* step((s) => s.candidates(name, { any: room }))];
   } else {
     const keys = yield* step((s) => s.keys(name, lock.fairCursor, KEYS_PER_ROUND));
+    visitedKeys.push(...keys); // the wrapped-around ones are added below
     if (lock.fairCursor !== null && keys.length < KEYS_PER_ROUND) {
       const wrapped = yield* step((s) => s.keys(name, null, KEYS_PER_ROUND - keys.length));
-      keys.push(...wrapped.filter((key) => key <= lock.fairCursor!));
+      // Compared as a set, not as strings: the database orders keys by its collation, not as JavaScript does.
+      const visited = new Set(keys);
+      const more = wrapped.filter((key) => !visited.has(key));
+      keys.push(...more);
+      visitedKeys.push(...more);
     }
     if (rate?.scope === 'key') {
       const starts = yield* step((s) =>
@@ -144,7 +151,7 @@ export function* flowClaim(request: FlowClaimRequest): Generator<FlowStepCall, C
       const next = new Map<string, number>();
       for (const { key, take } of takes) {
         const group = read.get(key)!;
-        const moreToRead = group.length === take && take < most.get(key)!;
+        const moreToRead = group.length >= take && take < most.get(key)!; // SQL Server reads one TOP for all
         if (moreToRead && group.every((candidate) => chosen.has(candidate.id))) {
           next.set(key, Math.min(most.get(key)!, take * 4));
         }
@@ -154,6 +161,10 @@ export function* flowClaim(request: FlowClaimRequest): Generator<FlowStepCall, C
   }
 
   const selection = selectClaims(state, groups);
+  // The next round of a keyed name starts after the last key served, or after the last one visited when
+  // none was (all at their limits, or with nothing due): so that the keys beyond are visited too.
+  const lastVisited = selection.lastKey ?? visitedKeys.at(-1);
+  if (lastVisited !== undefined) yield* step((s) => s.saveCursor(name, lastVisited));
   if (selection.ids.length === 0) return [];
   const claimed = yield* step((s) => s.claim(selection.ids, request));
   if (rate && claimed.length > 0) {
@@ -162,10 +173,6 @@ export function* flowClaim(request: FlowClaimRequest): Generator<FlowStepCall, C
       rateScope(name, rate.scope === 'key' ? (keyOf.get(task.id) ?? NO_KEY) : undefined),
     );
     yield* step((s) => s.recordStarts(name, scopes, at, since));
-  }
-  if (goesByKey(policy) && selection.lastKey !== undefined) {
-    const lastKey = selection.lastKey;
-    yield* step((s) => s.saveCursor(name, lastKey));
   }
   return claimed;
 }

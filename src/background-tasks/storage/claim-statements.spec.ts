@@ -23,7 +23,7 @@ describe('claim statements', () => {
     expect(claim).toContain(
       'SELECT TOP (@0) id FROM [cms].[background_tasks] WITH (UPDLOCK, READPAST, ROWLOCK, INDEX (IX_background_tasks_claim)) ' +
         "WHERE status = 'enqueued' AND run_after <= SYSUTCDATETIME() AND name IN (SELECT value FROM OPENJSON(@1)) " +
-        'AND name NOT IN (SELECT name FROM [cms].[background_task_queues] WHERE paused = 1) ' +
+        'AND name NOT IN (SELECT name FROM [cms].[background_task_queues] WITH (READPAST) WHERE paused = 1) ' +
         // id_order: the creation order (uniqueidentifier compares its last bytes first)
         'ORDER BY priority DESC, run_after, id_order )',
     );

@@ -80,6 +80,12 @@ export abstract class TaskStore implements OnApplicationShutdown {
    */
   abstract claimFlow(request: FlowClaimRequest): Promise<ClaimedTask[]>;
 
+  /**
+   * Gives the key NO_KEY to the waiting tasks of a name that have none (enqueued before their kind went by
+   * key, or by an instance that predates flow control), so that its keyed claim sees them. Returns how many.
+   */
+  abstract adoptUnkeyedTasks(name: string): Promise<number>;
+
   /** Pauses or resumes claiming a task name (`by` is who paused it). A resume announces the name's tasks. */
   abstract setPaused(name: string, paused: boolean, by: string | null): Promise<void>;
 

@@ -8,6 +8,9 @@ import { CLAIMED_WITH_EPOCH_TIMES, notificationChannel } from './postgres-statem
  * claimed. Plain claims never take a flow-controlled name (the worker leaves those names out of them), and
  * no task of such a name is handed over at its insert, so no one else moves these tasks into processing.
  */
+/** NO_KEY as SQL: NULL (a task enqueued before its kind went by key) and '' count as one key. */
+const NO_KEY_SQL = "''";
+
 export function postgresFlowStatements(schema: string) {
   const t = `"${schema}"."background_tasks"`;
   const queues = `"${schema}"."background_task_queues"`;
@@ -42,9 +45,9 @@ export function postgresFlowStatements(schema: string) {
 
     // The processing partial index holds only the running set.
     running: `
-      SELECT COALESCE(concurrency_key, '') AS key, count(*)::int AS count FROM ${t}
+      SELECT COALESCE(concurrency_key, ${NO_KEY_SQL}) AS key, count(*)::int AS count FROM ${t}
       WHERE status = 'processing' AND name = $1
-      GROUP BY concurrency_key`,
+      GROUP BY COALESCE(concurrency_key, ${NO_KEY_SQL})`,
 
     keysFromFirst: keys(`
       SELECT concurrency_key FROM ${t}
@@ -87,6 +90,8 @@ export function postgresFlowStatements(schema: string) {
     // The name's scopes: the name itself, and `name#key` (names hold no '#').
     pruneStarts: `
       DELETE FROM ${starts} WHERE (scope = $1 OR starts_with(scope, $1 || '#')) AND started_at <= $2`,
+
+    adoptUnkeyed: `UPDATE ${t} SET concurrency_key = '' WHERE name = $1 AND concurrency_key IS NULL AND status IN ('enqueued', 'suspended')`,
 
     saveCursor: `UPDATE ${queues} SET fair_cursor = $2 WHERE name = $1`,
 

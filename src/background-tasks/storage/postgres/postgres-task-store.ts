@@ -153,6 +153,11 @@ export class PostgresTaskStore extends TaskStore {
 
   async claimFlow(request: FlowClaimRequest): Promise<ClaimedTask[]> {
     const client = await this.pool.connect();
+    // A connection that breaks while checked out emits 'error' on the client, not on the pool: without a
+    // listener that is an unhandled error event, which ends the process. The failing query rejects too.
+    const ignore = () => undefined;
+    client.on('error', ignore);
+    let failed = false;
     try {
       await client.query('BEGIN');
       await this.runFlow('begin', [request.policy.rateLimit !== undefined], client);
@@ -160,10 +165,12 @@ export class PostgresTaskStore extends TaskStore {
       await client.query('COMMIT');
       return claimed;
     } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
+      failed = true;
+      await client.query('ROLLBACK').catch(ignore);
       throw error;
     } finally {
-      client.release();
+      client.off('error', ignore);
+      client.release(failed); // after a failure the connection is dropped: it may be broken
     }
   }
 
@@ -209,6 +216,11 @@ export class PostgresTaskStore extends TaskStore {
       },
       saveCursor: async (name, key) => void (await run('saveCursor', [name, key])),
     };
+  }
+
+  async adoptUnkeyedTasks(name: string): Promise<number> {
+    const text = this.flowSql.adoptUnkeyed;
+    return (await this.pool.query({ text, values: [name] })).rowCount ?? 0;
   }
 
   async setPaused(name: string, paused: boolean, by: string | null): Promise<void> {

@@ -5,6 +5,9 @@ import { CLAIMED_COLUMNS } from '../task-row-mapper.js';
  * them in one IMMEDIATE transaction, synchronously: the write lock is the name's lock, and nothing else of
  * this process can run between them.
  */
+/** NO_KEY as SQL: NULL (a task enqueued before its kind went by key) and '' count as one key. */
+const NO_KEY_SQL = "''";
+
 export function sqliteFlowStatements() {
   // The candidate columns: the key as stored ('' stands for none), the queue order's columns.
   const candidate = `id, COALESCE(concurrency_key, '') AS key, priority, run_after, id AS "order"`;
@@ -27,9 +30,9 @@ export function sqliteFlowStatements() {
 
     // The processing partial index holds only the running set.
     running: `
-      SELECT COALESCE(concurrency_key, '') AS key, COUNT(*) AS count FROM background_tasks
+      SELECT COALESCE(concurrency_key, ${NO_KEY_SQL}) AS key, COUNT(*) AS count FROM background_tasks
       WHERE status = 'processing' AND name = @name
-      GROUP BY concurrency_key`,
+      GROUP BY COALESCE(concurrency_key, ${NO_KEY_SQL})`,
 
     keysFromFirst: keys(`
       SELECT concurrency_key FROM background_tasks
@@ -70,6 +73,8 @@ export function sqliteFlowStatements() {
     pruneStarts: `
       DELETE FROM background_task_starts
       WHERE (scope = @name OR substr(scope, 1, length(@name) + 1) = @name || '#') AND started_at <= @before`,
+
+    adoptUnkeyed: `UPDATE background_tasks SET concurrency_key = '' WHERE name = @name AND concurrency_key IS NULL AND status IN ('enqueued', 'suspended')`,
 
     saveCursor: `UPDATE background_task_queues SET fair_cursor = @key WHERE name = @name`,
 

@@ -250,6 +250,10 @@ export class SqliteTaskStore extends TaskStore {
     };
   }
 
+  async adoptUnkeyedTasks(name: string): Promise<number> {
+    return (await retryWhileBusy(() => this.flow.adoptUnkeyed.run({ name }))).changes;
+  }
+
   async setPaused(name: string, paused: boolean, by: string | null): Promise<void> {
     const params = { name, paused: Number(paused), at: paused ? now() : null, by: paused ? by : null };
     await retryWhileBusy(() => this.flow.setPaused.run(params));

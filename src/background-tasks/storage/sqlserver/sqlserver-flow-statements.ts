@@ -10,6 +10,9 @@ import { outputOf } from './sqlserver-statements.js';
  * SQL Server allows no TOP and no sub-query in the recursive part of a CTE, so the store walks the keys
  * with one `nextKey` probe each.
  */
+/** NO_KEY as SQL: NULL (a task enqueued before its kind went by key) and '' count as one key. */
+const NO_KEY_SQL = "N''";
+
 export function sqlserverFlowStatements(schema: string) {
   const t = `[${schema}].[background_tasks]`;
   const queues = `[${schema}].[background_task_queues]`;
@@ -27,9 +30,9 @@ export function sqlserverFlowStatements(schema: string) {
     now: `SELECT SYSUTCDATETIME() AS now`,
 
     running: `
-      SELECT COALESCE(concurrency_key, N'') AS [key], COUNT(*) AS count FROM ${t}
+      SELECT COALESCE(concurrency_key, ${NO_KEY_SQL}) AS [key], COUNT(*) AS count FROM ${t}
       WHERE status = 'processing' AND name = @0
-      GROUP BY concurrency_key`,
+      GROUP BY COALESCE(concurrency_key, ${NO_KEY_SQL})`,
 
     // One probe of the filtered index on keyed waiting rows; @1 NULL: the first key.
     nextKey: `
@@ -70,6 +73,8 @@ export function sqlserverFlowStatements(schema: string) {
     pruneStarts: `
       DELETE FROM ${starts}
       WHERE (scope = @0 OR LEFT(scope, LEN(@0) + 1) = CONCAT(@0, '#')) AND started_at <= @1`,
+
+    adoptUnkeyed: `UPDATE ${t} SET concurrency_key = N'' WHERE name = @0 AND concurrency_key IS NULL AND status IN ('enqueued', 'suspended')`,
 
     saveCursor: `UPDATE ${queues} SET fair_cursor = @1 WHERE name = @0`,
 

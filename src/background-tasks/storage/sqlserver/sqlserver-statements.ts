@@ -100,7 +100,7 @@ export function sqlserverStatements(schema: string) {
         FROM ${t} WITH (UPDLOCK, READPAST, ROWLOCK, INDEX (IX_background_tasks_claim))
         WHERE status = 'enqueued' AND run_after <= SYSUTCDATETIME()
           AND name IN (SELECT value FROM OPENJSON(@1))
-          AND name NOT IN (SELECT name FROM ${queues} WHERE paused = 1)
+          AND name NOT IN (SELECT name FROM ${queues} WITH (READPAST) WHERE paused = 1)
         ORDER BY priority DESC, run_after, id_order
       )`,
 

@@ -90,6 +90,7 @@ const REPEATABLE: Record<StatementName, Repeatable> = {
   recordStarts: 'if rolled back',
   pruneStarts: 'always',
   saveCursor: 'always',
+  adoptUnkeyed: 'always',
   setPaused: 'always',
   queueStates: 'always',
   countsByName: 'always',
@@ -366,6 +367,10 @@ export class SqlServerTaskStore extends TaskStore {
       },
       saveCursor: async (name, key) => void (await run('saveCursor', [name, key])),
     };
+  }
+
+  async adoptUnkeyedTasks(name: string): Promise<number> {
+    return (await this.run('adoptUnkeyed', [name], undefined, this.flowSql.adoptUnkeyed)).affected;
   }
 
   async setPaused(name: string, paused: boolean, by: string | null): Promise<void> {
