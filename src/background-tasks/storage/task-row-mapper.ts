@@ -135,3 +135,8 @@ export function toTaskQueueState(row: Row): TaskQueueState {
 export function toTaskCount(row: Row): TaskCount {
   return { name: String(row.name), status: row.status as TaskStatus, count: num(row.count) };
 }
+
+/** Rows of `(<column>, count)` as a map from the column's text to the count (a flow claim's counts by key). */
+export function countsByKey(rows: Row[], column: string): Map<string, number> {
+  return new Map(rows.map((row) => [String(row[column]), num(row.count)]));
+}

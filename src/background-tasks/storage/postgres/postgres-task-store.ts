@@ -28,6 +28,7 @@ import {
   toLeaseRenewal,
   toClaimedTask,
   toTaskRecord,
+  countsByKey,
   toTaskCount,
   toTaskQueueState,
   toTaskViewRecord,
@@ -48,8 +49,6 @@ const toCandidate = (row: Row): ClaimCandidate => ({
   runAfterMs: Number(row.run_after_ms),
   order: String(row.order),
 });
-const countsByKey = (rows: Row[], key: string) =>
-  new Map(rows.map((row) => [String(row[key]), Number(row.count)]));
 
 /** pg parses jsonb (and timestamptz) itself. */
 const readers: ColumnReaders = { json: (value) => (value === undefined ? null : value) };

@@ -28,6 +28,7 @@ import {
   toClaimedTask,
   toLeaseRenewal,
   toTaskRecord,
+  countsByKey,
   toTaskCount,
   toTaskQueueState,
   toTaskViewRecord,
@@ -75,8 +76,6 @@ const toCandidate = (row: Row): ClaimCandidate => ({
   runAfterMs: Date.parse(String(row.run_after)),
   order: String(row.order),
 });
-const countsByKey = (rows: Row[], key: string) =>
-  new Map(rows.map((row) => [String(row[key]), Number(row.count)]));
 
 /**
  * SQLite: one writer at a time for the whole file, so every statement is atomic by construction.

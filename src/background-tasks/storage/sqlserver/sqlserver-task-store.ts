@@ -24,6 +24,7 @@ import {
   toClaimedTask,
   toLeaseRenewal,
   toTaskRecord,
+  countsByKey,
   toTaskCount,
   toTaskQueueState,
   toTaskViewRecord,
@@ -103,8 +104,6 @@ const toCandidate = (row: Row): ClaimCandidate => ({
   runAfterMs: (row.run_after as Date).getTime(),
   order: String(row.order),
 });
-const countsByKey = (rows: Row[], key: string) =>
-  new Map(rows.map((row) => [String(row[key]), Number(row.count)]));
 
 /**
  * The most rows one claim statement takes. SQL Server escalates a statement's row locks to a table lock at
