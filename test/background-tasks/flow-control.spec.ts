@@ -221,5 +221,13 @@ describe.each(['memory', ...TEST_ENGINES] as const)('flow control [%s]', (engine
       pausedAt: null,
       pausedBy: null,
     });
+    // Asked for one name, both reads answer for that name only (the pause and resume commands do).
+    await store().setPaused(`${name}.other`, true, 'bob');
+    await store().enqueue(newTaskRow(`${name}.other`));
+    expect(await store().countsByName(name)).toEqual(counts);
+    expect((await store().queueStates(name)).map((queue) => queue.name)).toEqual([name]);
+    expect(await store().countsByName(`${name}.other`)).toEqual([
+      { name: `${name}.other`, status: 'enqueued', count: 1 },
+    ]);
   });
 });

@@ -331,9 +331,10 @@ export class InMemoryTaskStore extends TaskStore {
     });
   }
 
-  queueStates(): Promise<TaskQueueState[]> {
+  queueStates(name?: string): Promise<TaskQueueState[]> {
+    const queues = [...this.queues.values()].filter((queue) => name === undefined || queue.name === name);
     return Promise.resolve(
-      [...this.queues.values()].map(({ name, paused, pausedAt, pausedBy }) => ({
+      queues.map(({ name, paused, pausedAt, pausedBy }) => ({
         name,
         paused,
         pausedAt,
@@ -342,9 +343,10 @@ export class InMemoryTaskStore extends TaskStore {
     );
   }
 
-  countsByName(): Promise<TaskCount[]> {
+  countsByName(name?: string): Promise<TaskCount[]> {
     const counts = new Map<string, TaskCount>();
     for (const row of this.rows.values()) {
+      if (name !== undefined && row.name !== name) continue;
       const key = `${row.name}\u0000${row.status}`;
       const count = counts.get(key)?.count ?? 0;
       counts.set(key, { name: row.name, status: row.status, count: count + 1 });

@@ -1,4 +1,5 @@
-import { readDate } from '../../database/row-readers.js';
+import { readDate, readId } from '../../database/row-readers.js';
+import type { ClaimCandidate } from '../flow/claim-selection.js';
 import { TaskErrorCode } from '../contract/task-error-codes.js';
 import type { TaskStatus } from '../task-status.js';
 import type {
@@ -139,4 +140,15 @@ export function toTaskCount(row: Row): TaskCount {
 /** Rows of `(<column>, count)` as a map from the column's text to the count (a flow claim's counts by key). */
 export function countsByKey(rows: Row[], column: string): Map<string, number> {
   return new Map(rows.map((row) => [String(row[column]), num(row.count)]));
+}
+
+/** A waiting task a flow claim may choose (`run_after` a Date from pg and mssql, ISO text from SQLite). */
+export function toClaimCandidate(row: Row): ClaimCandidate {
+  return {
+    id: readId(row.id),
+    key: String(row.key),
+    priority: num(row.priority),
+    runAfterMs: (readDate(row.run_after) as Date).getTime(),
+    order: String(row.order),
+  };
 }

@@ -89,11 +89,14 @@ export abstract class TaskStore implements OnApplicationShutdown {
   /** Pauses or resumes claiming a task name (`by` is who paused it). A resume announces the name's tasks. */
   abstract setPaused(name: string, paused: boolean, by: string | null): Promise<void>;
 
-  /** Every task name that has a row in background_task_queues (paused, or claimed under flow control). */
-  abstract queueStates(): Promise<TaskQueueState[]>;
+  /** Every task name (or the one named) that has a row in background_task_queues (paused, or claimed under flow control). */
+  abstract queueStates(name?: string): Promise<TaskQueueState[]>;
 
-  /** Tasks by name and status, over the whole table (finished ones included: it reads every row). */
-  abstract countsByName(): Promise<TaskCount[]>;
+  /**
+   * Tasks by name and status, of one name or of all (finished ones included: it reads every row of the
+   * table, which no index orders by name and status).
+   */
+  abstract countsByName(name?: string): Promise<TaskCount[]>;
 
   /**
    * Returns every running task the given owners still hold, with its cancellation flag, and extends to

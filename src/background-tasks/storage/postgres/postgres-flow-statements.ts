@@ -1,3 +1,4 @@
+import { keyWalkStatements } from '../key-walk-statements.js';
 import { CLAIMED_WITH_EPOCH_TIMES, notificationChannel } from './postgres-statements.js';
 
 /**
@@ -15,20 +16,7 @@ export function postgresFlowStatements(schema: string) {
   const t = `"${schema}"."background_tasks"`;
   const queues = `"${schema}"."background_task_queues"`;
   const starts = `"${schema}"."background_task_starts"`;
-  const candidate = `id, COALESCE(concurrency_key, '') AS key, priority,
-    (extract(epoch FROM run_after) * 1000)::float8 AS run_after_ms, id::text AS "order"`;
-  // The next key of the name's waiting tasks after `after`: one probe of the keyed claim index. A recursive
-  // walk of these probes is a skip scan: one probe per key, however many tasks each key holds.
-  const nextKey = (after: string) => `
-    SELECT concurrency_key FROM ${t}
-    WHERE status = 'enqueued' AND concurrency_key IS NOT NULL AND name = $1 AND concurrency_key > ${after}
-    ORDER BY name, concurrency_key LIMIT 1`;
-  const keys = (first: string) => `
-    WITH RECURSIVE waiting_key(key) AS (
-      SELECT (${first})
-      UNION ALL
-      SELECT (${nextKey('waiting_key.key')}) FROM waiting_key WHERE waiting_key.key IS NOT NULL)
-    SELECT key FROM waiting_key WHERE key IS NOT NULL LIMIT $2`;
+  const candidate = `id, COALESCE(concurrency_key, '') AS key, priority, run_after, id::text AS "order"`;
   return {
     // Like the claim function: no sort plans (the statistics of a queue table are always out of date) and
     // no wait for the WAL flush, except for a rate-limited name ($2), whose starts must outlive a crash.
@@ -49,11 +37,7 @@ export function postgresFlowStatements(schema: string) {
       WHERE status = 'processing' AND name = $1
       GROUP BY COALESCE(concurrency_key, ${NO_KEY_SQL})`,
 
-    keysFromFirst: keys(`
-      SELECT concurrency_key FROM ${t}
-      WHERE status = 'enqueued' AND concurrency_key IS NOT NULL AND name = $1
-      ORDER BY name, concurrency_key LIMIT 1`),
-    keysAfter: keys(nextKey('$3')),
+    ...keyWalkStatements(t, { name: '$1', count: '$2', after: '$3' }),
 
     startsSince: `
       SELECT scope, count(*)::int AS count FROM ${starts}
@@ -104,9 +88,11 @@ export function postgresFlowStatements(schema: string) {
         RETURNING paused)
       SELECT CASE WHEN NOT paused THEN pg_notify('${notificationChannel(schema)}', '') END FROM changed`,
 
-    queueStates: `SELECT name, paused, paused_at, paused_by FROM ${queues}`,
+    // $1: one name, or NULL for every name.
+    queueStates: `SELECT name, paused, paused_at, paused_by FROM ${queues} WHERE $1::text IS NULL OR name = $1`,
 
     // Every row: the finished ones included, which no partial index holds (an operator's page, not a hot path).
-    countsByName: `SELECT name, status, count(*)::int AS count FROM ${t} GROUP BY name, status`,
+    countsByName: `
+      SELECT name, status, count(*)::int AS count FROM ${t} WHERE $1::text IS NULL OR name = $1 GROUP BY name, status`,
   };
 }

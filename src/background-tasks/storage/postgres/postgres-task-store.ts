@@ -1,5 +1,4 @@
 import type { Pool, PoolClient } from 'pg';
-import type { ClaimCandidate } from '../../flow/claim-selection.js';
 import { runFlowClaim, type FlowClaimRequest, type FlowClaimSteps } from '../../flow/flow-claim.js';
 import type { EntityManager } from 'typeorm';
 import { CANCELLED_WHILE_RUNNING, toEndingRow, toJson } from '../ending-row.js';
@@ -33,6 +32,7 @@ import {
   toTaskQueueState,
   toTaskViewRecord,
   type ColumnReaders,
+  toClaimCandidate,
 } from '../task-row-mapper.js';
 import { TaskStore, type ActiveTaskCounts } from '../task-store.js';
 import { postgresFlowStatements } from './postgres-flow-statements.js';
@@ -41,14 +41,6 @@ import { postgresStatements } from './postgres-statements.js';
 type Row = Record<string, unknown>;
 type StatementName = keyof ReturnType<typeof postgresStatements>;
 type FlowStatementName = keyof ReturnType<typeof postgresFlowStatements>;
-
-const toCandidate = (row: Row): ClaimCandidate => ({
-  id: String(row.id),
-  key: String(row.key),
-  priority: Number(row.priority),
-  runAfterMs: Number(row.run_after_ms),
-  order: String(row.order),
-});
 
 /** pg parses jsonb (and timestamptz) itself. */
 const readers: ColumnReaders = { json: (value) => (value === undefined ? null : value) };
@@ -203,7 +195,7 @@ export class PostgresTaskStore extends TaskStore {
                 takes.map(({ key }) => key),
                 takes.map(({ take }) => take),
               ]);
-        return rows.map(toCandidate);
+        return rows.map(toClaimCandidate);
       },
       claim: async (ids, lease) =>
         (await run('claim', [ids, lease.leaseOwner, lease.leaseDurationMs])).map((row) =>
@@ -226,12 +218,12 @@ export class PostgresTaskStore extends TaskStore {
     await this.runFlow('setPaused', [name, paused, paused ? new Date() : null, paused ? by : null]);
   }
 
-  async queueStates(): Promise<TaskQueueState[]> {
-    return (await this.runFlow('queueStates', [])).map(toTaskQueueState);
+  async queueStates(name?: string): Promise<TaskQueueState[]> {
+    return (await this.runFlow('queueStates', [name ?? null])).map(toTaskQueueState);
   }
 
-  async countsByName(): Promise<TaskCount[]> {
-    return (await this.runFlow('countsByName', [])).map(toTaskCount);
+  async countsByName(name?: string): Promise<TaskCount[]> {
+    return (await this.runFlow('countsByName', [name ?? null])).map(toTaskCount);
   }
 
   async renewLeases(

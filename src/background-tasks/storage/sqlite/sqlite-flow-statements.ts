@@ -1,3 +1,4 @@
+import { keyWalkStatements } from '../key-walk-statements.js';
 import { CLAIMED_COLUMNS } from '../task-row-mapper.js';
 
 /**
@@ -11,17 +12,6 @@ const NO_KEY_SQL = "''";
 export function sqliteFlowStatements() {
   // The candidate columns: the key as stored ('' stands for none), the queue order's columns.
   const candidate = `id, COALESCE(concurrency_key, '') AS key, priority, run_after, id AS "order"`;
-  // The next key after `key` among the name's waiting tasks: one probe of the keyed claim index.
-  const nextKey = (after: string) => `
-    SELECT concurrency_key FROM background_tasks
-    WHERE status = 'enqueued' AND concurrency_key IS NOT NULL AND name = @name AND concurrency_key > ${after}
-    ORDER BY name, concurrency_key LIMIT 1`;
-  const keys = (first: string) => `
-    WITH RECURSIVE waiting_key(key) AS (
-      SELECT (${first})
-      UNION ALL
-      SELECT (${nextKey('waiting_key.key')}) FROM waiting_key WHERE waiting_key.key IS NOT NULL)
-    SELECT key FROM waiting_key WHERE key IS NOT NULL LIMIT @count`;
   return {
     lock: `
       INSERT INTO background_task_queues (name, claimed_at) VALUES (@name, @now)
@@ -34,11 +24,7 @@ export function sqliteFlowStatements() {
       WHERE status = 'processing' AND name = @name
       GROUP BY COALESCE(concurrency_key, ${NO_KEY_SQL})`,
 
-    keysFromFirst: keys(`
-      SELECT concurrency_key FROM background_tasks
-      WHERE status = 'enqueued' AND concurrency_key IS NOT NULL AND name = @name
-      ORDER BY name, concurrency_key LIMIT 1`),
-    keysAfter: keys(nextKey('@after')),
+    ...keyWalkStatements('background_tasks', { name: '@name', count: '@count', after: '@after' }),
 
     startsSince: `
       SELECT scope, COUNT(*) AS count FROM background_task_starts
@@ -83,9 +69,12 @@ export function sqliteFlowStatements() {
       ON CONFLICT (name) DO UPDATE
       SET paused = excluded.paused, paused_at = excluded.paused_at, paused_by = excluded.paused_by`,
 
-    queueStates: `SELECT name, paused, paused_at, paused_by FROM background_task_queues`,
+    // @name: one name, or NULL for every name.
+    queueStates: `SELECT name, paused, paused_at, paused_by FROM background_task_queues WHERE @name IS NULL OR name = @name`,
 
     // Every row: the finished ones included, which no partial index holds (an operator's page, not a hot path).
-    countsByName: `SELECT name, status, COUNT(*) AS count FROM background_tasks GROUP BY name, status`,
+    countsByName: `
+      SELECT name, status, COUNT(*) AS count FROM background_tasks WHERE @name IS NULL OR name = @name
+      GROUP BY name, status`,
   };
 }

@@ -33,13 +33,13 @@ import {
   toTaskQueueState,
   toTaskViewRecord,
   type ColumnReaders,
+  toClaimCandidate,
 } from '../task-row-mapper.js';
 import { TaskStore, type ActiveTaskCounts } from '../task-store.js';
 import { retryWhileBusy } from './sqlite-busy-retry.js';
 import { sqliteFlowStatements } from './sqlite-flow-statements.js';
 import { sqliteStatements } from './sqlite-statements.js';
 import { runFlowClaimSync, type FlowClaimRequest, type FlowClaimSteps } from '../../flow/flow-claim.js';
-import type { ClaimCandidate } from '../../flow/claim-selection.js';
 
 const readers: ColumnReaders = { json: parseJsonText };
 
@@ -68,14 +68,6 @@ function insertValues(task: NewTaskRow) {
 }
 type Statements = { [name in keyof ReturnType<typeof sqliteStatements>]: Database.Statement };
 type FlowStatements = { [name in keyof ReturnType<typeof sqliteFlowStatements>]: Database.Statement };
-
-const toCandidate = (row: Row): ClaimCandidate => ({
-  id: String(row.id),
-  key: String(row.key),
-  priority: Number(row.priority),
-  runAfterMs: Date.parse(String(row.run_after)),
-  order: String(row.order),
-});
 
 /**
  * SQLite: one writer at a time for the whole file, so every statement is atomic by construction.
@@ -230,7 +222,7 @@ export class SqliteTaskStore extends TaskStore {
             : takes.flatMap(
                 ({ key, take }) => flow.candidatesOfKey.all({ name, key, now: at, take }) as Row[],
               );
-        return rows.map(toCandidate);
+        return rows.map(toClaimCandidate);
       },
       claim: (ids, lease) => {
         const params = {
@@ -258,12 +250,13 @@ export class SqliteTaskStore extends TaskStore {
     await retryWhileBusy(() => this.flow.setPaused.run(params));
   }
 
-  queueStates(): Promise<TaskQueueState[]> {
-    return Promise.resolve((this.flow.queueStates.all() as Row[]).map(toTaskQueueState));
+  queueStates(name?: string): Promise<TaskQueueState[]> {
+    const rows = this.flow.queueStates.all({ name: name ?? null }) as Row[];
+    return Promise.resolve(rows.map(toTaskQueueState));
   }
 
-  countsByName(): Promise<TaskCount[]> {
-    return Promise.resolve((this.flow.countsByName.all() as Row[]).map(toTaskCount));
+  countsByName(name?: string): Promise<TaskCount[]> {
+    return Promise.resolve((this.flow.countsByName.all({ name: name ?? null }) as Row[]).map(toTaskCount));
   }
 
   async renewLeases(

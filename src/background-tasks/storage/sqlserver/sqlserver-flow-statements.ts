@@ -83,9 +83,11 @@ export function sqlserverFlowStatements(schema: string) {
       IF @@ROWCOUNT = 0
         INSERT INTO ${queues} (name, paused, paused_at, paused_by) VALUES (@0, @1, @2, @3)`,
 
-    queueStates: `SELECT name, paused, paused_at, paused_by FROM ${queues}`,
+    // @0: one name, or NULL for every name.
+    queueStates: `SELECT name, paused, paused_at, paused_by FROM ${queues} WHERE @0 IS NULL OR name = @0`,
 
     // Every row: the finished ones included, which no filtered index holds (an operator's page, not a hot path).
-    countsByName: `SELECT name, status, COUNT(*) AS count FROM ${t} GROUP BY name, status`,
+    countsByName: `
+      SELECT name, status, COUNT(*) AS count FROM ${t} WHERE @0 IS NULL OR name = @0 GROUP BY name, status`,
   };
 }

@@ -29,6 +29,7 @@ import {
   toTaskQueueState,
   toTaskViewRecord,
   type ColumnReaders,
+  toClaimCandidate,
 } from '../task-row-mapper.js';
 import { TaskStore, type ActiveTaskCounts } from '../task-store.js';
 import { sqlServerDatetime2 } from '../../../database/sqlserver-parameters.js';
@@ -36,7 +37,6 @@ import { readId } from '../../../database/row-readers.js';
 import { typed, valuesStatements } from '../../../database/sqlserver-values.js';
 import { ENDING_COLUMNS, sqlserverStatements } from './sqlserver-statements.js';
 import { sqlserverFlowStatements } from './sqlserver-flow-statements.js';
-import type { ClaimCandidate } from '../../flow/claim-selection.js';
 import { runFlowClaim, type FlowClaimRequest, type FlowClaimSteps } from '../../flow/flow-claim.js';
 import { withTransientRetries, type Repeatable } from './sqlserver-transient-errors.js';
 
@@ -96,14 +96,6 @@ const REPEATABLE: Record<StatementName, Repeatable> = {
   queueStates: 'always',
   countsByName: 'always',
 };
-
-const toCandidate = (row: Row): ClaimCandidate => ({
-  id: readId(row.id),
-  key: String(row.key),
-  priority: Number(row.priority),
-  runAfterMs: (row.run_after as Date).getTime(),
-  order: String(row.order),
-});
 
 /**
  * The most rows one claim statement takes. SQL Server escalates a statement's row locks to a table lock at
@@ -354,7 +346,7 @@ export class SqlServerTaskStore extends TaskStore {
                 JSON.stringify(takes.map(({ key }) => key)),
                 Math.max(...takes.map(({ take }) => take)), // one TOP for all: selectClaims keeps each key's room
               ]);
-        return rows.map(toCandidate);
+        return rows.map(toClaimCandidate);
       },
       claim: async (ids, lease) =>
         (await run('claim', [JSON.stringify(ids), lease.leaseOwner, lease.leaseDurationMs])).map((row) =>
@@ -383,13 +375,13 @@ export class SqlServerTaskStore extends TaskStore {
     }
   }
 
-  async queueStates(): Promise<TaskQueueState[]> {
-    const { records } = await this.run('queueStates', [], undefined, this.flowSql.queueStates);
+  async queueStates(name?: string): Promise<TaskQueueState[]> {
+    const { records } = await this.run('queueStates', [name ?? null], undefined, this.flowSql.queueStates);
     return records.map(toTaskQueueState);
   }
 
-  async countsByName(): Promise<TaskCount[]> {
-    const { records } = await this.run('countsByName', [], undefined, this.flowSql.countsByName);
+  async countsByName(name?: string): Promise<TaskCount[]> {
+    const { records } = await this.run('countsByName', [name ?? null], undefined, this.flowSql.countsByName);
     return records.map(toTaskCount);
   }
 
