@@ -1,5 +1,5 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import { AdminHttpController, DASHBOARD_FEATURES } from './admin.http.controller.js';
+import { AdminHttpController, DASHBOARD_FEATURES, FaviconHttpController } from './admin.http.controller.js';
 
 /** GET /admin, the operators' dashboard; served where the API is (APP_ROLE all or api). */
 @Module({})
@@ -8,7 +8,7 @@ export class AdminModule {
   static forRoot(features: readonly string[]): DynamicModule {
     return {
       module: AdminModule,
-      controllers: [AdminHttpController],
+      controllers: [AdminHttpController, FaviconHttpController],
       providers: [{ provide: DASHBOARD_FEATURES, useValue: features }],
     };
   }

@@ -78,7 +78,24 @@ export class TaskQueueNotFoundError extends ApplicationError {
   }
 }
 
+export class RecurringTaskNotFoundError extends ApplicationError {
+  readonly code = 'RECURRING_TASK.NOT_FOUND';
+  readonly kind = 'not-found';
+  constructor(name: string) {
+    super(`No task named ${JSON.stringify(name)} is declared with a schedule`);
+  }
+}
+
 /** Pausing, resuming and listing the task queues are for admins. */
+/** An operator's read or action (the overview, the recurring tasks, the workers) asked by a non-admin. */
+export class OperatorOnlyError extends ApplicationError {
+  readonly code = 'BACKGROUND_TASKS.ADMIN_ONLY';
+  readonly kind = 'forbidden';
+  constructor(what: string) {
+    super(`Only admins may ${what}`);
+  }
+}
+
 export class TaskQueuesAdminOnlyError extends ApplicationError {
   readonly code = 'TASK_QUEUE.ADMIN_ONLY';
   readonly kind = 'forbidden';

@@ -9,11 +9,15 @@ import { ListBackgroundTasksHttpController } from './queries/list-background-tas
 import { WatchBackgroundTaskHttpController } from './queries/watch-background-task/watch-background-task.http.controller.js';
 import { WatchBackgroundTasksHttpController } from './queries/watch-background-tasks/watch-background-tasks.http.controller.js';
 import { PauseTaskQueueHttpController } from './commands/pause-task-queue/pause-task-queue.http.controller.js';
+import { GetTaskOverviewHttpController } from './queries/get-task-overview/get-task-overview.http.controller.js';
+import { ListRecurringTasksHttpController } from './queries/list-recurring-tasks/list-recurring-tasks.http.controller.js';
+import { RunRecurringTaskHttpController } from './commands/run-recurring-task/run-recurring-task.http.controller.js';
 import { ListTaskQueuesHttpController } from './queries/list-task-queues/list-task-queues.http.controller.js';
 
-// Routes are matched in this order: GET events (the list stream) must come before GET :id.
+// Routes are matched in this order: GET events (the list stream) and GET overview must come before GET :id.
 const controllers = [
   WatchBackgroundTasksHttpController,
+  GetTaskOverviewHttpController,
   ListBackgroundTasksHttpController,
   GetBackgroundTaskByIdHttpController,
   GetBackgroundTaskFileHttpController,
@@ -23,10 +27,12 @@ const controllers = [
   WatchBackgroundTaskHttpController,
   ListTaskQueuesHttpController,
   PauseTaskQueueHttpController,
+  ListRecurringTasksHttpController,
+  RunRecurringTaskHttpController,
 ];
 
 /**
- * The /api/background-tasks and /api/task-queues routes; left out of processes with APP_ROLE=worker. The controllers send
+ * The /api/background-tasks, /api/task-queues and /api/recurring-tasks routes; left out of processes with APP_ROLE=worker. The controllers send
  * commands and queries, handled in BackgroundTasksModule.
  */
 @Module({

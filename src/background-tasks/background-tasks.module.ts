@@ -6,6 +6,9 @@ import { CancelBackgroundTaskHandler } from './commands/cancel-background-task/c
 import { ResumeBackgroundTaskHandler } from './commands/resume-background-task/resume-background-task.handler.js';
 import { RetryBackgroundTaskHandler } from './commands/retry-background-task/retry-background-task.handler.js';
 import { PauseTaskQueueHandler } from './commands/pause-task-queue/pause-task-queue.handler.js';
+import { GetTaskOverviewHandler } from './queries/get-task-overview/get-task-overview.handler.js';
+import { ListRecurringTasksHandler } from './queries/list-recurring-tasks/list-recurring-tasks.handler.js';
+import { RunRecurringTaskHandler } from './commands/run-recurring-task/run-recurring-task.handler.js';
 import { ListTaskQueuesHandler } from './queries/list-task-queues/list-task-queues.handler.js';
 import { PostgresTaskChannels } from './events/postgres-task-channels.js';
 import { TaskEvents } from './events/task-events.js';
@@ -41,6 +44,9 @@ const queryHandlers = [
   WatchBackgroundTaskHandler,
   WatchBackgroundTasksHandler,
   ListTaskQueuesHandler,
+  GetTaskOverviewHandler,
+  ListRecurringTasksHandler,
+  RunRecurringTaskHandler,
 ];
 
 /**

@@ -1,6 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Module, type INestApplication } from '@nestjs/common';
+import { Logger, Module, type INestApplication } from '@nestjs/common';
+import { jest } from '@jest/globals';
 import { CronTime } from 'cron';
 import { BackgroundTask } from '../../src/background-tasks/contract/background-task.decorator.js';
 import type { BackgroundTaskExecutor } from '../../src/background-tasks/contract/background-task-executor.js';
@@ -31,6 +32,17 @@ describe('RecurringTaskScheduler.slotOf', () => {
     expect(RecurringTaskScheduler.slotOf(everyMinute, new Date('2026-11-23T10:15:00.003Z'))).toEqual(slot);
     expect(RecurringTaskScheduler.slotOf(everyMinute, new Date('2026-11-23T10:15:00.420Z'))).toEqual(slot);
     expect(RecurringTaskScheduler.slotOf(everyMinute, new Date('2026-11-23T10:14:59.999Z'))).toEqual(slot);
+  });
+
+  it("reads the expression in the schedule's time zone", () => {
+    // 03:00 in Tokyo (UTC+9) is 18:00 UTC the day before; read in UTC, the slot would be 03:00 UTC.
+    const tokyo = 'Asia/Tokyo';
+    const at3 = new CronTime('0 0 3 * * *', tokyo);
+    const tick = new Date('2026-11-23T18:00:00.120Z');
+    expect(RecurringTaskScheduler.slotOf(at3, tick, tokyo)).toEqual(new Date('2026-11-23T18:00:00.000Z'));
+    expect(RecurringTaskScheduler.nextSlot('0 3 * * *', tick, tokyo)).toEqual(
+      new Date('2026-11-24T18:00:00.000Z'),
+    );
   });
 });
 
@@ -68,6 +80,31 @@ describe.each(TEST_ENGINES)('scheduling [%s]', (engine) => {
     expect(new Set(slots).size).toBe(slots.length);
     for (const slot of slots)
       expect(slot).toMatch(/^schedule:test\.every-second:\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.000Z$/);
+  });
+
+  it('skips the slots of a paused task name and enqueues the next ones once it is resumed', async () => {
+    const skipped: string[] = [];
+    const log = jest.spyOn(Logger.prototype, 'log').mockImplementation(function (message: unknown) {
+      const slot = /^Skipped the slot (\S+) of test\.every-second/.exec(String(message))?.[1];
+      if (slot) skipped.push(slot);
+    });
+    const app = await createTestApp(db, { imports: [RecurringTasksModule] });
+    try {
+      const store = app.get(TaskStore);
+      await store.setPaused('test.every-second', true, 'alice');
+      await eventually(() => skipped.length >= 2, 30_000, 50);
+      await store.setPaused('test.every-second', false, 'alice');
+      await eventually(async () => (await db.count("name = 'test.every-second'")) >= 1, 30_000, 100);
+    } finally {
+      await app.close();
+      log.mockRestore();
+    }
+    const rows = await db.sql<{ idempotency_key: string }>(
+      `SELECT idempotency_key FROM ${db.table('background_tasks')} WHERE name = 'test.every-second'`,
+    );
+    // No skipped slot was enqueued after all (a tick before the pause committed may have been).
+    const enqueued = new Set(rows.map((row) => row.idempotency_key));
+    for (const slot of skipped) expect(enqueued.has(`schedule:test.every-second:${slot}`)).toBe(false);
   });
 
   it('deletes finished tasks past retention in batches, with their files, and keeps the rest', async () => {

@@ -396,6 +396,40 @@ describe.each(['memory', ...TEST_ENGINES] as const)('the TaskStore contract [%s]
     expect(await store.activeCounts()).toMatchObject({ processing: 0 });
   });
 
+  it('counts the endings since a time by minute and status, and finds the task due the longest', async () => {
+    const since = new Date(Date.now() - 1);
+    const [first, second, third] = [await enqueue(), await enqueue(), await enqueue()];
+    await claim('endings#1');
+    await store.finish([completed(first, 'endings#1'), completed(second, 'endings#1')]);
+    const errorJson = '{"message":"no"}';
+    const attemptErrorJson = '{"attempt":1,"at":"2026-12-01T00:00:00.000Z","error":{"message":"no"}}';
+    await store.finish([ended(third, 'endings#1', { kind: 'failed', errorJson, attemptErrorJson })]);
+
+    const endings = await store.endingsPerMinute(since);
+    const total = (status: string) =>
+      endings.filter((ending) => ending.status === status).reduce((sum, ending) => sum + ending.count, 0);
+    expect({ completed: total('completed'), failed: total('failed') }).toEqual({ completed: 2, failed: 1 });
+    for (const { minute } of endings) {
+      expect(minute.getTime() % 60_000).toBe(0); // the minute's start, in UTC
+      expect(minute.getTime()).toBeGreaterThan(since.getTime() - 60_000);
+    }
+    expect(await store.endingsPerMinute(new Date())).toEqual([]);
+
+    expect(await store.oldestDue(new Date())).toBeUndefined();
+    const later = await enqueue({ runAfter: new Date(Date.now() + 3_600_000) });
+    const due = await enqueue({ runAfter: new Date('2020-01-02T03:04:05.006Z') });
+    await enqueue({ runAfter: new Date('2021-01-01T00:00:00.000Z') });
+    expect(await store.oldestDue(new Date())).toEqual({
+      id: due,
+      name: 'test.sleep',
+      dueSince: new Date('2020-01-02T03:04:05.006Z'),
+    });
+    expect((await store.oldestDue(new Date(Date.now() + 7_200_000)))?.id).toBe(due);
+    await drain();
+    expect(await store.oldestDue(new Date())).toBeUndefined();
+    await store.cancelWaiting(later, { message: 'not needed' });
+  });
+
   it('keeps a run-after time to the millisecond, whatever the time zone of the process', async () => {
     // 7 ms: a value SQL Server's datetime cannot hold (it rounds to 1/300 s).
     const runAfter = new Date('2031-05-17T08:09:10.007Z');

@@ -20,6 +20,8 @@ import type {
   TaskListQuery,
   TaskProgress,
   TaskQueueState,
+  TaskEndings,
+  OldestDueTask,
 } from '../../src/background-tasks/model/task-records.js';
 import {
   runFlowClaimSync,
@@ -340,6 +342,28 @@ export class InMemoryTaskStore extends TaskStore {
         pausedAt,
         pausedBy,
       })),
+    );
+  }
+
+  endingsPerMinute(since: Date): Promise<TaskEndings[]> {
+    const counts = new Map<string, TaskEndings>();
+    for (const row of this.rows.values()) {
+      if (row.completedAt === null || row.completedAt <= since.getTime()) continue;
+      if (row.status !== 'completed' && row.status !== 'failed') continue;
+      const minute = Math.floor(row.completedAt / 60_000) * 60_000;
+      const key = `${minute}:${row.status}`;
+      const count = counts.get(key)?.count ?? 0;
+      counts.set(key, { minute: new Date(minute), status: row.status, count: count + 1 });
+    }
+    return Promise.resolve([...counts.values()]);
+  }
+
+  oldestDue(now: Date): Promise<OldestDueTask | undefined> {
+    const [oldest] = [...this.rows.values()]
+      .filter((row) => row.status === 'enqueued' && row.runAfter <= now.getTime())
+      .sort((a, b) => a.runAfter - b.runAfter || compareIds(a.id, b.id));
+    return Promise.resolve(
+      oldest && { id: oldest.id, name: oldest.name, dueSince: new Date(oldest.runAfter) },
     );
   }
 

@@ -197,6 +197,22 @@ export interface TaskQueueState {
   readonly pausedBy: string | null;
 }
 
+/** How many tasks ended with one status in one minute (the overview's chart). */
+export interface TaskEndings {
+  /** The minute's start. */
+  readonly minute: Date;
+  readonly status: 'completed' | 'failed';
+  readonly count: number;
+}
+
+/** The waiting task that has been due the longest. */
+export interface OldestDueTask {
+  readonly id: string;
+  readonly name: string;
+  /** Its run_after: since when it could have run. */
+  readonly dueSince: Date;
+}
+
 /** How many tasks of one name have one status. */
 export interface TaskCount {
   readonly name: string;

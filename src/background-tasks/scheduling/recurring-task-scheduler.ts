@@ -4,6 +4,7 @@ import { CronJob, CronTime } from 'cron';
 import { BackgroundTasksConfig } from '../background-tasks.config.js';
 import { TaskRegistry, type RegisteredTask } from '../registry/task-registry.js';
 import { BackgroundTaskQueue } from '../queue/background-task-queue.js';
+import { TaskStore } from '../storage/task-store.js';
 
 /** A tick may fire a little after its slot; within this margin it still belongs to that slot. */
 const TICK_LATENESS_MS = 500;
@@ -11,7 +12,8 @@ const TICK_LATENESS_MS = 500;
 /**
  * Enqueues tasks declared with a `schedule` on their cron expression, in every worker process. Several
  * instances tick for the same slot; the idempotency key `schedule:<task>:<slot time>` makes the first
- * enqueue of a slot win and the others return its id, so each slot yields exactly one task.
+ * enqueue of a slot win and the others return its id, so each slot yields exactly one task. The slots of
+ * a paused task name (POST /api/task-queues/:name/pause) are skipped.
  */
 @Injectable()
 export class RecurringTaskScheduler implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -21,6 +23,7 @@ export class RecurringTaskScheduler implements OnApplicationBootstrap, OnApplica
   constructor(
     private readonly registry: TaskRegistry,
     private readonly queue: BackgroundTaskQueue,
+    private readonly store: TaskStore,
     private readonly config: BackgroundTasksConfig,
     private readonly scheduler: SchedulerRegistry,
   ) {}
@@ -34,7 +37,7 @@ export class RecurringTaskScheduler implements OnApplicationBootstrap, OnApplica
       const job = CronJob.from({
         cronTime: schedule.cron,
         timeZone: schedule.timeZone,
-        onTick: () => void this.enqueueSlot(task, cronTime),
+        onTick: () => void this.enqueueSlot(task, cronTime, schedule.timeZone),
         start: true,
       });
       const name = `background-tasks:schedule:${task.name}`;
@@ -49,14 +52,28 @@ export class RecurringTaskScheduler implements OnApplicationBootstrap, OnApplica
     this.jobNames.length = 0;
   }
 
-  /** The slot a tick belongs to: its nominal time by the cron expression, the same in every instance. */
-  static slotOf(cronTime: CronTime, tickAt: Date): Date {
-    return cronTime.getNextDateFrom(new Date(tickAt.getTime() - TICK_LATENESS_MS)).toJSDate();
+  /**
+   * The slot a tick belongs to: its nominal time by the cron expression in the schedule's time zone, the
+   * same in every instance. (CronTime.getNextDateFrom reads the expression in UTC unless given the zone.)
+   */
+  static slotOf(cronTime: CronTime, tickAt: Date, timeZone?: string): Date {
+    return cronTime.getNextDateFrom(new Date(tickAt.getTime() - TICK_LATENESS_MS), timeZone).toJSDate();
   }
 
-  private async enqueueSlot(task: RegisteredTask, cronTime: CronTime): Promise<void> {
-    const slot = RecurringTaskScheduler.slotOf(cronTime, new Date());
+  /** The next slot after `now`, as the scheduler will enqueue it. */
+  static nextSlot(cron: string, now: Date, timeZone?: string): Date {
+    return new CronTime(cron, timeZone).getNextDateFrom(now, timeZone).toJSDate();
+  }
+
+  private async enqueueSlot(task: RegisteredTask, cronTime: CronTime, timeZone?: string): Promise<void> {
+    const slot = RecurringTaskScheduler.slotOf(cronTime, new Date(), timeZone);
     try {
+      // A paused name's slots are skipped, not queued up to run all at once when it is resumed.
+      const [queue] = await this.store.queueStates(task.name);
+      if (queue?.paused) {
+        this.logger.log(`Skipped the slot ${slot.toISOString()} of ${task.name}: it is paused`);
+        return;
+      }
       await this.queue.enqueue(task.executorClass, task.definition.schedule?.metadata, {
         idempotencyKey: `schedule:${task.name}:${slot.toISOString()}`,
       });

@@ -8,6 +8,8 @@ import type {
   ClaimedTask,
   LeaseRenewal,
   TaskCount,
+  TaskEndings,
+  OldestDueTask,
   TaskProgress,
   TaskQueueState,
   TaskViewRecord,
@@ -151,4 +153,17 @@ export function toClaimCandidate(row: Row): ClaimCandidate {
     runAfterMs: (readDate(row.run_after) as Date).getTime(),
     order: String(row.order),
   };
+}
+
+/** A row of the endings per minute (`minute` a Date from pg and mssql, ISO text from SQLite). */
+export function toTaskEndings(row: Row): TaskEndings {
+  return {
+    minute: readDate(row.minute) as Date,
+    status: row.status as TaskEndings['status'],
+    count: num(row.count),
+  };
+}
+
+export function toOldestDueTask(row: Row): OldestDueTask {
+  return { id: readId(row.id), name: String(row.name), dueSince: readDate(row.run_after) as Date };
 }

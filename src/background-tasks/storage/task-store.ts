@@ -13,6 +13,8 @@ import type {
   NewTaskBatch,
   NewTaskRow,
   TaskCount,
+  TaskEndings,
+  OldestDueTask,
   TaskListQuery,
   TaskProgress,
   TaskQueueState,
@@ -97,6 +99,15 @@ export abstract class TaskStore implements OnApplicationShutdown {
    * table, which no index orders by name and status).
    */
   abstract countsByName(name?: string): Promise<TaskCount[]>;
+
+  /**
+   * The tasks that completed or failed after `since`, counted by minute and status (through the index of
+   * finished rows by completed_at: an hour of endings, however large the table).
+   */
+  abstract endingsPerMinute(since: Date): Promise<TaskEndings[]>;
+
+  /** The enqueued task due the longest (run_after at or before `now`), if any. */
+  abstract oldestDue(now: Date): Promise<OldestDueTask | undefined>;
 
   /**
    * Returns every running task the given owners still hold, with its cancellation flag, and extends to

@@ -4,7 +4,7 @@ import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiErrors } from '../../../shared/http/api-errors.decorator.js';
 import { type ApiUser, CurrentUser } from '../../../shared/identity/index.js';
 import { TaskQueueView } from '../../queries/list-task-queues/task-queue.view.js';
-import { TaskNamePipe } from './task-name.pipe.js';
+import { TaskNamePipe } from '../../contract/task-name.pipe.js';
 import { PauseTaskQueueCommand } from './pause-task-queue.command.js';
 
 @ApiTags('task queues')

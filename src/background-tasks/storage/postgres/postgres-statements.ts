@@ -208,6 +208,18 @@ export function postgresStatements(schema: string) {
              (SELECT COUNT(*) FROM ${t} WHERE status = 'processing') AS processing,
              (SELECT COUNT(*) FROM ${t} WHERE status = 'suspended') AS suspended`,
 
+    // The index of finished rows by completed_at holds exactly the rows of the window.
+    endingsPerMinute: `
+      SELECT date_trunc('minute', completed_at) AS minute, status, count(*)::int AS count FROM ${t}
+      WHERE completed_at IS NOT NULL AND completed_at > $1 AND status IN ('completed', 'failed')
+      GROUP BY 1, 2`,
+
+    // The claim index holds the enqueued rows only; the oldest due is the first by run_after among them.
+    oldestDue: `
+      SELECT id, name, run_after FROM ${t}
+      WHERE status = 'enqueued' AND run_after <= $1
+      ORDER BY run_after, id LIMIT 1`,
+
     findById: `SELECT ${ALL_COLUMNS} FROM ${t} WHERE id = $1`,
     findViews: `SELECT ${VIEW_COLUMNS} FROM ${t} WHERE id = ANY($1::uuid[])`,
   };

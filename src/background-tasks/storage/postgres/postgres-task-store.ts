@@ -16,6 +16,8 @@ import type {
   NewTaskBatch,
   NewTaskRow,
   TaskCount,
+  TaskEndings,
+  OldestDueTask,
   TaskListQuery,
   TaskProgress,
   TaskQueueState,
@@ -33,6 +35,8 @@ import {
   toTaskViewRecord,
   type ColumnReaders,
   toClaimCandidate,
+  toOldestDueTask,
+  toTaskEndings,
 } from '../task-row-mapper.js';
 import { TaskStore, type ActiveTaskCounts } from '../task-store.js';
 import { postgresFlowStatements } from './postgres-flow-statements.js';
@@ -309,6 +313,15 @@ export class PostgresTaskStore extends TaskStore {
   async deleteFinished(completedBefore: Date, limit: number): Promise<string[]> {
     const { rows } = await this.run('deleteFinished', [completedBefore, limit]);
     return rows.map((row) => String(row.id));
+  }
+
+  async endingsPerMinute(since: Date): Promise<TaskEndings[]> {
+    return (await this.run('endingsPerMinute', [since])).rows.map(toTaskEndings);
+  }
+
+  async oldestDue(now: Date): Promise<OldestDueTask | undefined> {
+    const { rows } = await this.run('oldestDue', [now]);
+    return rows[0] ? toOldestDueTask(rows[0]) : undefined;
   }
 
   async activeCounts(): Promise<ActiveTaskCounts> {

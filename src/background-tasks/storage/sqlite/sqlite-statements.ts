@@ -162,6 +162,18 @@ export function sqliteStatements() {
              (SELECT COUNT(*) FROM background_tasks WHERE status = 'processing') AS processing,
              (SELECT COUNT(*) FROM background_tasks WHERE status = 'suspended') AS suspended`,
 
+    // Times are ISO 8601 text in UTC: the first 16 characters are the minute.
+    endingsPerMinute: `
+      SELECT substr(completed_at, 1, 16) || ':00.000Z' AS minute, status, COUNT(*) AS count
+      FROM background_tasks
+      WHERE completed_at IS NOT NULL AND completed_at > ? AND status IN ('completed', 'failed')
+      GROUP BY 1, 2`,
+
+    oldestDue: `
+      SELECT id, name, run_after FROM background_tasks
+      WHERE status = 'enqueued' AND run_after <= ?
+      ORDER BY run_after, id LIMIT 1`,
+
     findById: `SELECT ${ALL_COLUMNS} FROM background_tasks WHERE id = ?`,
     findViews: `SELECT ${VIEW_COLUMNS} FROM background_tasks WHERE id IN (SELECT value FROM json_each(?))`,
   };

@@ -16,6 +16,8 @@ import type {
   NewTaskBatch,
   NewTaskRow,
   TaskCount,
+  TaskEndings,
+  OldestDueTask,
   TaskListQuery,
   TaskProgress,
   TaskQueueState,
@@ -34,6 +36,8 @@ import {
   toTaskViewRecord,
   type ColumnReaders,
   toClaimCandidate,
+  toOldestDueTask,
+  toTaskEndings,
 } from '../task-row-mapper.js';
 import { TaskStore, type ActiveTaskCounts } from '../task-store.js';
 import { retryWhileBusy } from './sqlite-busy-retry.js';
@@ -354,6 +358,16 @@ export class SqliteTaskStore extends TaskStore {
       () => this.statements.deleteFinished.all(completedBefore.toISOString(), limit) as Row[],
     );
     return rows.map((row) => String(row.id));
+  }
+
+  endingsPerMinute(since: Date): Promise<TaskEndings[]> {
+    const rows = this.statements.endingsPerMinute.all(since.toISOString()) as Row[];
+    return Promise.resolve(rows.map(toTaskEndings));
+  }
+
+  oldestDue(now: Date): Promise<OldestDueTask | undefined> {
+    const row = this.statements.oldestDue.get(now.toISOString()) as Row | undefined;
+    return Promise.resolve(row ? toOldestDueTask(row) : undefined);
   }
 
   activeCounts(): Promise<ActiveTaskCounts> {

@@ -213,6 +213,18 @@ export function sqlserverStatements(schema: string) {
              (SELECT COUNT(*) FROM ${t} WHERE status = 'processing') AS processing,
              (SELECT COUNT(*) FROM ${t} WHERE status = 'suspended') AS suspended`,
 
+    // The minute as whole minutes since 1900-01-01 added back to it (no date_trunc before SQL Server 2022).
+    endingsPerMinute: `
+      SELECT DATEADD(minute, DATEDIFF(minute, 0, completed_at), 0) AS minute, status, COUNT(*) AS count
+      FROM ${t}
+      WHERE completed_at IS NOT NULL AND completed_at > @0 AND status IN ('completed', 'failed')
+      GROUP BY DATEADD(minute, DATEDIFF(minute, 0, completed_at), 0), status`,
+
+    oldestDue: `
+      SELECT TOP (1) id, name, run_after FROM ${t}
+      WHERE status = 'enqueued' AND run_after <= @0
+      ORDER BY run_after, id_order`,
+
     findById: `SELECT ${ALL_COLUMNS} FROM ${t} WHERE id = @0`,
     findViews: `SELECT ${VIEW_COLUMNS} FROM ${t} WHERE id IN (SELECT value FROM OPENJSON(@0))`,
   };

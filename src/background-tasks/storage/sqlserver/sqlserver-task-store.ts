@@ -12,6 +12,8 @@ import type {
   NewTaskBatch,
   NewTaskRow,
   TaskCount,
+  TaskEndings,
+  OldestDueTask,
   TaskListQuery,
   TaskProgress,
   TaskQueueState,
@@ -30,6 +32,8 @@ import {
   toTaskViewRecord,
   type ColumnReaders,
   toClaimCandidate,
+  toOldestDueTask,
+  toTaskEndings,
 } from '../task-row-mapper.js';
 import { TaskStore, type ActiveTaskCounts } from '../task-store.js';
 import { sqlServerDatetime2 } from '../../../database/sqlserver-parameters.js';
@@ -74,6 +78,8 @@ const REPEATABLE: Record<StatementName, Repeatable> = {
   retry: 'if rolled back',
   deleteFinished: 'if rolled back', // the ids of a lost delete would never reach the file cleanup
   activeCounts: 'always',
+  endingsPerMinute: 'always',
+  oldestDue: 'always',
   findById: 'always',
   findViews: 'always',
   list: 'always',
@@ -469,6 +475,16 @@ export class SqlServerTaskStore extends TaskStore {
   async deleteFinished(completedBefore: Date, limit: number): Promise<string[]> {
     const { records } = await this.run('deleteFinished', [sqlServerDatetime2(completedBefore), limit]);
     return records.map(idOf);
+  }
+
+  async endingsPerMinute(since: Date): Promise<TaskEndings[]> {
+    const { records } = await this.run('endingsPerMinute', [sqlServerDatetime2(since)]);
+    return records.map(toTaskEndings);
+  }
+
+  async oldestDue(now: Date): Promise<OldestDueTask | undefined> {
+    const { records } = await this.run('oldestDue', [sqlServerDatetime2(now)]);
+    return records[0] ? toOldestDueTask(records[0]) : undefined;
   }
 
   async activeCounts(): Promise<ActiveTaskCounts> {

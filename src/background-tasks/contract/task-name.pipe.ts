@@ -1,5 +1,5 @@
 import { BadRequestException, type PipeTransform } from '@nestjs/common';
-import { TASK_NAME } from '../../contract/background-task.decorator.js';
+import { TASK_NAME } from './background-task.decorator.js';
 
 /** A task name in a route: 400 unless it is one `@BackgroundTask` would accept. */
 export class TaskNamePipe implements PipeTransform<string, string> {

@@ -1,0 +1,51 @@
+import { QueryHandler, type IQueryHandler } from '@nestjs/cqrs';
+import { isAdmin } from '../../../shared/identity/index.js';
+import { OperatorOnlyError } from '../../background-task.errors.js';
+import { TaskRegistry } from '../../registry/task-registry.js';
+import { RecurringTaskScheduler } from '../../scheduling/recurring-task-scheduler.js';
+import { TaskStore } from '../../storage/task-store.js';
+import { ListRecurringTasksQuery } from './list-recurring-tasks.query.js';
+import { slotOfKey, type RecurringTaskListView, type RecurringTaskView } from './recurring-task.view.js';
+
+@QueryHandler(ListRecurringTasksQuery)
+export class ListRecurringTasksHandler implements IQueryHandler<ListRecurringTasksQuery> {
+  constructor(
+    private readonly store: TaskStore,
+    private readonly registry: TaskRegistry,
+  ) {}
+
+  async execute({ requestedBy }: ListRecurringTasksQuery): Promise<RecurringTaskListView> {
+    if (!isAdmin(requestedBy)) throw new OperatorOnlyError('see the recurring tasks');
+    const now = new Date();
+    const scheduled = this.registry
+      .all()
+      .filter((task) => task.definition.schedule !== undefined)
+      .sort((a, b) => (a.name < b.name ? -1 : 1));
+    const items = await Promise.all(
+      scheduled.map(async ({ name, definition }): Promise<RecurringTaskView> => {
+        const { cron, timeZone } = definition.schedule!;
+        const [[newest], [queue]] = await Promise.all([
+          this.store.list({ name, limit: 1 }),
+          this.store.queueStates(name),
+        ]);
+        return {
+          name,
+          cron,
+          timeZone: timeZone ?? null,
+          nextSlot: RecurringTaskScheduler.nextSlot(cron, now, timeZone).toISOString(),
+          lastRun: newest
+            ? {
+                id: newest.id,
+                status: newest.status,
+                slot: slotOfKey(name, newest.idempotencyKey),
+                createdAt: newest.createdAt.toISOString(),
+                completedAt: newest.completedAt?.toISOString() ?? null,
+              }
+            : null,
+          paused: queue?.paused ?? false,
+        };
+      }),
+    );
+    return { items };
+  }
+}
