@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { INestApplication } from '@nestjs/common';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { APP_FEATURES } from '../../src/app.features.js';
+import { ConsoleTestTasksModule } from '../support/console-test-tasks.js';
 import { TEST_ADMIN_TOKENS, TEST_USERS } from '../support/http-client.js';
 import { baseUrl } from '../support/sse-client.js';
 import { createTestApp, eventually } from '../support/test-app.js';
@@ -39,6 +40,7 @@ describeWithChromium('the admin dashboard in Chromium', () => {
     db = await TestDatabase.create('sqlite');
     app = await createTestApp(db, {
       env: { ADMIN_TOKENS: TEST_ADMIN_TOKENS, SEED_DEMO_ITEMS: String(ITEMS) },
+      imports: [ConsoleTestTasksModule],
     });
     await app.listen(0, '127.0.0.1');
     profile = mkdtempSync(join(tmpdir(), 'chromium-profile-'));
@@ -68,15 +70,23 @@ describeWithChromium('the admin dashboard in Chromium', () => {
     await db?.dispose();
   });
 
-  it('signs in with a token typed once, from the keyboard', async () => {
+  it('signs in with a token typed once, from the keyboard, and says who is signed in', async () => {
     await page.goto(`${baseUrl(app)}/admin`);
+    await page.getByLabel('API token').waitFor();
+    // The sign-in screen offers no "Sign out", and the tab has its icon.
+    expect(await page.getByRole('button', { name: 'Sign out' }).isVisible()).toBe(false);
+    expect((await fetch(`${baseUrl(app)}/favicon.ico`)).status).toBe(200);
     await page.getByLabel('API token').fill('not-a-valid-token');
     await page.keyboard.press('Enter');
     await page.getByText('This token is not valid.').waitFor();
 
     await page.getByLabel('API token').fill(TEST_USERS.root);
     await page.keyboard.press('Enter');
-    await page.getByText('Signed in').waitFor();
+    await page.getByText('Signed in as root (admin)').waitFor();
+    // An admin starts on the overview; the task list is one link away, from the keyboard too.
+    await page.getByRole('heading', { name: 'Overview' }).waitFor();
+    await page.getByRole('link', { name: 'Tasks', exact: true }).focus();
+    await page.keyboard.press('Enter');
     await page.getByText('Live updates on').waitFor();
     // Kept for the browser session: a reload does not ask again.
     await page.reload();
@@ -165,6 +175,91 @@ describeWithChromium('the admin dashboard in Chromium', () => {
     ]);
   });
 
+  /** Starts the test module's task of `steps` steps over the API; its id. */
+  const startTicks = async (steps: number, stepMs: number) => {
+    const started = await fetch(`${baseUrl(app)}/api/test-tasks`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${TEST_USERS.root}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ steps, stepMs }),
+    });
+    return ((await started.json()) as { taskId: string }).taskId;
+  };
+  const apiGet = async <T>(path: string) =>
+    (await (
+      await fetch(`${baseUrl(app)}${path}`, { headers: { Authorization: `Bearer ${TEST_USERS.root}` } })
+    ).json()) as T;
+  const tileCount = async (status: string) =>
+    Number(
+      (await page.locator(`.tile[data-status="${status}"] .tile-count`).textContent())!.replace(/\D/g, ''),
+    );
+
+  it('shows an overview whose counts change when tasks end', async () => {
+    await page.setViewportSize({ width: 1280, height: 900 });
+    await page.getByRole('link', { name: 'Overview' }).click();
+    await page.locator('.tile[data-status="completed"]').waitFor();
+    const before = await tileCount('completed');
+    const taskId = await startTicks(3, 50);
+    await eventually(async () => (await tileCount('completed')) === before + 1, 30_000, 200);
+    expect((await apiGet<{ status: string }>(`/api/background-tasks/${taskId}`)).status).toBe('completed');
+    await page.getByText(/completed and \d+ failed in the last hour/).waitFor();
+    await page.locator('tr[data-name="test.ticks"]').waitFor();
+    await shot('6-overview');
+  });
+
+  it('follows a running task to its end on its own page', async () => {
+    const taskId = await startTicks(20, 150);
+    await page.goto(`${baseUrl(app)}/admin#task/${taskId}`);
+    await page.getByRole('heading', { name: `test.ticks ${taskId}` }).waitFor();
+    await page.locator('#task-status', { hasText: 'processing' }).waitFor({ timeout: 30_000 });
+    await page.locator('dd[data-fact="Status info"]', { hasText: /Step \d+ of 20/ }).waitFor();
+    await page.getByRole('button', { name: /^Cancel test\.ticks/ }).waitFor();
+    await shot('7-task-running');
+    await page.locator('#task-status', { hasText: 'completed' }).waitFor({ timeout: 60_000 });
+    await page.locator('#task-percent', { hasText: '100 %' }).waitFor();
+    // Its input, shown to its creator; times relative, exact on hover.
+    await page.getByRole('heading', { name: 'Metadata' }).waitFor();
+    const finished = page.locator('dd[data-fact="Finished"] time');
+    expect(await finished.getAttribute('title')).toBeTruthy();
+    expect(await finished.textContent()).toMatch(/ago|now/);
+  });
+
+  it('runs a recurring task now, and pauses and resumes a queue with its switch', async () => {
+    await page.getByRole('link', { name: 'Recurring' }).click();
+    const recurring = page.locator('tr[data-name="test.yearly-report"]');
+    await recurring.getByText('0 0 1 1 * (Asia/Tokyo)').waitFor();
+    await recurring.getByRole('button', { name: 'Run test.yearly-report now' }).click();
+    const text = await page
+      .getByRole('status')
+      .filter({ hasText: 'test.yearly-report enqueued: task' })
+      .textContent();
+    const taskId = /task ([0-9a-f-]{36})/.exec(text ?? '')![1];
+    await eventually(
+      async () =>
+        (await apiGet<{ status: string }>(`/api/background-tasks/${taskId}`)).status === 'completed',
+    );
+    await recurring.getByRole('link', { name: /completed|processing|enqueued/ }).waitFor();
+    await shot('8-recurring');
+
+    await page.getByRole('link', { name: 'Queues' }).click();
+    const toggle = page.getByRole('switch', { name: 'Paused: test.ticks' });
+    expect(await toggle.getAttribute('aria-checked')).toBe('false');
+    await toggle.click();
+    await page.getByText('test.ticks is paused.').waitFor();
+    expect(await toggle.getAttribute('aria-checked')).toBe('true');
+    const queues = await apiGet<{ items: { name: string; paused: boolean }[] }>('/api/task-queues');
+    expect(queues.items.find((queue) => queue.name === 'test.ticks')?.paused).toBe(true);
+    await shot('9-queues');
+    await toggle.click();
+    await page.getByText('test.ticks is running again.').waitFor();
+    expect(await toggle.getAttribute('aria-checked')).toBe('false');
+
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.getByRole('link', { name: 'Overview' }).click();
+    await page.locator('.tile[data-status="completed"]').waitFor();
+    await shot('10-overview-phone');
+    await page.setViewportSize({ width: 1280, height: 900 });
+  });
+
   /** The start buttons each feature's forms have; the cases follow src/app.features.ts as it stands. */
   const START_BUTTONS: Record<string, string[]> = {
     content: ['Start export', 'Start import'],
@@ -179,7 +274,7 @@ describeWithChromium('the admin dashboard in Chromium', () => {
     try {
       await smaller.listen(0, '127.0.0.1');
       await page.setViewportSize({ width: 1280, height: 900 });
-      await page.goto(`${baseUrl(smaller)}/admin`); // another origin: signs in afresh
+      await page.goto(`${baseUrl(smaller)}/admin#tasks`); // another origin: signs in afresh
       await page.getByLabel('API token').fill(TEST_USERS.root);
       await page.keyboard.press('Enter');
       await page.getByText('Live updates on').waitFor(); // the list and its stream work

@@ -19,7 +19,18 @@ const state = {
   source: null,
   reconnectTimer: undefined,
   reloadTimer: undefined,
+  /** Who signed in (GET /api/me): editors see the task list and task pages only. */
+  user: null,
+  view: null,
+  /** The task the task page shows, as last loaded (metadata included) and updated by events. */
+  task: null,
+  viewTimer: undefined,
 };
+
+/** The views only admins may open (their APIs answer 403 to others). */
+const ADMIN_VIEWS = new Set(['overview', 'queues', 'recurring']);
+/** How often an open view reloads besides the live events (a fallback, and the chart's clock). */
+const VIEW_REFRESH_MS = { overview: 10_000, queues: 10_000, recurring: 15_000, task: 5_000 };
 
 class ApiError extends Error {}
 
@@ -71,7 +82,10 @@ function signOut(message = '') {
   sessionStorage.removeItem(TOKEN_KEY);
   state.token = null;
   closeStream();
+  clearTimeout(state.viewTimer);
+  state.user = null;
   $('app').hidden = true;
+  $('console-nav').hidden = true;
   $('signed-in').hidden = true;
   $('sign-in').hidden = false;
   $('sign-in-error').textContent = message;
@@ -80,12 +94,439 @@ function signOut(message = '') {
 }
 
 async function start() {
+  state.user = await json(await api('/api/me'));
   $('sign-in').hidden = true;
   $('app').hidden = false;
   $('signed-in').hidden = false;
-  $('signed-in-as').textContent = 'Signed in';
+  $('signed-in-as').textContent = `Signed in as ${state.user.name} (${state.user.role})`;
+  const isAdmin = state.user.role === 'admin';
+  for (const link of $('console-nav').querySelectorAll('a')) {
+    link.hidden = ADMIN_VIEWS.has(link.dataset.view) && !isAdmin;
+  }
+  $('console-nav').hidden = false;
   await Promise.all([showFeatureForms(), loadPage()]);
+  await route(false);
   await openStream();
+}
+
+// --- Views: #overview, #tasks, #queues, #recurring, #task/<id> ---------------------------------------
+
+function viewOfHash() {
+  const hash = location.hash.slice(1);
+  const task = /^task\/([0-9a-f-]{36})$/.exec(hash);
+  if (task) return { view: 'task', taskId: task[1] };
+  const isAdmin = state.user?.role === 'admin';
+  if (['tasks', 'overview', 'queues', 'recurring'].includes(hash) && (isAdmin || !ADMIN_VIEWS.has(hash))) {
+    return { view: hash };
+  }
+  return { view: isAdmin ? 'overview' : 'tasks' };
+}
+
+/** Shows the view the address names; `moveFocus` after a click, so that a screen reader hears the page. */
+async function route(moveFocus = true) {
+  if (!state.user) return;
+  const { view, taskId } = viewOfHash();
+  state.view = view;
+  if (view !== 'task') state.task = null;
+  for (const section of document.querySelectorAll('.view')) section.hidden = section.id !== `view-${view}`;
+  for (const link of $('console-nav').querySelectorAll('a')) {
+    if (link.dataset.view === view) link.setAttribute('aria-current', 'page');
+    else link.removeAttribute('aria-current');
+  }
+  if (view === 'task') state.taskId = taskId;
+  await loadView();
+  if (moveFocus) document.querySelector(`#view-${view} h2`)?.focus();
+}
+
+async function loadView() {
+  clearTimeout(state.viewTimer);
+  const view = state.view;
+  try {
+    if (view === 'overview') await loadOverview();
+    else if (view === 'queues') await loadQueues();
+    else if (view === 'recurring') await loadRecurring();
+    else if (view === 'task') await loadTask(state.taskId);
+  } catch (error) {
+    if (!(error instanceof ApiError) || state.token) consoleNotice(`${error.message}`, true);
+  }
+  if (state.token && state.view === view && VIEW_REFRESH_MS[view]) {
+    state.viewTimer = setTimeout(() => void loadView(), VIEW_REFRESH_MS[view]);
+  }
+}
+
+/** At most one view reload pending: a burst of events reloads the overview once a second. */
+function scheduleViewReload() {
+  if (state.viewReloadPending) return;
+  state.viewReloadPending = true;
+  setTimeout(() => {
+    state.viewReloadPending = false;
+    void loadView();
+  }, 1_000);
+}
+
+function consoleNotice(text, isError = false) {
+  const element = $('console-notice');
+  element.textContent = text;
+  element.classList.toggle('error', isError);
+}
+
+// --- Times: relative, with the exact time on hover and for screen readers ----------------------------
+
+const RELATIVE = new Intl.RelativeTimeFormat(undefined, { numeric: 'auto' });
+const UNITS = [
+  ['day', 86_400_000],
+  ['hour', 3_600_000],
+  ['minute', 60_000],
+  ['second', 1_000],
+];
+
+function relativeTime(at, now = Date.now()) {
+  const ms = Date.parse(at) - now;
+  for (const [unit, size] of UNITS) {
+    if (Math.abs(ms) >= size || unit === 'second') return RELATIVE.format(Math.round(ms / size), unit);
+  }
+  return '';
+}
+
+/** A <time> that says "3 minutes ago", and the exact local time in its title and its accessible name. */
+function timeElement(at) {
+  const time = document.createElement('time');
+  time.dateTime = at;
+  time.dataset.relative = '';
+  const exact = new Date(at).toLocaleString();
+  time.title = exact;
+  time.setAttribute('aria-label', exact);
+  time.textContent = relativeTime(at);
+  return time;
+}
+
+/** "1 h 5 min", "42 s": how long a wait has lasted. */
+function duration(ms) {
+  const seconds = Math.round(ms / 1000);
+  if (seconds < 60) return `${seconds} s`;
+  const minutes = Math.floor(seconds / 60);
+  if (minutes < 60) return `${minutes} min`;
+  const hours = Math.floor(minutes / 60);
+  return hours < 48 ? `${hours} h ${minutes % 60} min` : `${Math.floor(hours / 24)} days`;
+}
+
+setInterval(() => {
+  for (const time of document.querySelectorAll('time[data-relative]')) {
+    time.textContent = relativeTime(time.dateTime);
+  }
+}, 15_000);
+
+function taskLink(id, text = id) {
+  const link = document.createElement('a');
+  link.href = `#task/${id}`;
+  link.textContent = text;
+  return link;
+}
+
+function textCell(value) {
+  const td = document.createElement('td');
+  if (value instanceof Node) td.append(value);
+  else td.textContent = String(value);
+  return td;
+}
+
+// --- Overview -----------------------------------------------------------------------------------------
+
+const STATUSES = ['enqueued', 'processing', 'suspended', 'completed', 'failed', 'cancelled'];
+
+async function loadOverview() {
+  const overview = await json(await api('/api/background-tasks/overview'));
+  if (state.view !== 'overview') return;
+  $('status-tiles').replaceChildren(
+    ...STATUSES.map((status) => {
+      const tile = element('div', `tile status-${status}`);
+      tile.dataset.status = status;
+      const count = element('span', 'tile-count');
+      count.textContent = overview.counts[status].toLocaleString();
+      const label = element('span', 'tile-label');
+      label.textContent = status;
+      tile.append(count, label);
+      return tile;
+    }),
+  );
+  const oldest = overview.oldestDue;
+  $('oldest-wait').replaceChildren(
+    ...(oldest
+      ? [
+          'Oldest waiting task: ',
+          taskLink(oldest.id, oldest.name),
+          `, due for ${duration(oldest.waitingMs)} (since `,
+          timeElement(oldest.dueSince),
+          ').',
+        ]
+      : ['No task is waiting past its time.']),
+  );
+  drawEndings(overview.endingsPerMinute);
+  $('name-rows').replaceChildren(
+    ...overview.byName.map(({ name, counts }) => {
+      const tr = document.createElement('tr');
+      tr.dataset.name = name;
+      const link = document.createElement('a');
+      link.href = '#tasks';
+      link.textContent = name;
+      link.addEventListener('click', () => filterTasksBy(name));
+      tr.append(textCell(link), ...STATUSES.map((status) => textCell(counts[status].toLocaleString())));
+      return tr;
+    }),
+  );
+  const warning = $('overview-warning');
+  const stuck = oldest && oldest.waitingMs > 5 * 60_000;
+  warning.hidden = !stuck;
+  warning.textContent = stuck
+    ? `A task has waited ${duration(oldest.waitingMs)} past its time: are the workers running, or is its name paused?`
+    : '';
+}
+
+/** The last hour as 60 stacked bars (completed below, failed above), drawn with SVG attributes only. */
+function drawEndings(minutes) {
+  const svg = $('endings-chart');
+  const ns = 'http://www.w3.org/2000/svg';
+  const highest = Math.max(1, ...minutes.map((minute) => minute.completed + minute.failed));
+  const width = 600 / minutes.length;
+  const bars = [];
+  minutes.forEach((minute, index) => {
+    let top = 110;
+    for (const [kind, count] of [
+      ['completed', minute.completed],
+      ['failed', minute.failed],
+    ]) {
+      if (count === 0) continue;
+      const height = (count / highest) * 100;
+      top -= height;
+      const bar = document.createElementNS(ns, 'rect');
+      bar.setAttribute('x', String(index * width + 1));
+      bar.setAttribute('y', String(top));
+      bar.setAttribute('width', String(width - 2));
+      bar.setAttribute('height', String(height));
+      bar.setAttribute('class', `bar-${kind}`);
+      const title = document.createElementNS(ns, 'title');
+      title.textContent = `${new Date(minute.minute).toLocaleTimeString()}: ${count} ${kind}`;
+      bar.append(title);
+      bars.push(bar);
+    }
+  });
+  const axis = document.createElementNS(ns, 'line');
+  for (const [name, value] of Object.entries({ x1: 0, y1: 110, x2: 600, y2: 110 })) {
+    axis.setAttribute(name, String(value));
+  }
+  axis.setAttribute('class', 'axis');
+  svg.replaceChildren(axis, ...bars);
+  const completed = minutes.reduce((sum, minute) => sum + minute.completed, 0);
+  const failed = minutes.reduce((sum, minute) => sum + minute.failed, 0);
+  $('endings-summary').textContent =
+    `${completed.toLocaleString()} completed and ${failed.toLocaleString()} failed in the last hour; ` +
+    `at most ${highest.toLocaleString()} in one minute.`;
+}
+
+function filterTasksBy(name) {
+  $('filter-name').value = name;
+  $('filter-status').value = '';
+  $('filter-form').requestSubmit();
+}
+
+// --- One task -----------------------------------------------------------------------------------------
+
+async function loadTask(id) {
+  const response = await api(`/api/background-tasks/${id}`);
+  if (response.status === 404) {
+    $('task-detail').hidden = true;
+    $('task-missing').hidden = false;
+    $('task-missing').textContent = `No task ${id} (or it is not yours to see).`;
+    return;
+  }
+  const task = await json(response);
+  if (state.view !== 'task' || state.taskId !== id) return;
+  if (state.task && state.task.id === id && !isNewer(task, state.task)) return;
+  state.task = task;
+  renderTask(task);
+}
+
+function renderTask(task) {
+  $('task-missing').hidden = true;
+  $('task-detail').hidden = false;
+  $('task-heading').textContent = `${task.name} ${task.id}`;
+  const status = $('task-status');
+  status.textContent = task.status;
+  status.className = `status status-${task.status}`;
+  $('task-progress').value = task.percentComplete;
+  $('task-percent').textContent = `${Math.round(task.percentComplete)} %`;
+  const facts = [
+    ['Step', task.taskStep ?? '–'],
+    ['Status info', task.statusInfo ?? '–'],
+    ['Attempts', `${task.attempts} of ${task.maxAttempts}`],
+    ['Priority', task.priority],
+    ['Created by', task.createdBy ?? '–'],
+    ['Created', timeElement(task.createdAt)],
+    ['Due', timeElement(task.runAfter)],
+    ['Started', task.startedAt ? timeElement(task.startedAt) : '–'],
+    ['Finished', task.completedAt ? timeElement(task.completedAt) : '–'],
+    ['Resumes', task.resumeAt ? timeElement(task.resumeAt) : '–'],
+    ['Updated', timeElement(task.updatedAt)],
+  ];
+  $('task-facts').replaceChildren(
+    ...facts.flatMap(([term, value]) => {
+      const dt = document.createElement('dt');
+      dt.textContent = term;
+      const dd = document.createElement('dd');
+      dd.dataset.fact = term;
+      dd.append(value instanceof Node ? value : String(value));
+      return [dt, dd];
+    }),
+  );
+  $('task-attempts').replaceChildren(
+    ...(task.attemptErrors.length === 0
+      ? [
+          Object.assign(document.createElement('li'), {
+            textContent: 'No attempt has failed.',
+            className: 'none',
+          }),
+        ]
+      : task.attemptErrors.map((attempt) => {
+          const li = document.createElement('li');
+          li.append(`Attempt ${attempt.attempt} failed `, timeElement(attempt.at), ': ');
+          const message = element('span', 'task-error');
+          message.textContent = attempt.error?.message ?? JSON.stringify(attempt.error);
+          li.append(message);
+          return li;
+        })),
+  );
+  const blocks = [
+    ['Result', task.result],
+    ['Error', task.error],
+    ['Metadata', task.metadata],
+    ['Checkpoint', task.executionMetadata],
+  ].filter(([, value]) => value !== undefined && value !== null);
+  $('task-json').replaceChildren(
+    ...blocks.flatMap(([title, value]) => {
+      const heading = document.createElement('h3');
+      heading.textContent = title;
+      const pre = element('pre', 'json');
+      pre.textContent = JSON.stringify(value, null, 2);
+      return [heading, pre];
+    }),
+  );
+  const row = { task, tr: null };
+  $('task-actions').replaceChildren(
+    ...availableActions(task).map((action) => {
+      const button = actionButton(action, row, `${task.name} ${task.id.slice(-8)}`);
+      return button;
+    }),
+  );
+}
+
+// --- Queues -------------------------------------------------------------------------------------------
+
+function limitsText(limits) {
+  if (!limits) return 'none';
+  const parts = [];
+  if (limits.concurrency) parts.push(`${limits.concurrency} at once`);
+  if (limits.concurrencyPerKey) parts.push(`${limits.concurrencyPerKey} per key`);
+  if (limits.rateLimit) {
+    parts.push(`${limits.rateLimit.max} per ${duration(limits.rateLimit.perMs)} (${limits.rateLimit.scope})`);
+  }
+  if (limits.fairness === 'key') parts.push('fair by key');
+  return parts.join(', ') || 'none';
+}
+
+/** A switch: pressed is paused. Its label names the task, so that a list of switches is told apart. */
+function pauseSwitch(name, paused, onChanged) {
+  const button = document.createElement('button');
+  button.type = 'button';
+  button.className = 'secondary pause-switch';
+  button.setAttribute('role', 'switch');
+  button.setAttribute('aria-checked', String(paused));
+  button.setAttribute('aria-label', `Paused: ${name}`);
+  button.textContent = paused ? 'Paused' : 'Running';
+  button.addEventListener('click', async () => {
+    const action = button.getAttribute('aria-checked') === 'true' ? 'resume' : 'pause';
+    button.disabled = true;
+    try {
+      const queue = await json(
+        await api(`/api/task-queues/${encodeURIComponent(name)}/${action}`, { method: 'POST' }),
+      );
+      button.setAttribute('aria-checked', String(queue.paused));
+      button.textContent = queue.paused ? 'Paused' : 'Running';
+      consoleNotice(`${name} is ${queue.paused ? 'paused' : 'running again'}.`);
+      onChanged?.(queue);
+    } catch (error) {
+      consoleNotice(`Could not ${action} ${name}: ${error.message}`, true);
+    } finally {
+      button.disabled = false;
+    }
+  });
+  return button;
+}
+
+async function loadQueues() {
+  const { items } = await json(await api('/api/task-queues'));
+  if (state.view !== 'queues') return;
+  $('queue-rows').replaceChildren(
+    ...items.map((queue) => {
+      const tr = document.createElement('tr');
+      tr.dataset.name = queue.name;
+      const name = document.createElement('span');
+      name.textContent = queue.registered ? queue.name : `${queue.name} (not registered)`;
+      tr.append(
+        textCell(name),
+        textCell(queue.counts.enqueued.toLocaleString()),
+        textCell(queue.counts.processing.toLocaleString()),
+        textCell(queue.counts.failed.toLocaleString()),
+        textCell(limitsText(queue.limits)),
+        textCell(pauseSwitch(queue.name, queue.paused)),
+      );
+      return tr;
+    }),
+  );
+}
+
+// --- Recurring tasks ----------------------------------------------------------------------------------
+
+async function loadRecurring() {
+  const { items } = await json(await api('/api/recurring-tasks'));
+  if (state.view !== 'recurring') return;
+  $('recurring-empty').hidden = items.length > 0;
+  $('recurring-rows').replaceChildren(
+    ...items.map((task) => {
+      const tr = document.createElement('tr');
+      tr.dataset.name = task.name;
+      const schedule = document.createElement('code');
+      schedule.textContent = `${task.cron}${task.timeZone ? ` (${task.timeZone})` : ''}`;
+      const last = document.createElement('span');
+      if (task.lastRun) {
+        last.append(taskLink(task.lastRun.id, task.lastRun.status), ' ', timeElement(task.lastRun.createdAt));
+      } else last.textContent = 'never';
+      const run = document.createElement('button');
+      run.type = 'button';
+      run.textContent = 'Run now';
+      run.setAttribute('aria-label', `Run ${task.name} now`);
+      run.addEventListener('click', async () => {
+        try {
+          const { taskId } = await json(
+            await api(`/api/recurring-tasks/${encodeURIComponent(task.name)}/run`, { method: 'POST' }),
+          );
+          consoleNotice(`${task.name} enqueued: task ${taskId}.`);
+          await loadRecurring();
+        } catch (error) {
+          consoleNotice(`Could not run ${task.name}: ${error.message}`, true);
+        }
+      });
+      const actions = element('div', 'actions');
+      actions.append(run, pauseSwitch(task.name, task.paused));
+      tr.append(
+        textCell(task.name),
+        textCell(schedule),
+        textCell(timeElement(task.nextSlot)),
+        textCell(last),
+      );
+      tr.append(textCell(actions));
+      return tr;
+    }),
+  );
 }
 
 // --- Starting tasks -----------------------------------------------------------------------------------
@@ -226,7 +667,7 @@ function updateRow(row, task) {
   row.task = task;
   const cells = [...row.tr.children].map((td) => td.firstElementChild);
   const label = `${task.name} ${task.id.slice(-8)}`;
-  cells[0].querySelector('.task-name').textContent = task.name;
+  cells[0].querySelector('.task-name').replaceChildren(taskLink(task.id, task.name));
   cells[0].querySelector('.task-id').textContent = task.id;
   const status = cells[1].querySelector('.status');
   status.textContent = task.status;
@@ -265,10 +706,7 @@ function times(task) {
   ].filter(([, at]) => at);
   return lines.map(([what, at]) => {
     const line = element('div', 'times');
-    const time = document.createElement('time');
-    time.dateTime = at;
-    time.textContent = new Date(at).toLocaleString();
-    line.append(`${what} `, time);
+    line.append(`${what} `, timeElement(at));
     return line;
   });
 }
@@ -300,7 +738,11 @@ async function act(action, row) {
   try {
     const task = await json(await api(`/api/background-tasks/${id}/${action}`, { method: 'POST' }));
     // The live stream may already have shown what came next (a cancellation ending the run, say).
-    if (isNewer(task, row.task)) updateRow(row, task);
+    if (isNewer(task, row.task) && row.tr) updateRow(row, task);
+    if (state.view === 'task' && state.task?.id === id && isNewer(task, state.task)) {
+      state.task = task;
+      renderTask(task);
+    }
     notice(
       action === 'cancel' && task.status !== 'cancelled'
         ? `Stopping ${name}…`
@@ -361,7 +803,10 @@ async function openStream() {
       if (interrupted) scheduleReload(0);
     });
     source.addEventListener('task', (event) => onTaskEvent(JSON.parse(event.data)));
-    source.addEventListener('resync', () => scheduleReload(0));
+    source.addEventListener('resync', () => {
+      scheduleReload(0);
+      scheduleViewReload();
+    });
     source.addEventListener('error', () => {
       interrupted = true;
       setLive('Reconnecting…');
@@ -400,6 +845,13 @@ function isNewer(task, current) {
 }
 
 function onTaskEvent(task) {
+  if (state.view === 'task' && state.task?.id === task.id && isNewer(task, state.task)) {
+    // Events carry no metadata or checkpoint: keep the loaded ones.
+    state.task = { ...state.task, ...task };
+    renderTask(state.task);
+  } else if (state.view === 'overview' || state.view === 'queues') {
+    scheduleViewReload();
+  }
   const row = state.rows.get(task.id);
   if (row) {
     if (isNewer(task, row.task)) updateRow(row, task);
@@ -421,6 +873,7 @@ $('sign-in-form').addEventListener('submit', async (event) => {
   }
 });
 $('sign-out').addEventListener('click', () => signOut());
+window.addEventListener('hashchange', () => void route());
 $('export-form').addEventListener('submit', onExport);
 $('import-form').addEventListener('submit', onImport);
 $('demo-form').addEventListener('submit', onDemo);
