@@ -415,7 +415,7 @@ describe.each(['memory', ...TEST_ENGINES] as const)('the TaskStore contract [%s]
     }
     expect(await store.endingsPerMinute(new Date())).toEqual([]);
 
-    expect(await store.oldestDue(new Date())).toBeUndefined();
+    // Other cases leave waiting tasks of other kinds, due about now: these two are due years before.
     const later = await enqueue({ runAfter: new Date(Date.now() + 3_600_000) });
     const due = await enqueue({ runAfter: new Date('2020-01-02T03:04:05.006Z') });
     await enqueue({ runAfter: new Date('2021-01-01T00:00:00.000Z') });
@@ -426,7 +426,7 @@ describe.each(['memory', ...TEST_ENGINES] as const)('the TaskStore contract [%s]
     });
     expect((await store.oldestDue(new Date(Date.now() + 7_200_000)))?.id).toBe(due);
     await drain();
-    expect(await store.oldestDue(new Date())).toBeUndefined();
+    expect((await store.oldestDue(new Date()))?.id).not.toBe(due);
     await store.cancelWaiting(later, { message: 'not needed' });
   });
 
