@@ -25,6 +25,7 @@ const state = {
   /** The task the task page shows, as last loaded (metadata included) and updated by events. */
   task: null,
   viewTimer: undefined,
+  viewReloadPending: false,
 };
 
 /** The views only admins may open (their APIs answer 403 to others). */
