@@ -4,7 +4,8 @@ import type { App } from 'supertest/types.js';
 import type { TaskOverviewView } from '../../src/background-tasks/queries/get-task-overview/task-overview.view.js';
 import type { RecurringTaskListView } from '../../src/background-tasks/queries/list-recurring-tasks/recurring-task.view.js';
 import { BackgroundTaskQueue } from '../../src/background-tasks/queue/background-task-queue.js';
-import { ConsoleTestTasksModule } from '../support/console-test-tasks.js';
+import { scheduleKeyOf } from '../../src/background-tasks/scheduling/recurring-task-scheduler.js';
+import { ConsoleTestTasksModule, YearlyReportTask } from '../support/console-test-tasks.js';
 import { HttpClient, TEST_ADMIN_TOKENS } from '../support/http-client.js';
 import { createTestApp, eventually } from '../support/test-app.js';
 import { TEST_ENGINES, TestDatabase } from '../support/test-database.js';
@@ -110,6 +111,19 @@ describe.each(TEST_ENGINES)('the operator console API [%s]', (engine) => {
     await http.as('root').post('/api/task-queues/test.yearly-report/pause').expect(200);
     const [after] = (await list()).filter((item) => item.name === 'test.yearly-report');
     expect(after).toMatchObject({ paused: true, lastRun: { id: taskId, status: 'completed', slot: null } });
+
+    // A slot's task, keyed as the scheduler keys it, is listed with its slot (it waits: the name is paused).
+    const slot = new Date('2026-12-31T15:00:00.000Z');
+    const slotTask = await queue.enqueue(
+      YearlyReportTask,
+      { year: '2027' },
+      {
+        idempotencyKey: scheduleKeyOf('test.yearly-report', slot),
+      },
+    );
+    const [scheduled] = (await list()).filter((item) => item.name === 'test.yearly-report');
+    expect(scheduled.lastRun).toMatchObject({ id: slotTask, status: 'enqueued', slot: slot.toISOString() });
     await http.as('root').post('/api/task-queues/test.yearly-report/resume').expect(200);
+    await eventually(async () => (await statusOf(slotTask)) === 'completed');
   });
 });

@@ -6,6 +6,17 @@ import { TaskRegistry, type RegisteredTask } from '../registry/task-registry.js'
 import { BackgroundTaskQueue } from '../queue/background-task-queue.js';
 import { TaskStore } from '../storage/task-store.js';
 
+/** The idempotency key of a slot's task: the first enqueue of a slot wins, in whichever instance. */
+export function scheduleKeyOf(name: string, slot: Date): string {
+  return `schedule:${name}:${slot.toISOString()}`;
+}
+
+/** The slot in a key made by scheduleKeyOf, as ISO text; null for any other key (a "run now" has none). */
+export function slotOfScheduleKey(name: string, idempotencyKey: string | null): string | null {
+  const prefix = `schedule:${name}:`;
+  return idempotencyKey?.startsWith(prefix) ? idempotencyKey.slice(prefix.length) : null;
+}
+
 /** A tick may fire a little after its slot; within this margin it still belongs to that slot. */
 const TICK_LATENESS_MS = 500;
 
@@ -75,7 +86,7 @@ export class RecurringTaskScheduler implements OnApplicationBootstrap, OnApplica
         return;
       }
       await this.queue.enqueue(task.executorClass, task.definition.schedule?.metadata, {
-        idempotencyKey: `schedule:${task.name}:${slot.toISOString()}`,
+        idempotencyKey: scheduleKeyOf(task.name, slot),
       });
     } catch (error) {
       this.logger.error(`Could not enqueue ${task.name} for ${slot.toISOString()}: ${String(error)}`);

@@ -2,10 +2,10 @@ import { QueryHandler, type IQueryHandler } from '@nestjs/cqrs';
 import { isAdmin } from '../../../shared/identity/index.js';
 import { OperatorOnlyError } from '../../background-task.errors.js';
 import { TaskRegistry } from '../../registry/task-registry.js';
-import { RecurringTaskScheduler } from '../../scheduling/recurring-task-scheduler.js';
+import { RecurringTaskScheduler, slotOfScheduleKey } from '../../scheduling/recurring-task-scheduler.js';
 import { TaskStore } from '../../storage/task-store.js';
 import { ListRecurringTasksQuery } from './list-recurring-tasks.query.js';
-import { slotOfKey, type RecurringTaskListView, type RecurringTaskView } from './recurring-task.view.js';
+import type { RecurringTaskListView, RecurringTaskView } from './recurring-task.view.js';
 
 @QueryHandler(ListRecurringTasksQuery)
 export class ListRecurringTasksHandler implements IQueryHandler<ListRecurringTasksQuery> {
@@ -37,7 +37,7 @@ export class ListRecurringTasksHandler implements IQueryHandler<ListRecurringTas
             ? {
                 id: newest.id,
                 status: newest.status,
-                slot: slotOfKey(name, newest.idempotencyKey),
+                slot: slotOfScheduleKey(name, newest.idempotencyKey),
                 createdAt: newest.createdAt.toISOString(),
                 completedAt: newest.completedAt?.toISOString() ?? null,
               }

@@ -28,9 +28,3 @@ export class RecurringTaskView {
 export class RecurringTaskListView {
   @ApiProperty({ type: [RecurringTaskView] }) readonly items!: RecurringTaskView[];
 }
-
-/** The slot in an idempotency key `schedule:<name>:<slot>` (RecurringTaskScheduler), or null. */
-export function slotOfKey(name: string, idempotencyKey: string | null): string | null {
-  const prefix = `schedule:${name}:`;
-  return idempotencyKey?.startsWith(prefix) ? idempotencyKey.slice(prefix.length) : null;
-}
