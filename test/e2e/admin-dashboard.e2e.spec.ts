@@ -4,7 +4,9 @@ import { join } from 'node:path';
 import type { INestApplication } from '@nestjs/common';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { APP_FEATURES } from '../../src/app.features.js';
+import { BackgroundTaskQueue } from '../../src/background-tasks/queue/background-task-queue.js';
 import { ConsoleTestTasksModule } from '../support/console-test-tasks.js';
+import { StubbornTask, stubbornTaskReturns } from '../support/test-tasks.js';
 import { TEST_ADMIN_TOKENS, TEST_USERS } from '../support/http-client.js';
 import { baseUrl } from '../support/sse-client.js';
 import { createTestApp, eventually } from '../support/test-app.js';
@@ -207,13 +209,17 @@ describeWithChromium('the admin dashboard in Chromium', () => {
   });
 
   it('follows a running task to its end on its own page', async () => {
-    const taskId = await startTicks(20, 150);
+    // Runs until this test releases it, however slow the machine: the page surely sees it running.
+    const taskId = await app
+      .get(BackgroundTaskQueue)
+      .enqueue(StubbornTask, { ms: 600_000 }, { createdBy: 'root' });
     await page.goto(`${baseUrl(app)}/admin#task/${taskId}`);
-    await page.getByRole('heading', { name: `test.ticks ${taskId}` }).waitFor();
+    await page.getByRole('heading', { name: `test.stubborn ${taskId}` }).waitFor();
     await page.locator('#task-status', { hasText: 'processing' }).waitFor({ timeout: 30_000 });
-    await page.locator('dd[data-fact="Status info"]', { hasText: /Step \d+ of 20/ }).waitFor();
-    await page.getByRole('button', { name: /^Cancel test\.ticks/ }).waitFor();
+    await page.locator('dd[data-fact="Attempts"]', { hasText: /^1 of \d+$/ }).waitFor();
+    await page.getByRole('button', { name: /^Cancel test\.stubborn/ }).waitFor();
     await shot('7-task-running');
+    stubbornTaskReturns.emit('release', taskId);
     await page.locator('#task-status', { hasText: 'completed' }).waitFor({ timeout: 60_000 });
     await page.locator('#task-percent', { hasText: '100 %' }).waitFor();
     // Its input, shown to its creator; times relative, exact on hover.

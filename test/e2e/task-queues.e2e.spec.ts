@@ -6,7 +6,7 @@ import type { TaskQueueListView } from '../../src/background-tasks/queries/list-
 import { HttpClient, TEST_ADMIN_TOKENS } from '../support/http-client.js';
 import { createTestApp, eventually } from '../support/test-app.js';
 import { TEST_ENGINES, TestDatabase } from '../support/test-database.js';
-import { RecordRunTask, SleepTask } from '../support/test-tasks.js';
+import { RecordRunTask, StubbornTask, stubbornTaskReturns } from '../support/test-tasks.js';
 
 /** Collects the warnings the application logs, to find the lifecycle log's line about a pause. */
 class CollectingLogger implements LoggerService {
@@ -64,30 +64,32 @@ describe.each(TEST_ENGINES)('pausing a task name over HTTP [%s]', (engine) => {
   });
 
   it('stops claims of the name at once; a running task finishes, enqueues succeed, other names run', async () => {
-    const running = await queue.enqueue(SleepTask, { ms: 300 });
+    // Runs until this test releases it: it is surely still running when the pause commits.
+    const running = await queue.enqueue(StubbornTask, { ms: 600_000 });
     await eventually(async () => (await statusOf(running)) === 'processing');
 
-    const paused = await http.as('root').post('/api/task-queues/test.sleep/pause').expect(200);
-    expect(paused.body).toMatchObject({ name: 'test.sleep', paused: true, pausedBy: 'root' });
-    const waiting = await queue.enqueue(SleepTask, { ms: 1 });
+    const paused = await http.as('root').post('/api/task-queues/test.stubborn/pause').expect(200);
+    expect(paused.body).toMatchObject({ name: 'test.stubborn', paused: true, pausedBy: 'root' });
+    const waiting = await queue.enqueue(StubbornTask, { ms: 1 });
     // A task of another name enqueued after it runs to its end: claim rounds went by without taking it.
     const other = await queue.enqueue(RecordRunTask, {}, { priority: -1 });
     await http.finishedTask('root', other);
+    stubbornTaskReturns.emit('release', running);
     await http.finishedTask('root', running); // the one that was running finished normally
     expect(await statusOf(waiting)).toBe('enqueued');
 
-    const listed = (await queues()).items.find((item) => item.name === 'test.sleep')!;
+    const listed = (await queues()).items.find((item) => item.name === 'test.stubborn')!;
     expect(listed).toMatchObject({ paused: true, pausedBy: 'root', counts: { enqueued: 1, completed: 1 } });
     const metrics = (await request(app.getHttpServer()).get('/metrics').expect(200)).text;
-    expect(metrics).toContain('background_tasks_queue_paused{name="test.sleep"} 1');
+    expect(metrics).toContain('background_tasks_queue_paused{name="test.stubborn"} 1');
     expect(metrics).toContain(
-      'background_tasks_queue_pause_changes_total{name="test.sleep",change="paused"} 1',
+      'background_tasks_queue_pause_changes_total{name="test.stubborn",change="paused"} 1',
     );
-    expect(logger.warnings).toContain('Task name test.sleep paused: no worker claims its tasks (by root)');
+    expect(logger.warnings).toContain('Task name test.stubborn paused: no worker claims its tasks (by root)');
 
-    const resumed = await http.as('root').post('/api/task-queues/test.sleep/resume').expect(200);
+    const resumed = await http.as('root').post('/api/task-queues/test.stubborn/resume').expect(200);
     expect(resumed.body).toMatchObject({ paused: false, pausedAt: null, pausedBy: null });
     expect(await http.finishedTask('root', waiting)).toMatchObject({ status: 'completed' });
-    expect(logger.warnings).toContain('Task name test.sleep resumed (by root)');
+    expect(logger.warnings).toContain('Task name test.stubborn resumed (by root)');
   });
 });
