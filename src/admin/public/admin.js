@@ -411,12 +411,11 @@ function renderTask(task) {
       return [heading, pre];
     }),
   );
+  // The row of an action button: the task page's buttons act on the task, and have no table row.
   const row = { task, tr: null };
+  const label = `${task.name} ${task.id.slice(-8)}`;
   $('task-actions').replaceChildren(
-    ...availableActions(task).map((action) => {
-      const button = actionButton(action, row, `${task.name} ${task.id.slice(-8)}`);
-      return button;
-    }),
+    ...availableActions(task).map((action) => actionButton(action, row, label)),
   );
 }
 

@@ -1,7 +1,7 @@
 import { ApiProperty } from '@nestjs/swagger';
 import type { OldestDueTask, TaskCount, TaskEndings } from '../../model/task-records.js';
 import type { TaskStatus } from '../../task-status.js';
-import { emptyCounts } from '../list-task-queues/task-queue.view.js';
+import { countsPerName, emptyCounts } from '../list-task-queues/task-queue.view.js';
 
 const COUNTS_EXAMPLE = { enqueued: 3, processing: 1, suspended: 0, completed: 10, failed: 0, cancelled: 0 };
 /** The chart's span: this minute and the 59 before it. */
@@ -55,13 +55,8 @@ export function toTaskOverviewView(
   oldestDue: OldestDueTask | undefined,
 ): TaskOverviewView {
   const total = emptyCounts();
-  const byName = new Map<string, Record<TaskStatus, number>>();
-  for (const { name, status, count } of counts) {
-    total[status] += count;
-    const forName = byName.get(name) ?? emptyCounts();
-    forName[status] = count;
-    byName.set(name, forName);
-  }
+  for (const { status, count } of counts) total[status] += count;
+  const byName = countsPerName(counts);
   // Every minute of the span, the empty ones too, so that the chart's bars keep their places.
   const first = overviewSince(now).getTime();
   const minutes = Array.from({ length: OVERVIEW_MINUTES }, (_, index) => ({

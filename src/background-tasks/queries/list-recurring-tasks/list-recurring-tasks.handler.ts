@@ -21,13 +21,14 @@ export class ListRecurringTasksHandler implements IQueryHandler<ListRecurringTas
       .all()
       .filter((task) => task.definition.schedule !== undefined)
       .sort((a, b) => (a.name < b.name ? -1 : 1));
+    // One read of the pauses for all; the newest task of each name is one probe of the list's index.
+    const pausedNames = new Set(
+      (await this.store.queueStates()).filter((queue) => queue.paused).map((queue) => queue.name),
+    );
     const items = await Promise.all(
       scheduled.map(async ({ name, definition }): Promise<RecurringTaskView> => {
         const { cron, timeZone } = definition.schedule!;
-        const [[newest], [queue]] = await Promise.all([
-          this.store.list({ name, limit: 1 }),
-          this.store.queueStates(name),
-        ]);
+        const [newest] = await this.store.list({ name, limit: 1 });
         return {
           name,
           cron,
@@ -42,7 +43,7 @@ export class ListRecurringTasksHandler implements IQueryHandler<ListRecurringTas
                 completedAt: newest.completedAt?.toISOString() ?? null,
               }
             : null,
-          paused: queue?.paused ?? false,
+          paused: pausedNames.has(name),
         };
       }),
     );

@@ -1,6 +1,6 @@
 import type { TaskRegistry } from '../../registry/task-registry.js';
 import type { TaskStore } from '../../storage/task-store.js';
-import { emptyCounts, toTaskQueueView, type TaskQueueView } from './task-queue.view.js';
+import { countsPerName, emptyCounts, toTaskQueueView, type TaskQueueView } from './task-queue.view.js';
 
 /**
  * The queue views of every task name, or of `onlyName`: the registered names, then the names only the
@@ -13,12 +13,7 @@ export async function readTaskQueueViews(
   onlyName?: string,
 ): Promise<TaskQueueView[]> {
   const [counts, states] = await Promise.all([store.countsByName(onlyName), store.queueStates(onlyName)]);
-  const countsByName = new Map<string, ReturnType<typeof emptyCounts>>();
-  for (const { name, status, count } of counts) {
-    const forName = countsByName.get(name) ?? emptyCounts();
-    forName[status] = count;
-    countsByName.set(name, forName);
-  }
+  const countsByName = countsPerName(counts);
   const stateByName = new Map(states.map((state) => [state.name, state]));
   const registeredNames = onlyName === undefined ? registry.names() : [onlyName];
   const names = [...new Set([...registeredNames, ...countsByName.keys(), ...stateByName.keys()])];

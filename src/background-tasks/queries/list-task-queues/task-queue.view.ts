@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import type { FlowPolicy } from '../../flow/flow-policy.js';
-import type { TaskQueueState } from '../../model/task-records.js';
+import type { TaskCount, TaskQueueState } from '../../model/task-records.js';
 import { TASK_STATUSES, type TaskStatus } from '../../task-status.js';
 
 export class RateLimitView {
@@ -42,6 +42,17 @@ export class TaskQueueListView {
 
 export function emptyCounts(): Record<TaskStatus, number> {
   return Object.fromEntries(TASK_STATUSES.map((status) => [status, 0])) as Record<TaskStatus, number>;
+}
+
+/** Rows of the count by name and status, folded into each name's counts (every status present). */
+export function countsPerName(counts: readonly TaskCount[]): Map<string, Record<TaskStatus, number>> {
+  const byName = new Map<string, Record<TaskStatus, number>>();
+  for (const { name, status, count } of counts) {
+    const forName = byName.get(name) ?? emptyCounts();
+    forName[status] = count;
+    byName.set(name, forName);
+  }
+  return byName;
 }
 
 export function toTaskQueueView(

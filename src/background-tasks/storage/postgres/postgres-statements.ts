@@ -214,7 +214,8 @@ export function postgresStatements(schema: string) {
       WHERE completed_at IS NOT NULL AND completed_at > $1 AND status IN ('completed', 'failed')
       GROUP BY 1, 2`,
 
-    // The claim index holds the enqueued rows only; the oldest due is the first by run_after among them.
+    // A scan of the enqueued rows' partial index (it is ordered by priority first), then the oldest by
+    // run_after: the waiting rows only, read when an operator's overview loads.
     oldestDue: `
       SELECT id, name, run_after FROM ${t}
       WHERE status = 'enqueued' AND run_after <= $1
