@@ -9,6 +9,7 @@ import { AnnounceInStatements1765000000000 } from './1765000000000-announce-in-s
 import { SqlServerMetadataAnyJson1765100000000 } from './1765100000000-sqlserver-metadata-any-json.js';
 import { SqlServerBinaryKeysAndCreationOrder1765200000000 } from './1765200000000-sqlserver-binary-keys-and-creation-order.js';
 import { FlowControl1765300000000 } from './1765300000000-flow-control.js';
+import { WorkerHeartbeats1765400000000 } from './1765400000000-worker-heartbeats.js';
 
 /**
  * Every migration, oldest first. Listed by class rather than found by a glob, so that the compiled app,
@@ -29,4 +30,5 @@ export const migrations = [
   SqlServerMetadataAnyJson1765100000000,
   SqlServerBinaryKeysAndCreationOrder1765200000000,
   FlowControl1765300000000,
+  WorkerHeartbeats1765400000000,
 ];

@@ -1,6 +1,11 @@
 import type { INestApplication } from '@nestjs/common';
-import type { FinishedRun, NewTaskRow, RunEnding } from '../../src/background-tasks/model/task-records.js';
-import { TaskStore } from '../../src/background-tasks/storage/task-store.js';
+import type {
+  FinishedRun,
+  NewTaskRow,
+  RunEnding,
+  WorkerHeartbeat,
+} from '../../src/background-tasks/model/task-records.js';
+import { GONE_WORKER_KEPT_LEASES, TaskStore } from '../../src/background-tasks/storage/task-store.js';
 import { InMemoryTaskStore } from '../support/in-memory-task-store.js';
 import { newTaskRow } from '../support/task-rows.js';
 import { createTestApp } from '../support/test-app.js';
@@ -428,6 +433,53 @@ describe.each(['memory', ...TEST_ENGINES] as const)('the TaskStore contract [%s]
     await drain();
     expect((await store.oldestDue(new Date()))?.id).not.toBe(due);
     await store.cancelWaiting(later, { message: 'not needed' });
+  });
+
+  it("keeps each worker's last heartbeat, replaces it with the next, and removes workers long gone", async () => {
+    const startedAt = new Date('2026-12-01T10:00:00.123Z');
+    const beat = (id: string, overrides: Partial<WorkerHeartbeat> = {}): WorkerHeartbeat => ({
+      id,
+      host: 'contract-host',
+      pid: 4242,
+      role: 'worker',
+      concurrency: 8,
+      slotsInUse: 0,
+      prefetched: 0,
+      leaseDurationMs: 60_000,
+      stalled: false,
+      startedAt,
+      lastClaimAt: null,
+      running: [],
+      ...overrides,
+    });
+    // Other workers (a test app's own) may write to the same table: only this case's rows are looked at.
+    const mine = async () => (await store.workers()).filter((worker) => worker.host === 'contract-host');
+    const before = Date.now();
+    await store.reportWorker(beat('contract-host:1:aaa'));
+    const running = [{ id: '0190a0b0-0000-7000-8000-000000000001', name: 'it\'s "quoted" \\ and ünïcode' }];
+    const lastClaimAt = new Date('2026-12-01T10:00:01.456Z');
+    const next = { slotsInUse: 3, prefetched: 2, stalled: true, lastClaimAt, running };
+    await store.reportWorker(beat('contract-host:1:aaa', next));
+    await store.reportWorker(beat('contract-host:2:bbb', { pid: 4243, leaseDurationMs: 1 }));
+
+    const [first, second] = await mine();
+    expect(first).toMatchObject({ ...beat('contract-host:1:aaa', next) });
+    expect(second).toMatchObject({ id: 'contract-host:2:bbb', pid: 4243, leaseDurationMs: 1, running: [] });
+    // Stamped by the database's clock, which is this machine's: within the case's span, and read after.
+    expect(first.lastSeenAt.getTime()).toBeGreaterThanOrEqual(before - 1_000);
+    expect(first.readAt.getTime()).toBeGreaterThanOrEqual(first.lastSeenAt.getTime());
+
+    // The 1 ms lease's worker is removed once ten of its leases have passed without a heartbeat; the other stays.
+    for (let silent = 0; silent <= 10 * GONE_WORKER_KEPT_LEASES;) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      const row = (await mine()).find((worker) => worker.id === 'contract-host:2:bbb')!;
+      silent = row.readAt.getTime() - row.lastSeenAt.getTime();
+    }
+    expect(await store.removeGoneWorkers()).toBeGreaterThanOrEqual(1);
+    expect((await mine()).map((worker) => worker.id)).toEqual(['contract-host:1:aaa']);
+
+    await store.forgetWorker('contract-host:1:aaa');
+    expect(await mine()).toEqual([]);
   });
 
   it('keeps a run-after time to the millisecond, whatever the time zone of the process', async () => {

@@ -22,6 +22,8 @@ import type {
   TaskQueueState,
   TaskEndings,
   OldestDueTask,
+  WorkerHeartbeat,
+  WorkerRecord,
 } from '../../src/background-tasks/model/task-records.js';
 import {
   runFlowClaimSync,
@@ -29,7 +31,11 @@ import {
   type FlowClaimSteps,
 } from '../../src/background-tasks/flow/flow-claim.js';
 import { LEASE_EXPIRED_ERROR } from '../../src/background-tasks/storage/task-row-mapper.js';
-import { TaskStore, type ActiveTaskCounts } from '../../src/background-tasks/storage/task-store.js';
+import {
+  GONE_WORKER_KEPT_LEASES,
+  TaskStore,
+  type ActiveTaskCounts,
+} from '../../src/background-tasks/storage/task-store.js';
 import type { TaskStatus } from '../../src/background-tasks/task-status.js';
 import { isStorableJsonText } from '../../src/shared/text/storable-text.js';
 
@@ -45,6 +51,8 @@ export type StoreStatement =
   | 'saveProgress'
   | 'checkpoint'
   | 'finish'
+  | 'reportWorker'
+  | 'forgetWorker'
   | 'cancelWaiting'
   | 'requestCancellation'
   | 'resume'
@@ -356,6 +364,40 @@ export class InMemoryTaskStore extends TaskStore {
       counts.set(key, { minute: new Date(minute), status: row.status, count: count + 1 });
     }
     return Promise.resolve([...counts.values()]);
+  }
+
+  /** Workers' heartbeats by id, with when each was stored. */
+  private readonly workerRows = new Map<string, WorkerHeartbeat & { lastSeenAt: Date }>();
+
+  reportWorker(beat: WorkerHeartbeat): Promise<void> {
+    return this.statement('reportWorker', () => {
+      this.workerRows.set(beat.id, { ...beat, lastSeenAt: new Date() });
+    });
+  }
+
+  forgetWorker(id: string): Promise<void> {
+    return this.statement('forgetWorker', () => {
+      this.workerRows.delete(id);
+    });
+  }
+
+  workers(): Promise<WorkerRecord[]> {
+    const readAt = new Date();
+    const rows = [...this.workerRows.values()].map((row) => ({ ...row, readAt }));
+    rows.sort((a, b) => a.host.localeCompare(b.host) || a.pid - b.pid || a.id.localeCompare(b.id));
+    return Promise.resolve(rows);
+  }
+
+  removeGoneWorkers(): Promise<number> {
+    const now = Date.now();
+    let removed = 0;
+    for (const [id, row] of this.workerRows) {
+      if (now - row.lastSeenAt.getTime() > row.leaseDurationMs * GONE_WORKER_KEPT_LEASES) {
+        this.workerRows.delete(id);
+        removed++;
+      }
+    }
+    return Promise.resolve(removed);
   }
 
   oldestDue(now: Date): Promise<OldestDueTask | undefined> {

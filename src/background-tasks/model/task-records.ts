@@ -219,3 +219,41 @@ export interface TaskCount {
   readonly status: TaskStatus;
   readonly count: number;
 }
+
+/** A task a worker runs now, as its heartbeat names it. */
+export interface WorkerRunningTask {
+  readonly id: string;
+  readonly name: string;
+}
+
+/**
+ * What a worker process wrote at its last heartbeat (background_task_workers): who it is, what it holds,
+ * and when it was last seen (by the database's clock, which every worker shares).
+ */
+export interface WorkerHeartbeat {
+  /** The worker's id (`host:pid:random`), the prefix of every lease owner it writes. */
+  readonly id: string;
+  readonly host: string;
+  readonly pid: number;
+  /** APP_ROLE of its process: `all` (it serves the API too) or `worker`. */
+  readonly role: string;
+  readonly concurrency: number;
+  readonly slotsInUse: number;
+  /** Claimed tasks waiting for a slot in it. */
+  readonly prefetched: number;
+  /** Its LEASE_DURATION: it is gone once it has not been seen for that long. */
+  readonly leaseDurationMs: number;
+  /** Its claim loop has not answered for longer than it should with a slot free (see WorkerHeartbeats). */
+  readonly stalled: boolean;
+  readonly startedAt: Date;
+  /** When its last claim round answered; null before the first. */
+  readonly lastClaimAt: Date | null;
+  /** The tasks it runs (at most MAX_REPORTED_RUNS of them). */
+  readonly running: readonly WorkerRunningTask[];
+}
+
+/** A worker's row as read back: its heartbeat, when the database stored it, and the database's time of the read. */
+export interface WorkerRecord extends WorkerHeartbeat {
+  readonly lastSeenAt: Date;
+  readonly readAt: Date;
+}

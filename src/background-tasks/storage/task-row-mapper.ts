@@ -13,6 +13,8 @@ import type {
   TaskProgress,
   TaskQueueState,
   TaskViewRecord,
+  WorkerHeartbeat,
+  WorkerRecord,
 } from '../model/task-records.js';
 
 /** How one engine's driver hands back JSON columns: parsed (pg) or as text (better-sqlite3, mssql). */
@@ -166,4 +168,40 @@ export function toTaskEndings(row: Row): TaskEndings {
 
 export function toOldestDueTask(row: Row): OldestDueTask {
   return { id: readId(row.id), name: String(row.name), dueSince: readDate(row.run_after) as Date };
+}
+
+/** A worker's row (background_task_workers); `running` is JSON text on every engine. */
+export function toWorkerRecord(row: Row): WorkerRecord {
+  return {
+    id: String(row.id),
+    host: String(row.host),
+    pid: num(row.pid),
+    role: String(row.role),
+    concurrency: num(row.concurrency),
+    slotsInUse: num(row.slots_in_use),
+    prefetched: num(row.prefetched),
+    leaseDurationMs: num(row.lease_duration_ms),
+    stalled: row.stalled === true || row.stalled === 1,
+    running: JSON.parse(String(row.running)) as WorkerHeartbeat['running'],
+    startedAt: readDate(row.started_at) as Date,
+    lastClaimAt: readDate(row.last_claim_at),
+    lastSeenAt: readDate(row.last_seen_at) as Date,
+    readAt: readDate(row.read_at) as Date,
+  };
+}
+
+/** A heartbeat's columns in the order the report statements bind them (the times are the engine's to convert). */
+export function workerColumnValues(beat: WorkerHeartbeat) {
+  return [
+    beat.id,
+    beat.host,
+    beat.pid,
+    beat.role,
+    beat.concurrency,
+    beat.slotsInUse,
+    beat.prefetched,
+    beat.leaseDurationMs,
+    beat.stalled,
+    JSON.stringify(beat.running),
+  ] as const;
 }

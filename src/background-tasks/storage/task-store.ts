@@ -19,6 +19,8 @@ import type {
   TaskProgress,
   TaskQueueState,
   TaskViewRecord,
+  WorkerHeartbeat,
+  WorkerRecord,
 } from '../model/task-records.js';
 import type { FlowClaimRequest } from '../flow/flow-claim.js';
 
@@ -30,6 +32,12 @@ export interface ActiveTaskCounts {
 
 /** The most ids one findViews statement takes. */
 export const MAX_VIEW_READ = 500;
+
+/**
+ * A worker not seen for its lease duration is shown as gone; its row is deleted once it has not been seen
+ * for this many lease durations.
+ */
+export const GONE_WORKER_KEPT_LEASES = 10;
 
 /**
  * Every statement the queue issues, one implementation per engine. Each implementation keeps its SQL in one
@@ -179,6 +187,18 @@ export abstract class TaskStore implements OnApplicationShutdown {
 
   /** Deletes up to `limit` finished tasks completed before the given time, oldest first; returns their ids. */
   abstract deleteFinished(completedBefore: Date, limit: number): Promise<string[]>;
+
+  /** Writes a worker's heartbeat: inserts its row, or replaces it, stamped with the database's time. */
+  abstract reportWorker(heartbeat: WorkerHeartbeat): Promise<void>;
+
+  /** Deletes a worker's row (it stopped cleanly). */
+  abstract forgetWorker(id: string): Promise<void>;
+
+  /** Every worker's row, with the database's time of the read, in host and pid order. */
+  abstract workers(): Promise<WorkerRecord[]>;
+
+  /** Deletes the rows of workers not seen for GONE_WORKER_KEPT_LEASES of their own lease durations; how many. */
+  abstract removeGoneWorkers(): Promise<number>;
 
   /** Releases connections the store opened itself. */
   abstract close(): Promise<void>;

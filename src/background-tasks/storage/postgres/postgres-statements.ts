@@ -19,6 +19,7 @@ export const notificationChannel = (schema: string) => `${schema}.background_tas
 export function postgresStatements(schema: string) {
   const t = `"${schema}"."background_tasks"`;
   const queues = `"${schema}"."background_task_queues"`;
+  const workers = `"${schema}"."background_task_workers"`;
   // Every statement that makes a task claimable announces it to the workers LISTENing on the channel: an
   // insert of a waiting task, a resume, a retry. pg_notify is transactional (an enqueue inside a caller's
   // transaction is announced on its commit, never if it rolls back) and de-duplicated per transaction, so
@@ -223,5 +224,19 @@ export function postgresStatements(schema: string) {
 
     findById: `SELECT ${ALL_COLUMNS} FROM ${t} WHERE id = $1`,
     findViews: `SELECT ${VIEW_COLUMNS} FROM ${t} WHERE id = ANY($1::uuid[])`,
+
+    // The workers' heartbeats: one row per worker process, written only by that worker (no two writers of
+    // a row), so a plain upsert is safe; the time is the database's, which every worker shares.
+    reportWorker: `
+      INSERT INTO ${workers} (id, host, pid, role, concurrency, slots_in_use, prefetched, lease_duration_ms, stalled, running, started_at, last_claim_at, last_seen_at)
+      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, now())
+      ON CONFLICT (id) DO UPDATE SET
+        slots_in_use = EXCLUDED.slots_in_use, prefetched = EXCLUDED.prefetched, stalled = EXCLUDED.stalled,
+        running = EXCLUDED.running, last_claim_at = EXCLUDED.last_claim_at, last_seen_at = EXCLUDED.last_seen_at`,
+    forgetWorker: `DELETE FROM ${workers} WHERE id = $1`,
+    workers: `SELECT id, host, pid, role, concurrency, slots_in_use, prefetched, lease_duration_ms, stalled, running, started_at, last_claim_at, last_seen_at, now() AS read_at FROM ${workers} ORDER BY host, pid, id`,
+    // $1: GONE_WORKER_KEPT_LEASES.
+    removeGoneWorkers: `
+      DELETE FROM ${workers} WHERE last_seen_at < now() - lease_duration_ms * $1 * interval '1 millisecond'`,
   };
 }

@@ -22,6 +22,8 @@ import type {
   TaskProgress,
   TaskQueueState,
   TaskViewRecord,
+  WorkerHeartbeat,
+  WorkerRecord,
 } from '../../model/task-records.js';
 import {
   LEASE_EXPIRED_ERROR,
@@ -36,9 +38,11 @@ import {
   type ColumnReaders,
   toClaimCandidate,
   toOldestDueTask,
+  toWorkerRecord,
+  workerColumnValues,
   toTaskEndings,
 } from '../task-row-mapper.js';
-import { TaskStore, type ActiveTaskCounts } from '../task-store.js';
+import { GONE_WORKER_KEPT_LEASES, TaskStore, type ActiveTaskCounts } from '../task-store.js';
 import { postgresFlowStatements } from './postgres-flow-statements.js';
 import { postgresStatements } from './postgres-statements.js';
 
@@ -326,6 +330,22 @@ export class PostgresTaskStore extends TaskStore {
 
   async activeCounts(): Promise<ActiveTaskCounts> {
     return toActiveCounts((await this.run('activeCounts', [])).rows[0]);
+  }
+
+  async reportWorker(beat: WorkerHeartbeat): Promise<void> {
+    await this.run('reportWorker', [...workerColumnValues(beat), beat.startedAt, beat.lastClaimAt]);
+  }
+
+  async forgetWorker(id: string): Promise<void> {
+    await this.run('forgetWorker', [id]);
+  }
+
+  async workers(): Promise<WorkerRecord[]> {
+    return (await this.run('workers', [])).rows.map(toWorkerRecord);
+  }
+
+  removeGoneWorkers(): Promise<number> {
+    return this.changed('removeGoneWorkers', [GONE_WORKER_KEPT_LEASES]);
   }
 
   async findById(id: string): Promise<BackgroundTaskRecord | undefined> {

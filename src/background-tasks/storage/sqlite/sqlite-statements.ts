@@ -176,5 +176,19 @@ export function sqliteStatements() {
 
     findById: `SELECT ${ALL_COLUMNS} FROM background_tasks WHERE id = ?`,
     findViews: `SELECT ${VIEW_COLUMNS} FROM background_tasks WHERE id IN (SELECT value FROM json_each(?))`,
+
+    // The workers' heartbeats: one row per worker process, written only by that worker.
+    reportWorker: `
+      INSERT INTO background_task_workers (id, host, pid, role, concurrency, slots_in_use, prefetched, lease_duration_ms, stalled, running, started_at, last_claim_at, last_seen_at)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+      ON CONFLICT (id) DO UPDATE SET
+        slots_in_use = excluded.slots_in_use, prefetched = excluded.prefetched, stalled = excluded.stalled,
+        running = excluded.running, last_claim_at = excluded.last_claim_at, last_seen_at = excluded.last_seen_at`,
+    forgetWorker: `DELETE FROM background_task_workers WHERE id = ?`,
+    workers: `SELECT id, host, pid, role, concurrency, slots_in_use, prefetched, lease_duration_ms, stalled, running, started_at, last_claim_at, last_seen_at, ? AS read_at FROM background_task_workers ORDER BY host, pid, id`,
+    // now, GONE_WORKER_KEPT_LEASES: the times are ISO text, compared in days by julianday().
+    removeGoneWorkers: `
+      DELETE FROM background_task_workers
+      WHERE (julianday(?) - julianday(last_seen_at)) * 86400000 > lease_duration_ms * ?`,
   };
 }

@@ -22,6 +22,8 @@ import type {
   TaskProgress,
   TaskQueueState,
   TaskViewRecord,
+  WorkerHeartbeat,
+  WorkerRecord,
 } from '../../model/task-records.js';
 import {
   LEASE_EXPIRED_ERROR,
@@ -37,9 +39,11 @@ import {
   type ColumnReaders,
   toClaimCandidate,
   toOldestDueTask,
+  toWorkerRecord,
+  workerColumnValues,
   toTaskEndings,
 } from '../task-row-mapper.js';
-import { TaskStore, type ActiveTaskCounts } from '../task-store.js';
+import { GONE_WORKER_KEPT_LEASES, TaskStore, type ActiveTaskCounts } from '../task-store.js';
 import { retryWhileBusy } from './sqlite-busy-retry.js';
 import { sqliteFlowStatements } from './sqlite-flow-statements.js';
 import { sqliteStatements } from './sqlite-statements.js';
@@ -372,6 +376,27 @@ export class SqliteTaskStore extends TaskStore {
 
   activeCounts(): Promise<ActiveTaskCounts> {
     return Promise.resolve(toActiveCounts(this.statements.activeCounts.get() as Row));
+  }
+
+  async reportWorker(beat: WorkerHeartbeat): Promise<void> {
+    const values = workerColumnValues(beat).map((value) =>
+      typeof value === 'boolean' ? Number(value) : value,
+    );
+    const times = [beat.startedAt.toISOString(), beat.lastClaimAt?.toISOString() ?? null, now()];
+    await retryWhileBusy(() => this.statements.reportWorker.run(...values, ...times));
+  }
+
+  async forgetWorker(id: string): Promise<void> {
+    await retryWhileBusy(() => this.statements.forgetWorker.run(id));
+  }
+
+  workers(): Promise<WorkerRecord[]> {
+    return Promise.resolve((this.statements.workers.all(now()) as Row[]).map(toWorkerRecord));
+  }
+
+  async removeGoneWorkers(): Promise<number> {
+    const removed = () => this.statements.removeGoneWorkers.run(now(), GONE_WORKER_KEPT_LEASES);
+    return (await retryWhileBusy(removed)).changes;
   }
 
   findById(id: string): Promise<BackgroundTaskRecord | undefined> {

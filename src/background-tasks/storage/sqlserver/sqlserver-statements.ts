@@ -47,6 +47,7 @@ const appendJson = (column: string, value: string) =>
 export function sqlserverStatements(schema: string) {
   const t = `[${schema}].[background_tasks]`;
   const queues = `[${schema}].[background_task_queues]`;
+  const workers = `[${schema}].[background_task_workers]`;
   return {
     // Without an idempotency key, a plain insert: the key check below would take a range lock for nothing.
     insert: `
@@ -227,5 +228,23 @@ export function sqlserverStatements(schema: string) {
 
     findById: `SELECT ${ALL_COLUMNS} FROM ${t} WHERE id = @0`,
     findViews: `SELECT ${VIEW_COLUMNS} FROM ${t} WHERE id IN (SELECT value FROM OPENJSON(@0))`,
+
+    // The workers' heartbeats: one row per worker process, written only by that worker, so the update
+    // that finds no row (its first beat) is followed by the insert without a race for the key.
+    reportWorker: `
+      UPDATE ${workers} SET slots_in_use = @5, prefetched = @6, stalled = @8, running = @9, last_claim_at = @11,
+        last_seen_at = SYSUTCDATETIME()
+      WHERE id = @0;
+      IF @@ROWCOUNT = 0
+        INSERT INTO ${workers} (id, host, pid, role, concurrency, slots_in_use, prefetched, lease_duration_ms, stalled, running, started_at, last_claim_at, last_seen_at)
+        VALUES (@0, @1, @2, @3, @4, @5, @6, @7, @8, @9, @10, @11, SYSUTCDATETIME())`,
+    forgetWorker: `DELETE FROM ${workers} WHERE id = @0`,
+    workers: `SELECT id, host, pid, role, concurrency, slots_in_use, prefetched, lease_duration_ms, stalled, running, started_at, last_claim_at, last_seen_at, SYSUTCDATETIME() AS read_at FROM ${workers} ORDER BY host, pid, id`,
+    // @0: GONE_WORKER_KEPT_LEASES. DATEADD takes an int, which ten leases of a few days in milliseconds
+    // would overflow: the seconds and the milliseconds of the lease are subtracted apart.
+    removeGoneWorkers: `
+      DELETE FROM ${workers}
+      WHERE last_seen_at < DATEADD(millisecond, -(lease_duration_ms % 1000) * @0,
+        DATEADD(second, -(lease_duration_ms / 1000) * @0, SYSUTCDATETIME()))`,
   };
 }

@@ -18,6 +18,8 @@ import type {
   TaskProgress,
   TaskQueueState,
   TaskViewRecord,
+  WorkerHeartbeat,
+  WorkerRecord,
 } from '../../model/task-records.js';
 import {
   LEASE_EXPIRED_ERROR,
@@ -33,9 +35,11 @@ import {
   type ColumnReaders,
   toClaimCandidate,
   toOldestDueTask,
+  toWorkerRecord,
+  workerColumnValues,
   toTaskEndings,
 } from '../task-row-mapper.js';
-import { TaskStore, type ActiveTaskCounts } from '../task-store.js';
+import { GONE_WORKER_KEPT_LEASES, TaskStore, type ActiveTaskCounts } from '../task-store.js';
 import { sqlServerDatetime2 } from '../../../database/sqlserver-parameters.js';
 import { readId } from '../../../database/row-readers.js';
 import { typed, valuesStatements } from '../../../database/sqlserver-values.js';
@@ -101,6 +105,11 @@ const REPEATABLE: Record<StatementName, Repeatable> = {
   setPaused: 'always',
   queueStates: 'always',
   countsByName: 'always',
+  // A heartbeat sent twice writes the same row twice; the deletes are idempotent.
+  reportWorker: 'always',
+  forgetWorker: 'always',
+  workers: 'always',
+  removeGoneWorkers: 'always',
 };
 
 /**
@@ -489,6 +498,23 @@ export class SqlServerTaskStore extends TaskStore {
 
   async activeCounts(): Promise<ActiveTaskCounts> {
     return toActiveCounts((await this.run('activeCounts', [])).records[0]);
+  }
+
+  async reportWorker(beat: WorkerHeartbeat): Promise<void> {
+    const times = [sqlServerDatetime2(beat.startedAt), sqlServerDatetime2(beat.lastClaimAt)];
+    await this.run('reportWorker', [...workerColumnValues(beat), ...times]);
+  }
+
+  async forgetWorker(id: string): Promise<void> {
+    await this.run('forgetWorker', [id]);
+  }
+
+  async workers(): Promise<WorkerRecord[]> {
+    return (await this.run('workers', [])).records.map(toWorkerRecord);
+  }
+
+  async removeGoneWorkers(): Promise<number> {
+    return (await this.run('removeGoneWorkers', [GONE_WORKER_KEPT_LEASES])).affected;
   }
 
   async findById(id: string): Promise<BackgroundTaskRecord | undefined> {
