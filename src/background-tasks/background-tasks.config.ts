@@ -11,6 +11,8 @@ type Settings = Omit<BackgroundTasksConfig, 'heartbeatIntervalMs' | 'streamsPerU
 export class BackgroundTasksConfig {
   /** Whether this process runs the QueuedHostedService loop (APP_ROLE all or worker). */
   declare readonly runsWorker: boolean;
+  /** APP_ROLE, which the worker's heartbeat shows: `all` (API and worker) or `worker`. */
+  declare readonly role: 'all' | 'api' | 'worker';
   /** Tasks run at once by this process (WORKER_CONCURRENCY). */
   declare readonly concurrency: number;
   /** Most tasks one claim round takes (BatchSize). */
@@ -147,14 +149,15 @@ export class BackgroundTasksEnvironmentVariables {
   STREAMS_PER_USER = 20;
 }
 
-/** The task module's configuration from its validated variables; `runsWorker` follows APP_ROLE. */
+/** The task module's configuration from its validated variables and APP_ROLE (`runsWorker` follows it). */
 export function toBackgroundTasksConfig(
   vars: BackgroundTasksEnvironmentVariables,
-  runsWorker: boolean,
+  role: BackgroundTasksConfig['role'],
 ): BackgroundTasksConfig {
   const ms = (text: string) => parseDuration(text) as number; // validated already
   return new BackgroundTasksConfig({
-    runsWorker,
+    runsWorker: role !== 'api',
+    role,
     concurrency: vars.WORKER_CONCURRENCY,
     batchSize: vars.BatchSize,
     prefetch: vars.WORKER_PREFETCH === 'auto' ? 'auto' : Number(vars.WORKER_PREFETCH),

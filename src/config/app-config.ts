@@ -60,7 +60,7 @@ export function loadAppConfig(env: Record<string, string | undefined>): AppConfi
       trustProxy: trustProxyOf(app.TRUST_PROXY),
     }),
     database: toDatabaseConfig(database),
-    backgroundTasks: toBackgroundTasksConfig(tasks, app.APP_ROLE !== 'api'),
+    backgroundTasks: toBackgroundTasksConfig(tasks, app.APP_ROLE),
     auth: parseAdminTokens(auth.ADMIN_TOKENS, app.NODE_ENV, auth.AUTH_FAILURES_PER_MINUTE),
     files: toFilesConfig(files),
     features: new Map(

@@ -1,12 +1,13 @@
 import type { Logger } from '@nestjs/common';
 import type { TaskEvents } from '../events/task-events.js';
-import type { TaskStore } from '../storage/task-store.js';
+import { GONE_WORKER_KEPT_LEASES, type TaskStore } from '../storage/task-store.js';
 
 /**
  * Once per PollingDelay, before a claim round (by any worker): tasks whose worker vanished (an expired
  * lease) and suspended tasks whose time has come go back to the queue, so that this very round can claim
  * them. Both statements are idempotent and bounded by their partial indexes, so several workers sweeping
- * at once cost little and agree.
+ * at once cost little and agree. The heartbeat rows of workers gone long since are deleted too (a table as
+ * small as the fleet).
  */
 export class QueueMaintenance {
   private lastRunAt = 0;
@@ -31,5 +32,8 @@ export class QueueMaintenance {
       this.logger.log(`Resumed ${resumed} suspended task(s) whose time had come`);
       this.events.emit({ kind: 'due-resumed', count: resumed });
     }
+    const removed = await this.store.removeGoneWorkers();
+    if (removed > 0)
+      this.logger.log(`Removed ${removed} worker(s) gone since ${GONE_WORKER_KEPT_LEASES} leases`);
   }
 }

@@ -300,6 +300,7 @@ describe('QueuedHostedService (model-based, in memory)', () => {
         world.invocations = [];
         const config = new BackgroundTasksConfig({
           runsWorker: true,
+          role: 'worker',
           concurrency: setting.concurrency,
           batchSize: setting.batchSize,
           prefetch: setting.prefetch,
@@ -351,7 +352,7 @@ describe('QueuedHostedService (model-based, in memory)', () => {
           store.clearFaults();
           if (setting.quietBeforeStop) await settleEveryTask(real);
           await whileTimePasses(worker.stop());
-          checkAfterStop(real, setting.quietBeforeStop);
+          await checkAfterStop(real, setting.quietBeforeStop);
         } finally {
           await whileTimePasses(worker.stop());
         }
@@ -388,7 +389,7 @@ async function settleEveryTask(real: Real): Promise<void> {
   }
 }
 
-function checkAfterStop(real: Real, settled: boolean): void {
+async function checkAfterStop(real: Real, settled: boolean): Promise<void> {
   checkInvariants(real);
   expect(real.worker.status).toMatchObject({
     running: false,
@@ -401,4 +402,6 @@ function checkAfterStop(real: Real, settled: boolean): void {
   // Only a "thief" (another worker, in the model) may still hold a task; none of ours is left running.
   expect(processing.filter((row) => ours(real, row.leaseOwner))).toEqual([]);
   if (settled) expect(processing).toEqual([]);
+  // Its heartbeat row went with it: the console does not list a worker that stopped cleanly.
+  expect(await whileTimePasses(real.store.workers())).toEqual([]);
 }

@@ -27,6 +27,7 @@ import { TaskRegistry } from '../registry/task-registry.js';
 import { FLOW_CLAIM_MAX } from '../flow/flow-claim.js';
 import { goesByKey, type FlowPolicy } from '../flow/flow-policy.js';
 import type { LocalHandOver, SlotOffer } from '../model/local-hand-over.js';
+import { WorkerHeartbeats } from './worker-heartbeats.js';
 import { WorkerSlots } from './worker-slots.js';
 import type { WorkerStatus } from './worker-status.js';
 
@@ -51,7 +52,8 @@ import type { WorkerStatus } from './worker-status.js';
  * 2. A buffered task starts only in a slot just acquired for it; a hand-over holds its slot from the offer.
  * 3. After `stop()`: no slot in use, nothing buffered, and every lease released (stored, fenced out, or
  *    given up to expiry when the database stayed away past the deadline).
- * Expired leases (a crashed worker's) go back to the queue once per PollingDelay, by any worker.
+ * Expired leases (a crashed worker's) go back to the queue once per PollingDelay, by any worker. The worker
+ * writes a heartbeat of its own (WorkerHeartbeats) from its start to its stop, for the operator console.
  */
 @Injectable()
 export class QueuedHostedService implements LocalHandOver, OnApplicationBootstrap, BeforeApplicationShutdown {
@@ -64,6 +66,7 @@ export class QueuedHostedService implements LocalHandOver, OnApplicationBootstra
   private readonly runs: RunSupervisor;
   private readonly state = new StateChanges();
   private readonly maintenance: QueueMaintenance;
+  private readonly heartbeats: WorkerHeartbeats;
   /** Hand-overs under way: slots offered to enqueues in this process whose insert has not answered. */
   private offers = 0;
   /** The limit of the claim round under way: leases it may bring, reserved against the budget. */
@@ -110,6 +113,17 @@ export class QueuedHostedService implements LocalHandOver, OnApplicationBootstra
     this.leases = new LeaseKeeper(store, leaseWrites, config.leaseDurationMs, logger);
     this.endings = new EndingWriter(store, leaseWrites, logger, events);
     this.maintenance = new QueueMaintenance(store, config.pollingDelayMs, logger, events);
+    const { concurrency, leaseDurationMs, pollingDelayMs, role } = config;
+    const identity = {
+      id: this.workerId,
+      host: hostname(),
+      pid: process.pid,
+      role,
+      concurrency,
+      leaseDurationMs,
+      pollingDelayMs,
+    };
+    this.heartbeats = new WorkerHeartbeats(store, identity, () => this.heartbeatSnapshot(), logger);
     const { payloadMaxBytes, shutdownGracePeriodMs: abortGraceMs } = config;
     const retryPolicy = new RetryPolicy(config.retryDelaysMs);
     const runDependencies = {
@@ -203,6 +217,7 @@ export class QueuedHostedService implements LocalHandOver, OnApplicationBootstra
     };
     this.heartbeat = setInterval(() => this.onHeartbeat(), this.config.heartbeatIntervalMs);
     this.loop = this.runLoop();
+    this.heartbeats.start();
     const { concurrency, batchSize, prefetch, pollingDelayMs, leaseDurationMs } = this.config;
     this.logger.log(
       `Worker ${this.workerId} started: concurrency ${concurrency}, batch ${batchSize}, prefetch ${prefetch}, ` +
@@ -379,6 +394,17 @@ export class QueuedHostedService implements LocalHandOver, OnApplicationBootstra
     };
   }
 
+  /** What the worker's heartbeat row shows (see WorkerHeartbeats). */
+  private heartbeatSnapshot() {
+    return {
+      slotsInUse: this.slots.inUse,
+      prefetched: this.buffer.size,
+      claims: this.names.size > 0,
+      lastClaimAt: this.lastClaimRoundAt,
+      running: this.runs.runningTasks(),
+    };
+  }
+
   private onHeartbeat(): void {
     for (const lease of this.buffer.takeExpired()) this.runs.releaseUnstarted(lease);
     this.leases.renew();
@@ -415,6 +441,7 @@ export class QueuedHostedService implements LocalHandOver, OnApplicationBootstra
     await this.state.until(() => this.leases.size === 0, Date.now() + grace);
     clearInterval(this.heartbeat);
     await this.leases.settle();
+    await this.heartbeats.stop();
     this.logger.log(`Worker ${this.workerId} stopped`);
   }
 

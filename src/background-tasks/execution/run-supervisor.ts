@@ -1,4 +1,5 @@
 import type { Logger } from '@nestjs/common';
+import type { WorkerRunningTask } from '../model/task-records.js';
 import type { EndingWriter } from './ending-writer.js';
 import { ENDING_UNDER_WAY, type HeldLease, type LeaseKeeper } from './lease-keeper.js';
 import { taskLogFields } from '../task-log-fields.js';
@@ -40,6 +41,11 @@ export class RunSupervisor {
   /** Handlers running now. */
   get size(): number {
     return this.running.size;
+  }
+
+  /** The tasks whose handlers run now (the worker's heartbeat names them). */
+  runningTasks(): WorkerRunningTask[] {
+    return [...this.running].map(({ task }) => ({ id: task.id, name: task.name }));
   }
 
   /** Starts the claimed task in the slot just acquired for it. */
