@@ -13,6 +13,7 @@ import { GetTaskOverviewHttpController } from './queries/get-task-overview/get-t
 import { ListRecurringTasksHttpController } from './queries/list-recurring-tasks/list-recurring-tasks.http.controller.js';
 import { RunRecurringTaskHttpController } from './commands/run-recurring-task/run-recurring-task.http.controller.js';
 import { ListTaskQueuesHttpController } from './queries/list-task-queues/list-task-queues.http.controller.js';
+import { ListWorkersHttpController } from './queries/list-workers/list-workers.http.controller.js';
 
 // Routes are matched in this order: GET events (the list stream) and GET overview must come before GET :id.
 const controllers = [
@@ -29,10 +30,11 @@ const controllers = [
   PauseTaskQueueHttpController,
   ListRecurringTasksHttpController,
   RunRecurringTaskHttpController,
+  ListWorkersHttpController,
 ];
 
 /**
- * The /api/background-tasks, /api/task-queues and /api/recurring-tasks routes; left out of processes with APP_ROLE=worker. The controllers send
+ * The /api/background-tasks, /api/task-queues, /api/recurring-tasks and /api/workers routes; left out of processes with APP_ROLE=worker. The controllers send
  * commands and queries, handled in BackgroundTasksModule.
  */
 @Module({

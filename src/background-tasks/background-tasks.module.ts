@@ -8,6 +8,7 @@ import { RetryBackgroundTaskHandler } from './commands/retry-background-task/ret
 import { PauseTaskQueueHandler } from './commands/pause-task-queue/pause-task-queue.handler.js';
 import { GetTaskOverviewHandler } from './queries/get-task-overview/get-task-overview.handler.js';
 import { ListRecurringTasksHandler } from './queries/list-recurring-tasks/list-recurring-tasks.handler.js';
+import { ListWorkersHandler } from './queries/list-workers/list-workers.handler.js';
 import { RunRecurringTaskHandler } from './commands/run-recurring-task/run-recurring-task.handler.js';
 import { ListTaskQueuesHandler } from './queries/list-task-queues/list-task-queues.handler.js';
 import { PostgresTaskChannels } from './events/postgres-task-channels.js';
@@ -46,6 +47,7 @@ const queryHandlers = [
   ListTaskQueuesHandler,
   GetTaskOverviewHandler,
   ListRecurringTasksHandler,
+  ListWorkersHandler,
   RunRecurringTaskHandler,
 ];
 

@@ -2,6 +2,7 @@ import { ApiProperty } from '@nestjs/swagger';
 import type { OldestDueTask, TaskCount, TaskEndings } from '../../model/task-records.js';
 import type { TaskStatus } from '../../task-status.js';
 import { countsPerName, emptyCounts } from '../list-task-queues/task-queue.view.js';
+import type { WorkerState } from '../list-workers/worker.view.js';
 
 const COUNTS_EXAMPLE = { enqueued: 3, processing: 1, suspended: 0, completed: 10, failed: 0, cancelled: 0 };
 /** The chart's span: this minute and the 59 before it. */
@@ -28,6 +29,14 @@ export class OldestDueTaskView {
   readonly waitingMs!: number;
 }
 
+export class WorkerStateCountsView {
+  @ApiProperty() readonly live!: number;
+  @ApiProperty({ description: 'Seen, but their claim loop has not answered with a slot free' })
+  readonly stalled!: number;
+  @ApiProperty({ description: 'Not seen for their lease duration, and not yet removed' })
+  readonly gone!: number;
+}
+
 export class TaskOverviewView {
   @ApiProperty({ type: String, format: 'date-time' }) readonly at!: string;
   @ApiProperty({ example: COUNTS_EXAMPLE, description: 'Every task by status' })
@@ -41,6 +50,8 @@ export class TaskOverviewView {
   readonly endingsPerMinute!: MinuteEndingsView[];
   @ApiProperty({ type: OldestDueTaskView, nullable: true, description: 'The task due the longest' })
   readonly oldestDue!: OldestDueTaskView | null;
+  @ApiProperty({ type: WorkerStateCountsView, description: 'Worker processes by state (GET /api/workers)' })
+  readonly workers!: WorkerStateCountsView;
 }
 
 /** The first minute the chart shows, for `now`. */
@@ -53,6 +64,7 @@ export function toTaskOverviewView(
   counts: readonly TaskCount[],
   endings: readonly TaskEndings[],
   oldestDue: OldestDueTask | undefined,
+  workers: Record<WorkerState, number>,
 ): TaskOverviewView {
   const total = emptyCounts();
   for (const { status, count } of counts) total[status] += count;
@@ -83,5 +95,6 @@ export function toTaskOverviewView(
           waitingMs: Math.max(0, now.getTime() - oldestDue.dueSince.getTime()),
         }
       : null,
+    workers,
   };
 }
