@@ -5,6 +5,7 @@ import type { INestApplication } from '@nestjs/common';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { APP_FEATURES } from '../../src/app.features.js';
 import { BackgroundTaskQueue } from '../../src/background-tasks/queue/background-task-queue.js';
+import { ChildWorker } from '../support/child-worker.js';
 import { ConsoleTestTasksModule } from '../support/console-test-tasks.js';
 import { StubbornTask, stubbornTaskReturns } from '../support/test-tasks.js';
 import { TEST_ADMIN_TOKENS, TEST_USERS } from '../support/http-client.js';
@@ -264,6 +265,31 @@ describeWithChromium('the admin dashboard in Chromium', () => {
     await page.locator('.tile[data-status="completed"]').waitFor();
     await shot('10-overview-phone');
     await page.setViewportSize({ width: 1280, height: 900 });
+  });
+
+  it('lists the worker processes: a killed one is shown as gone, warned of, then disappears', async () => {
+    // A worker process with a 2 s lease: gone 2 s after it is killed, removed 20 s after.
+    const child = await ChildWorker.start({ ...db.env, LEASE_DURATION: '2s', WORKER_CONCURRENCY: '3' });
+    try {
+      await page.getByRole('link', { name: 'Workers' }).click();
+      const childRow = (state = '') =>
+        page.locator(`tr[data-pid="${child.pid}"]${state && `[data-state="${state}"]`}`);
+      await childRow('live').getByText('0 of 3').waitFor();
+      await page.locator(`tr[data-pid="${process.pid}"][data-state="live"]`).getByText('all').waitFor();
+
+      await child.stop('SIGKILL');
+      await childRow('gone').waitFor({ timeout: 60_000 }); // the page reloads every 5 s
+      await shot('11-workers');
+      await page.getByRole('link', { name: 'Overview' }).click();
+      await page
+        .getByRole('alert')
+        .getByText(/1 worker has stopped writing a heartbeat/)
+        .waitFor();
+      await page.getByRole('link', { name: 'Workers' }).click();
+      await childRow().waitFor({ state: 'detached', timeout: 90_000 });
+    } finally {
+      await child.stop('SIGKILL');
+    }
   });
 
   /** The start buttons each feature's forms have; the cases follow src/app.features.ts as it stands. */

@@ -3,13 +3,15 @@ import request from 'supertest';
 import type { App } from 'supertest/types.js';
 import type { TaskOverviewView } from '../../src/background-tasks/queries/get-task-overview/task-overview.view.js';
 import type { RecurringTaskListView } from '../../src/background-tasks/queries/list-recurring-tasks/recurring-task.view.js';
+import type { WorkerListView } from '../../src/background-tasks/queries/list-workers/worker.view.js';
 import { BackgroundTaskQueue } from '../../src/background-tasks/queue/background-task-queue.js';
 import { scheduleKeyOf } from '../../src/background-tasks/scheduling/recurring-task-scheduler.js';
+import { ChildWorker } from '../support/child-worker.js';
 import { ConsoleTestTasksModule, YearlyReportTask } from '../support/console-test-tasks.js';
 import { HttpClient, TEST_ADMIN_TOKENS } from '../support/http-client.js';
 import { createTestApp, eventually } from '../support/test-app.js';
 import { TEST_ENGINES, TestDatabase } from '../support/test-database.js';
-import { FailingTask, SleepTask } from '../support/test-tasks.js';
+import { FailingTask, SleepTask, StubbornTask, stubbornTaskReturns } from '../support/test-tasks.js';
 
 describe.each(TEST_ENGINES)('the operator console API [%s]', (engine) => {
   let db: TestDatabase;
@@ -126,4 +128,50 @@ describe.each(TEST_ENGINES)('the operator console API [%s]', (engine) => {
     await http.as('root').post('/api/task-queues/test.yearly-report/resume').expect(200);
     await eventually(async () => (await statusOf(slotTask)) === 'completed');
   });
+
+  it('lists every worker from its heartbeat; a killed one is shown as gone, then removed', async () => {
+    await http.as('alice').get('/api/workers').expect(403);
+    const workers = async () =>
+      ((await http.as('root').get('/api/workers').expect(200)).body as WorkerListView).items;
+    const ofPid = async (pid: number) => (await workers()).find((worker) => worker.pid === pid);
+
+    // This process's own worker (APP_ROLE all) names the task it runs, at a heartbeat after the start.
+    const running = await queue.enqueue(StubbornTask, { ms: 600_000 });
+    const own = await eventually(async () => {
+      const worker = await ofPid(process.pid);
+      return worker?.running.some((task) => task.id === running) ? worker : undefined;
+    });
+    expect(own).toMatchObject({
+      role: 'all',
+      state: 'live',
+      running: [{ id: running, name: 'test.stubborn' }],
+    });
+    expect(own.slotsInUse).toBeGreaterThanOrEqual(1);
+    stubbornTaskReturns.emit('release', running);
+    await eventually(async () => (await statusOf(running)) === 'completed');
+
+    // A worker process (APP_ROLE worker) with a 1 s lease: listed once it has started, with what it has.
+    const child = await ChildWorker.start({ ...db.env, LEASE_DURATION: '1s', WORKER_CONCURRENCY: '3' });
+    expect(await ofPid(child.pid)).toMatchObject({
+      role: 'worker',
+      state: 'live',
+      concurrency: 3,
+      leaseDurationMs: 1_000,
+      running: [],
+    });
+    expect((await overview()).workers.live).toBeGreaterThanOrEqual(2);
+
+    // Killed, it writes nothing more: gone once its lease has passed, then deleted by this process's
+    // queue maintenance once ten have (it sweeps every PollingDelay).
+    await child.stop('SIGKILL');
+    await eventually(async () => (await ofPid(child.pid))?.state === 'gone', 30_000);
+    expect((await overview()).workers.gone).toBeGreaterThanOrEqual(1);
+    await eventually(async () => (await ofPid(child.pid)) === undefined, 60_000, 200);
+
+    // A worker that stops cleanly deletes its own row: never shown as gone.
+    const stopping = await ChildWorker.start(db.env);
+    expect((await ofPid(stopping.pid))?.state).toBe('live');
+    expect((await stopping.stop('SIGTERM')).signal).toBe('SIGTERM');
+    expect(await ofPid(stopping.pid)).toBeUndefined();
+  }, 120_000);
 });

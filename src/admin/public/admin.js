@@ -29,9 +29,9 @@ const state = {
 };
 
 /** The views only admins may open (their APIs answer 403 to others). */
-const ADMIN_VIEWS = new Set(['overview', 'queues', 'recurring']);
+const ADMIN_VIEWS = new Set(['overview', 'queues', 'recurring', 'workers']);
 /** How often an open view reloads besides the live events (a fallback, and the chart's clock). */
-const VIEW_REFRESH_MS = { overview: 10_000, queues: 10_000, recurring: 15_000, task: 5_000 };
+const VIEW_REFRESH_MS = { overview: 10_000, queues: 10_000, recurring: 15_000, workers: 5_000, task: 5_000 };
 
 class ApiError extends Error {}
 
@@ -110,14 +110,14 @@ async function start() {
   await openStream();
 }
 
-// --- Views: #overview, #tasks, #queues, #recurring, #task/<id> ---------------------------------------
+// --- Views: #overview, #tasks, #queues, #recurring, #workers, #task/<id> ---------------------------------------
 
 function viewOfHash() {
   const hash = location.hash.slice(1);
   const task = /^task\/([0-9a-f-]{36})$/.exec(hash);
   if (task) return { view: 'task', taskId: task[1] };
   const isAdmin = state.user?.role === 'admin';
-  if (['tasks', 'overview', 'queues', 'recurring'].includes(hash) && (isAdmin || !ADMIN_VIEWS.has(hash))) {
+  if ((hash === 'tasks' || ADMIN_VIEWS.has(hash)) && (isAdmin || !ADMIN_VIEWS.has(hash))) {
     return { view: hash };
   }
   return { view: isAdmin ? 'overview' : 'tasks' };
@@ -146,6 +146,7 @@ async function loadView() {
     if (view === 'overview') await loadOverview();
     else if (view === 'queues') await loadQueues();
     else if (view === 'recurring') await loadRecurring();
+    else if (view === 'workers') await loadWorkers();
     else if (view === 'task') await loadTask(state.taskId);
   } catch (error) {
     if (!(error instanceof ApiError) || state.token) consoleNotice(`${error.message}`, true);
@@ -275,12 +276,43 @@ async function loadOverview() {
       return tr;
     }),
   );
+  const warnings = overviewWarnings(overview);
   const warning = $('overview-warning');
-  const stuck = oldest && oldest.waitingMs > 5 * 60_000;
-  warning.hidden = !stuck;
-  warning.textContent = stuck
-    ? `A task has waited ${duration(oldest.waitingMs)} past its time: are the workers running, or is its name paused?`
-    : '';
+  warning.hidden = warnings.length === 0;
+  warning.replaceChildren(
+    ...warnings.map((text) => {
+      const line = element('span', 'warning-line');
+      line.textContent = text;
+      return line;
+    }),
+  );
+}
+
+/** What the overview warns of: no worker while tasks wait, workers gone or stalled, a wait past 5 minutes. */
+function overviewWarnings({ oldestDue: oldest, workers }) {
+  const warnings = [];
+  const plural = (count, one, many) => `${count} ${count === 1 ? one : many}`;
+  if (workers.live + workers.stalled === 0 && oldest) {
+    warnings.push(
+      'No worker is running, and tasks are waiting: start a process with APP_ROLE all or worker.',
+    );
+  }
+  if (workers.gone > 0) {
+    warnings.push(
+      `${plural(workers.gone, 'worker has', 'workers have')} stopped writing a heartbeat without stopping cleanly (killed, frozen or cut off): see Workers.`,
+    );
+  }
+  if (workers.stalled > 0) {
+    warnings.push(
+      `${plural(workers.stalled, 'worker is', 'workers are')} stalled: a slot is free but no claim round has answered. See Workers.`,
+    );
+  }
+  if (oldest && oldest.waitingMs > 5 * 60_000) {
+    warnings.push(
+      `A task has waited ${duration(oldest.waitingMs)} past its time: are the workers running, or is its name paused?`,
+    );
+  }
+  return warnings;
 }
 
 /** The last hour as 60 stacked bars (completed below, failed above), drawn with SVG attributes only. */
@@ -478,6 +510,45 @@ async function loadQueues() {
         textCell(queue.counts.failed.toLocaleString()),
         textCell(limitsText(queue.limits)),
         textCell(pauseSwitch(queue.name, queue.paused)),
+      );
+      return tr;
+    }),
+  );
+}
+
+// --- Workers ------------------------------------------------------------------------------------------
+
+const WORKER_STATE_LABELS = { live: 'live', stalled: 'stalled', gone: 'gone' };
+
+async function loadWorkers() {
+  const { items } = await json(await api('/api/workers'));
+  if (state.view !== 'workers') return;
+  $('workers-empty').hidden = items.length > 0;
+  $('worker-rows').replaceChildren(
+    ...items.map((worker) => {
+      const tr = document.createElement('tr');
+      tr.dataset.pid = String(worker.pid);
+      tr.dataset.state = worker.state;
+      const who = document.createElement('span');
+      who.textContent = `${worker.host} · ${worker.pid}`;
+      who.title = worker.id;
+      const stateBadge = element('span', `status worker-${worker.state}`);
+      stateBadge.textContent = WORKER_STATE_LABELS[worker.state];
+      const running = document.createElement('span');
+      if (worker.running.length === 0) running.textContent = 'none';
+      worker.running.forEach((task, index) => {
+        if (index > 0) running.append(', ');
+        running.append(taskLink(task.id, task.name));
+      });
+      tr.append(
+        textCell(who),
+        textCell(worker.role),
+        textCell(stateBadge),
+        textCell(`${worker.slotsInUse} of ${worker.concurrency}`),
+        textCell(worker.prefetched.toLocaleString()),
+        textCell(timeElement(worker.startedAt)),
+        textCell(timeElement(worker.lastSeenAt)),
+        textCell(running),
       );
       return tr;
     }),
