@@ -134,6 +134,12 @@ describe.each(TEST_ENGINES)('the operator console API [%s]', (engine) => {
     const workers = async () =>
       ((await http.as('root').get('/api/workers').expect(200)).body as WorkerListView).items;
     const ofPid = async (pid: number) => (await workers()).find((worker) => worker.pid === pid);
+    // A worker's first heartbeat is written as it starts, not before its start returns.
+    const listedLive = (pid: number) =>
+      eventually(async () => {
+        const worker = await ofPid(pid);
+        return worker?.state === 'live' ? worker : undefined;
+      });
 
     // This process's own worker (APP_ROLE all) names the task it runs, at a heartbeat after the start.
     const running = await queue.enqueue(StubbornTask, { ms: 600_000 });
@@ -152,9 +158,8 @@ describe.each(TEST_ENGINES)('the operator console API [%s]', (engine) => {
 
     // A worker process (APP_ROLE worker) with a 1 s lease: listed once it has started, with what it has.
     const child = await ChildWorker.start({ ...db.env, LEASE_DURATION: '1s', WORKER_CONCURRENCY: '3' });
-    expect(await ofPid(child.pid)).toMatchObject({
+    expect(await listedLive(child.pid)).toMatchObject({
       role: 'worker',
-      state: 'live',
       concurrency: 3,
       leaseDurationMs: 1_000,
       running: [],
@@ -170,7 +175,7 @@ describe.each(TEST_ENGINES)('the operator console API [%s]', (engine) => {
 
     // A worker that stops cleanly deletes its own row: never shown as gone.
     const stopping = await ChildWorker.start(db.env);
-    expect((await ofPid(stopping.pid))?.state).toBe('live');
+    await listedLive(stopping.pid);
     expect((await stopping.stop('SIGTERM')).signal).toBe('SIGTERM');
     expect(await ofPid(stopping.pid)).toBeUndefined();
   }, 120_000);
