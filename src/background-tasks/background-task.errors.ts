@@ -86,7 +86,6 @@ export class RecurringTaskNotFoundError extends ApplicationError {
   }
 }
 
-/** Pausing, resuming and listing the task queues are for admins. */
 /** An operator's read or action (the overview, the recurring tasks, the workers) asked by a non-admin. */
 export class OperatorOnlyError extends ApplicationError {
   readonly code = 'BACKGROUND_TASKS.ADMIN_ONLY';
@@ -96,10 +95,17 @@ export class OperatorOnlyError extends ApplicationError {
   }
 }
 
+/** Pausing, resuming and listing the task queues are for admins. */
 export class TaskQueuesAdminOnlyError extends ApplicationError {
   readonly code = 'TASK_QUEUE.ADMIN_ONLY';
   readonly kind = 'forbidden';
   constructor() {
     super('Only admins may see, pause or resume the task queues');
   }
+}
+
+/** A bulk operation asked for with options that do not go together. */
+export class InvalidBulkOperationError extends ApplicationError {
+  readonly code = 'BACKGROUND_TASKS.INVALID_BULK_OPERATION';
+  readonly kind = 'invalid';
 }

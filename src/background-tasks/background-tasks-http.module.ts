@@ -8,6 +8,7 @@ import { GetBackgroundTaskFileHttpController } from './queries/get-background-ta
 import { ListBackgroundTasksHttpController } from './queries/list-background-tasks/list-background-tasks.http.controller.js';
 import { WatchBackgroundTaskHttpController } from './queries/watch-background-task/watch-background-task.http.controller.js';
 import { WatchBackgroundTasksHttpController } from './queries/watch-background-tasks/watch-background-tasks.http.controller.js';
+import { StartBulkOperationHttpController } from './commands/start-bulk-operation/start-bulk-operation.http.controller.js';
 import { PauseTaskQueueHttpController } from './commands/pause-task-queue/pause-task-queue.http.controller.js';
 import { GetTaskOverviewHttpController } from './queries/get-task-overview/get-task-overview.http.controller.js';
 import { ListRecurringTasksHttpController } from './queries/list-recurring-tasks/list-recurring-tasks.http.controller.js';
@@ -25,6 +26,7 @@ const controllers = [
   CancelBackgroundTaskHttpController,
   ResumeBackgroundTaskHttpController,
   RetryBackgroundTaskHttpController,
+  StartBulkOperationHttpController,
   WatchBackgroundTaskHttpController,
   ListTaskQueuesHttpController,
   PauseTaskQueueHttpController,

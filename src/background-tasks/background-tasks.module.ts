@@ -5,6 +5,8 @@ import { DatabaseConfig } from '../database/database-config.js';
 import { CancelBackgroundTaskHandler } from './commands/cancel-background-task/cancel-background-task.handler.js';
 import { ResumeBackgroundTaskHandler } from './commands/resume-background-task/resume-background-task.handler.js';
 import { RetryBackgroundTaskHandler } from './commands/retry-background-task/retry-background-task.handler.js';
+import { StartBulkOperationHandler } from './commands/start-bulk-operation/start-bulk-operation.handler.js';
+import { BulkOperationTask } from './bulk/bulk-operation.task.js';
 import { PauseTaskQueueHandler } from './commands/pause-task-queue/pause-task-queue.handler.js';
 import { GetTaskOverviewHandler } from './queries/get-task-overview/get-task-overview.handler.js';
 import { ListRecurringTasksHandler } from './queries/list-recurring-tasks/list-recurring-tasks.handler.js';
@@ -37,6 +39,7 @@ const commandHandlers = [
   ResumeBackgroundTaskHandler,
   RetryBackgroundTaskHandler,
   PauseTaskQueueHandler,
+  StartBulkOperationHandler,
 ];
 const queryHandlers = [
   GetBackgroundTaskByIdHandler,
@@ -81,6 +84,8 @@ const queryHandlers = [
     RecurringTaskScheduler,
     RetentionSweeper,
     BackgroundTasksStatus,
+    // The module's own task: bulk operations (POST /api/background-tasks/bulk), run by every worker.
+    BulkOperationTask,
     ...commandHandlers,
     ...queryHandlers,
   ],

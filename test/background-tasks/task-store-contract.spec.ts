@@ -507,6 +507,136 @@ describe.each(['memory', ...TEST_ENGINES] as const)('the TaskStore contract [%s]
     expect(seen).toEqual([...ids].reverse());
   });
 
+  describe('bulk operations', () => {
+    /** Tasks of a name of their own, ended by hand: `failed`, `completed`, or left waiting. */
+    const tasksOf = async (name: string, count: number, end?: 'failed' | 'completed') => {
+      const ids = Array.from({ length: count }, () => newTaskRow(name).id).sort();
+      await enqueueBatch(ids, name);
+      if (!end) return ids;
+      const owner = `bulk-${name}`;
+      const claimed = await store.claim({
+        leaseOwner: owner,
+        limit: count,
+        leaseDurationMs: 60_000,
+        names: [name],
+      });
+      const failedEnding: RunEnding = {
+        kind: 'failed',
+        errorJson: '{"code":"BROKEN"}',
+        attemptErrorJson: '{"attempt":1,"at":"2026-12-01T00:00:00.000Z","error":{"code":"BROKEN"}}',
+      };
+      await store.finish(
+        claimed.map((task) =>
+          end === 'failed' ? ended(task.id, owner, failedEnding) : completed(task.id, owner),
+        ),
+      );
+      return ids;
+    };
+    const error = { code: 'CANCELLED', message: 'bulk' };
+
+    it('retries the failed tasks of a name, a batch at a time after a cursor, each once however often it runs', async () => {
+      const name = `test.bulk-retry.${engine}`;
+      const failed = await tasksOf(name, 5, 'failed');
+      const [done] = await tasksOf(name, 1, 'completed');
+      const otherName = await tasksOf(`${name}.other`, 2, 'failed');
+      const selection = { action: 'retry', name, before: await store.databaseTime() } as const;
+      expect(await store.countBulk(selection)).toBe(5);
+      expect(await store.countBulk({ ...selection, name: `${name}.other` })).toBe(2);
+
+      // The cursor walks creation order and never visits a row twice.
+      const first = await store.nextBulkBatch(selection, null, 2);
+      const second = await store.nextBulkBatch(selection, first[1], 2);
+      const third = await store.nextBulkBatch(selection, second[1], 2);
+      expect([...first, ...second, ...third]).toEqual(failed);
+      expect(await store.nextBulkBatch(selection, third[0], 2)).toEqual([]);
+
+      // Rows that do not match (completed, another name) are left alone even when their ids are passed.
+      const changed = await store.applyBulk(selection, [...failed, done, ...otherName], error);
+      expect(changed.sort()).toEqual(failed);
+      expect(await store.findById(failed[0])).toMatchObject({
+        status: 'enqueued',
+        completedAt: null,
+        attempts: 1,
+        maxAttempts: 2,
+        attemptErrors: [expect.objectContaining({ attempt: 1 })],
+      });
+      expect(await store.findById(done)).toMatchObject({ status: 'completed' });
+      expect(await store.findById(otherName[0])).toMatchObject({ status: 'failed' });
+      // A second run of the same batch changes nothing: the budget of attempts grows once.
+      expect(await store.applyBulk(selection, failed, error)).toEqual([]);
+      expect(await store.findById(failed[4])).toMatchObject({ maxAttempts: 2 });
+      expect(await store.countBulk(selection)).toBe(0);
+      // The retried tasks are claimable again.
+      const again = await store.claim({
+        leaseOwner: 'again',
+        limit: 10,
+        leaseDurationMs: 60_000,
+        names: [name],
+      });
+      expect(again.map((task) => task.id).sort()).toEqual(failed);
+    });
+
+    it('leaves out tasks that failed or were created after its time bound', async () => {
+      const name = `test.bulk-bound.${engine}`;
+      // Times read back are whole milliseconds (PostgreSQL keeps microseconds): the bound is a millisecond
+      // either side of the time read.
+      const [early, late] = await tasksOf(name, 2, 'failed');
+      const times = [early, late].map(async (id) => (await store.findById(id))!.completedAt!.getTime());
+      const [earlyAt, lateAt] = await Promise.all(times);
+      const at = (ms: number) => new Date(ms);
+      expect(
+        await store.countBulk({ action: 'retry', name, before: at(Math.min(earlyAt, lateAt) - 1) }),
+      ).toBe(0);
+      expect(
+        await store.countBulk({ action: 'retry', name, before: at(Math.max(earlyAt, lateAt) + 1) }),
+      ).toBe(2);
+      const [waiting] = await tasksOf(name, 1);
+      const createdAt = (await store.findById(waiting))!.createdAt.getTime();
+      expect(await store.countBulk({ action: 'cancel', name, before: at(createdAt - 1) })).toBe(0);
+      expect(await store.countBulk({ action: 'cancel', name, before: at(createdAt + 1) })).toBe(1);
+    });
+
+    it('cancels waiting tasks (enqueued or suspended) with the error given, never a running one', async () => {
+      const name = `test.bulk-cancel.${engine}`;
+      const ids = await tasksOf(name, 4);
+      const owner = `bulk-cancel-${engine}`;
+      const [first, second] = await store.claim({
+        leaseOwner: owner,
+        limit: 2,
+        leaseDurationMs: 60_000,
+        names: [name],
+      });
+      // The claim takes the first two in creation order (in whichever order it returns them).
+      const [running, suspended] = [first.id, second.id];
+      expect([running, suspended].sort()).toEqual(ids.slice(0, 2));
+      const enqueued = ids.slice(2);
+      await store.finish([ended(suspended, owner, { kind: 'suspended', until: null })]);
+      const selection = { action: 'cancel', name, before: await store.databaseTime() } as const;
+      expect(await store.countBulk(selection)).toBe(3);
+      const batch = await store.nextBulkBatch(selection, null, 10);
+      expect(batch).toEqual([suspended, ...enqueued].sort());
+      expect((await store.applyBulk(selection, [running, ...batch], error)).sort()).toEqual(batch);
+      expect(await store.findById(suspended)).toMatchObject({ status: 'cancelled', error, resumeAt: null });
+      expect((await store.findById(enqueued[0]))!.completedAt).not.toBeNull();
+      expect(await store.findById(running)).toMatchObject({ status: 'processing', leaseOwner: owner });
+    });
+
+    it('deletes the finished tasks it selects, and returns their ids for their files', async () => {
+      const name = `test.bulk-delete.${engine}`;
+      const failed = await tasksOf(name, 2, 'failed');
+      const completedIds = await tasksOf(name, 2, 'completed');
+      const [waiting] = await tasksOf(name, 1);
+      const selection = { action: 'delete', name, before: await store.databaseTime() } as const;
+      expect(await store.countBulk(selection)).toBe(4);
+      const ids = await store.nextBulkBatch(selection, null, 10);
+      expect(ids).toEqual([...failed, ...completedIds]);
+      expect((await store.applyBulk(selection, [...ids, waiting], error)).sort()).toEqual(ids.sort());
+      expect(await store.findById(failed[0])).toBeUndefined();
+      expect(await store.findById(waiting)).toMatchObject({ status: 'enqueued' });
+      expect(await store.applyBulk(selection, ids, error)).toEqual([]);
+    });
+  });
+
   // SQL Server's store does not hand over (TaskStore.handsOver): its enqueues are claimed by a round.
   (engine === 'sqlserver' ? describe.skip : describe)('the insert that leases (a hand-over)', () => {
     const lease = { leaseOwner: 'local#1', leaseDurationMs: 30_000, names: NAMES };

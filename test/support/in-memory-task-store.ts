@@ -6,6 +6,7 @@ import {
 } from '../../src/background-tasks/storage/ending-row.js';
 import type {
   BackgroundTaskRecord,
+  BulkTaskSelection,
   TaskViewRecord,
   ClaimedEnqueueResult,
   ClaimedTask,
@@ -37,6 +38,7 @@ import {
   type ActiveTaskCounts,
 } from '../../src/background-tasks/storage/task-store.js';
 import type { TaskStatus } from '../../src/background-tasks/task-status.js';
+import { BULK_ACTIONS } from '../../src/background-tasks/bulk/bulk-actions.js';
 import { isStorableJsonText } from '../../src/shared/text/storable-text.js';
 
 /** The statements a fault can be injected into: every method of the store that talks to the database. */
@@ -655,6 +657,65 @@ export class InMemoryTaskStore extends TaskStore {
       .sort((a, b) => compareIds(b.id, a.id))
       .slice(0, query.limit);
     return Promise.resolve(rows.map(toRecord));
+  }
+
+  databaseTime(): Promise<Date> {
+    return Promise.resolve(new Date());
+  }
+
+  /** Whether a row matches a bulk selection, as the SQL filter of storage/bulk-sql.ts says. */
+  private matchesBulk(row: MemoryRow, { action, name, before }: BulkTaskSelection): boolean {
+    const { statuses, boundedBy } = BULK_ACTIONS[action];
+    const time = boundedBy === 'completed_at' ? row.completedAt : row.createdAt;
+    return (
+      statuses.includes(row.status) &&
+      time !== null &&
+      time <= before.getTime() &&
+      (name === null || row.name === name)
+    );
+  }
+
+  countBulk(selection: BulkTaskSelection): Promise<number> {
+    return Promise.resolve([...this.rows.values()].filter((row) => this.matchesBulk(row, selection)).length);
+  }
+
+  nextBulkBatch(selection: BulkTaskSelection, after: string | null, limit: number): Promise<string[]> {
+    const ids = [...this.rows.values()]
+      .filter((row) => (after === null || row.id > after) && this.matchesBulk(row, selection))
+      .map((row) => row.id)
+      .sort(compareIds);
+    return Promise.resolve(ids.slice(0, limit));
+  }
+
+  applyBulk(selection: BulkTaskSelection, ids: readonly string[], error: unknown): Promise<string[]> {
+    const changed: string[] = [];
+    const now = Date.now();
+    for (const id of ids) {
+      const row = this.rows.get(id);
+      if (!row || !this.matchesBulk(row, selection)) continue;
+      changed.push(id);
+      if (selection.action === 'delete') this.rows.delete(id);
+      else if (selection.action === 'cancel') {
+        Object.assign(row, {
+          status: 'cancelled',
+          error: toJson(error),
+          completedAt: now,
+          updatedAt: now,
+          resumeAt: null,
+        });
+      } else {
+        Object.assign(row, {
+          status: 'enqueued',
+          maxAttempts: row.attempts + row.maxAttempts,
+          runAfter: now,
+          completedAt: null,
+          cancelRequestedAt: null,
+          result: null,
+          updatedAt: now,
+        });
+      }
+    }
+    return Promise.resolve(changed);
   }
 
   deleteFinished(completedBefore: Date, limit: number): Promise<string[]> {

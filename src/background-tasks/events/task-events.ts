@@ -1,5 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
-import type { RunEnding } from '../model/task-records.js';
+import type { BulkAction, RunEnding } from '../model/task-records.js';
 
 /** Which task an event is about. */
 export interface TaskRef {
@@ -48,6 +48,8 @@ export interface ReleasedRun extends TaskRef {
  * - `resumed` / `retried`: a suspended task back in the queue; a failed or cancelled one with fresh attempts.
  * - `leases-recovered` / `due-resumed`: the sweeps, which change rows by condition, not by id (counts only).
  * - `queue-paused` / `queue-resumed`: an admin paused or resumed a task name (no task row changed).
+ * - `bulk-changed`: one batch of a bulk operation retried, cancelled or deleted these tasks (of `name`, or
+ *   of any name when null).
  */
 export type TaskEvent =
   | { readonly kind: 'enqueued'; readonly name: string; readonly ids: readonly string[] }
@@ -61,7 +63,13 @@ export type TaskEvent =
   | { readonly kind: 'retried'; readonly task: TaskRef }
   | { readonly kind: 'leases-recovered'; readonly count: number }
   | { readonly kind: 'due-resumed'; readonly count: number }
-  | { readonly kind: 'queue-paused' | 'queue-resumed'; readonly name: string; readonly by: string };
+  | { readonly kind: 'queue-paused' | 'queue-resumed'; readonly name: string; readonly by: string }
+  | {
+      readonly kind: 'bulk-changed';
+      readonly action: BulkAction;
+      readonly name: string | null;
+      readonly ids: readonly string[];
+    };
 
 export type TaskEventListener = (event: TaskEvent) => void;
 
@@ -69,6 +77,7 @@ export type TaskEventListener = (event: TaskEvent) => void;
 export function changedTaskIds(event: TaskEvent): readonly string[] {
   switch (event.kind) {
     case 'enqueued':
+    case 'bulk-changed':
       return event.ids;
     case 'claimed':
     case 'ended':

@@ -464,6 +464,11 @@ export class QueuedHostedService implements LocalHandOver, OnApplicationBootstra
         // A retry later, or another attempt: back in the queue.
         for (const run of event.runs) if (run.ending === 'retrying') this.idleFlowNames.delete(run.name);
         return;
+      case 'bulk-changed':
+        if (event.action !== 'retry') return;
+        if (event.name === null) this.idleFlowNames.clear();
+        else this.idleFlowNames.delete(event.name);
+        return;
       case 'leases-recovered':
       case 'due-resumed':
         this.idleFlowNames.clear();

@@ -257,3 +257,21 @@ export interface WorkerRecord extends WorkerHeartbeat {
   readonly lastSeenAt: Date;
   readonly readAt: Date;
 }
+
+/**
+ * What a bulk operation does to every task its selection matches (bulk/bulk-actions.ts says which
+ * statuses each takes and which time bounds it).
+ */
+export type BulkAction = 'retry' | 'cancel' | 'delete';
+
+/**
+ * The tasks a bulk operation changes: those of the action's statuses, of one name or of all, up to a time
+ * (for retry and delete the time they finished, for cancel the time they were created), so that an
+ * operation ends even while tasks keep failing or arriving: a task that fails again after its retry is not
+ * retried a second time by the same operation.
+ */
+export interface BulkTaskSelection {
+  readonly action: BulkAction;
+  readonly name: string | null;
+  readonly before: Date;
+}

@@ -3,6 +3,7 @@ import type { EntityManager } from 'typeorm';
 import type { DatabaseEngine } from '../../database/database-url.js';
 import type {
   BackgroundTaskRecord,
+  BulkTaskSelection,
   ClaimedEnqueueResult,
   ClaimedTask,
   ClaimRequest,
@@ -187,6 +188,29 @@ export abstract class TaskStore implements OnApplicationShutdown {
 
   /** Deletes up to `limit` finished tasks completed before the given time, oldest first; returns their ids. */
   abstract deleteFinished(completedBefore: Date, limit: number): Promise<string[]>;
+
+  /** The database's clock now (every worker's common time, which the statements stamp rows with). */
+  abstract databaseTime(): Promise<Date>;
+
+  /** How many tasks a bulk operation's selection matches now. */
+  abstract countBulk(selection: BulkTaskSelection): Promise<number>;
+
+  /**
+   * The ids of the next `limit` tasks the selection matches after the task `after` (null: from the first),
+   * in creation order: a bulk operation's cursor, which never visits a row twice.
+   */
+  abstract nextBulkBatch(
+    selection: BulkTaskSelection,
+    after: string | null,
+    limit: number,
+  ): Promise<string[]>;
+
+  /**
+   * Applies the selection's action to those of `ids` (at most MAX_VIEW_READ) that still match it, in one
+   * statement; returns the ids it changed (for a delete, the ids whose files are to go). A cancel stores
+   * `error` as the task's error.
+   */
+  abstract applyBulk(selection: BulkTaskSelection, ids: readonly string[], error: unknown): Promise<string[]>;
 
   /** Writes a worker's heartbeat: inserts its row, or replaces it, stamped with the database's time. */
   abstract reportWorker(heartbeat: WorkerHeartbeat): Promise<void>;

@@ -3,9 +3,11 @@ import { runFlowClaim, type FlowClaimRequest, type FlowClaimSteps } from '../../
 import type { EntityManager } from 'typeorm';
 import { CANCELLED_WHILE_RUNNING, toEndingRow, toJson } from '../ending-row.js';
 import { insertParameters } from '../insert-parameters.js';
+import { BulkStatements, type BoundStatement, type BulkDialect } from '../bulk-sql.js';
 import { buildListQuery } from '../task-list-sql.js';
 import type {
   BackgroundTaskRecord,
+  BulkTaskSelection,
   ClaimedEnqueueResult,
   ClaimedTask,
   ClaimRequest,
@@ -44,7 +46,7 @@ import {
 } from '../task-row-mapper.js';
 import { GONE_WORKER_KEPT_LEASES, TaskStore, type ActiveTaskCounts } from '../task-store.js';
 import { postgresFlowStatements } from './postgres-flow-statements.js';
-import { postgresStatements } from './postgres-statements.js';
+import { notificationChannel, postgresStatements } from './postgres-statements.js';
 
 type Row = Record<string, unknown>;
 type StatementName = keyof ReturnType<typeof postgresStatements>;
@@ -312,6 +314,39 @@ export class PostgresTaskStore extends TaskStore {
     });
     const { rows } = await this.pool.query<Row>(sql, params);
     return rows.map((row) => toTaskRecord(row, readers));
+  }
+
+  async databaseTime(): Promise<Date> {
+    const { rows } = await this.pool.query<Row>('SELECT now() AS now');
+    return rows[0].now as Date;
+  }
+
+  private get bulkDialect(): BulkDialect {
+    return {
+      engine: 'postgres',
+      table: `"${this.schema}"."background_tasks"`,
+      announce: `pg_notify('${notificationChannel(this.schema)}', '')`,
+    };
+  }
+
+  private async runBound({ sql, params }: BoundStatement): Promise<Row[]> {
+    return (await this.pool.query<Row>(sql, params)).rows;
+  }
+
+  async countBulk(selection: BulkTaskSelection): Promise<number> {
+    const [row] = await this.runBound(BulkStatements.count(this.bulkDialect, selection));
+    return Number(row.count);
+  }
+
+  async nextBulkBatch(selection: BulkTaskSelection, after: string | null, limit: number): Promise<string[]> {
+    const rows = await this.runBound(BulkStatements.batch(this.bulkDialect, selection, after, limit));
+    return rows.map((row) => String(row.id));
+  }
+
+  async applyBulk(selection: BulkTaskSelection, ids: readonly string[], error: unknown): Promise<string[]> {
+    if (ids.length === 0) return [];
+    const rows = await this.runBound(BulkStatements.apply(this.bulkDialect, selection, ids, toJson(error)));
+    return rows.map((row) => String(row.id));
   }
 
   async deleteFinished(completedBefore: Date, limit: number): Promise<string[]> {

@@ -3,9 +3,11 @@ import type { EntityManager } from 'typeorm';
 import { SQLITE_PRAGMAS } from '../../../database/data-source-options.js';
 import { CANCELLED_WHILE_RUNNING, toEndingRow, toJson } from '../ending-row.js';
 import { idAndMetadataPairs } from '../insert-parameters.js';
+import { BulkStatements, type BoundStatement } from '../bulk-sql.js';
 import { buildListQuery } from '../task-list-sql.js';
 import type {
   BackgroundTaskRecord,
+  BulkTaskSelection,
   ClaimedEnqueueResult,
   ClaimedTask,
   ClaimRequest,
@@ -56,6 +58,8 @@ const now = () => new Date().toISOString();
 const inMs = (ms: number) => new Date(Date.now() + ms).toISOString();
 
 type Row = Record<string, unknown>;
+
+const BULK_DIALECT = { engine: 'sqlite', table: 'background_tasks' } as const;
 
 /** A new task's column values as the insert statements bind them; a task due now runs after its creation time. */
 function insertValues(task: NewTaskRow) {
@@ -355,6 +359,35 @@ export class SqliteTaskStore extends TaskStore {
     if (!statement) this.listStatements.set(sql, (statement = this.db.prepare(sql)));
     const rows = statement.all(...params) as Row[];
     return Promise.resolve(rows.map((row) => toTaskRecord(row, readers)));
+  }
+
+  /** One clock: the database is this process's own file. */
+  databaseTime(): Promise<Date> {
+    return Promise.resolve(new Date());
+  }
+
+  /** A bulk statement, prepared once per text (a selection with or without a name, each action). */
+  private async runBound({ sql, params }: BoundStatement): Promise<Row[]> {
+    let statement = this.listStatements.get(sql);
+    if (!statement) this.listStatements.set(sql, (statement = this.db.prepare(sql)));
+    const prepared = statement;
+    return retryWhileBusy(() => prepared.all(...params) as Row[]); // each returns rows (RETURNING id)
+  }
+
+  async countBulk(selection: BulkTaskSelection): Promise<number> {
+    const [row] = await this.runBound(BulkStatements.count(BULK_DIALECT, selection));
+    return Number(row.count);
+  }
+
+  async nextBulkBatch(selection: BulkTaskSelection, after: string | null, limit: number): Promise<string[]> {
+    const rows = await this.runBound(BulkStatements.batch(BULK_DIALECT, selection, after, limit));
+    return rows.map((row) => String(row.id));
+  }
+
+  async applyBulk(selection: BulkTaskSelection, ids: readonly string[], error: unknown): Promise<string[]> {
+    if (ids.length === 0) return [];
+    const rows = await this.runBound(BulkStatements.apply(BULK_DIALECT, selection, ids, toJson(error)));
+    return rows.map((row) => String(row.id));
   }
 
   async deleteFinished(completedBefore: Date, limit: number): Promise<string[]> {

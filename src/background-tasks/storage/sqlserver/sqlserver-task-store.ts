@@ -1,9 +1,11 @@
 import type { DataSource, EntityManager, MssqlParameter, QueryRunner } from 'typeorm';
 import { CANCELLED_WHILE_RUNNING, toEndingRow, toJson } from '../ending-row.js';
 import { insertParameters } from '../insert-parameters.js';
+import { BulkStatements, type BulkDialect } from '../bulk-sql.js';
 import { buildListQuery } from '../task-list-sql.js';
 import type {
   BackgroundTaskRecord,
+  BulkTaskSelection,
   ClaimedTask,
   ClaimRequest,
   EnqueueResult,
@@ -51,7 +53,15 @@ import { withTransientRetries, type Repeatable } from './sqlserver-transient-err
 type Row = Record<string, unknown>;
 type Statements = ReturnType<typeof sqlserverStatements>;
 type FlowStatements = ReturnType<typeof sqlserverFlowStatements>;
-type StatementName = keyof Statements | 'list' | 'claimFlow' | keyof FlowStatements;
+type StatementName =
+  | keyof Statements
+  | 'list'
+  | 'claimFlow'
+  | 'databaseTime'
+  | 'countBulk'
+  | 'nextBulkBatch'
+  | 'applyBulk'
+  | keyof FlowStatements;
 /** The statements whose text is fixed (the others are functions of their rows). */
 type PlainStatementName = {
   [K in keyof Statements]: Statements[K] extends string ? K : never;
@@ -87,6 +97,12 @@ const REPEATABLE: Record<StatementName, Repeatable> = {
   findById: 'always',
   findViews: 'always',
   list: 'always',
+  databaseTime: 'always',
+  countBulk: 'always',
+  nextBulkBatch: 'always',
+  // A repeat finds the changed rows no longer matching and answers none: the operation's count would miss
+  // them, and a delete's files would wait for the orphan sweep.
+  applyBulk: 'if rolled back',
   // A lost flow claim is a lost claim (its rows go back at lease expiry); its starts are then counted
   // without their runs, which errs on the safe side of a rate limit.
   claimFlow: 'if rolled back',
@@ -479,6 +495,32 @@ export class SqlServerTaskStore extends TaskStore {
     });
     const { records } = await this.run('list', params, undefined, sql);
     return records.map((row) => toTaskRecord(row, readers));
+  }
+
+  async databaseTime(): Promise<Date> {
+    const { records } = await this.run('databaseTime', [], undefined, 'SELECT SYSUTCDATETIME() AS now');
+    return records[0].now as Date;
+  }
+
+  private get bulkDialect(): BulkDialect {
+    return { engine: 'sqlserver', table: `[${this.schema}].[background_tasks]` };
+  }
+
+  async countBulk(selection: BulkTaskSelection): Promise<number> {
+    const { sql, params } = BulkStatements.count(this.bulkDialect, selection);
+    const { records } = await this.run('countBulk', params, undefined, sql);
+    return Number(records[0].count);
+  }
+
+  async nextBulkBatch(selection: BulkTaskSelection, after: string | null, limit: number): Promise<string[]> {
+    const { sql, params } = BulkStatements.batch(this.bulkDialect, selection, after, limit);
+    return (await this.run('nextBulkBatch', params, undefined, sql)).records.map(idOf);
+  }
+
+  async applyBulk(selection: BulkTaskSelection, ids: readonly string[], error: unknown): Promise<string[]> {
+    if (ids.length === 0) return [];
+    const { sql, params } = BulkStatements.apply(this.bulkDialect, selection, ids, toJson(error));
+    return (await this.run('applyBulk', params, undefined, sql)).records.map(idOf);
   }
 
   async deleteFinished(completedBefore: Date, limit: number): Promise<string[]> {

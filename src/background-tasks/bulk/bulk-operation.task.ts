@@ -1,0 +1,127 @@
+import { BackgroundTask } from '../contract/background-task.decorator.js';
+import type { BackgroundTaskContext } from '../contract/background-task-context.js';
+import type { BackgroundTaskExecutor } from '../contract/background-task-executor.js';
+import { TaskOutcome } from '../contract/task-outcome.js';
+import { TaskEvents } from '../events/task-events.js';
+import { TaskFiles } from '../files/task-files.js';
+import type { BulkAction, BulkTaskSelection } from '../model/task-records.js';
+import { QueueWakeSignal } from '../queue/queue-wake-signal.js';
+import { TaskStore } from '../storage/task-store.js';
+
+export const BULK_OPERATION_TASK = 'background-tasks.bulk';
+
+/**
+ * Rows a batch changes: one short statement (SQL Server escalates to a table lock at about 5,000 row
+ * locks, and a row takes one per index), one checkpoint per batch.
+ */
+export const BULK_BATCH_SIZE = 500;
+
+export interface BulkOperationMetadata {
+  readonly action: BulkAction;
+  /** One task name, or null for every name. */
+  readonly name: string | null;
+  /** delete: finished before this time (ISO 8601); null for retry and cancel. */
+  readonly finishedBefore: string | null;
+  /** Who asked (for a cancelled task's error). */
+  readonly requestedBy: string;
+}
+
+/** Where the operation stands; persisted after every batch, so a run interrupted goes on from there. */
+export interface BulkOperationCheckpoint {
+  /** The selection's time bound, fixed by the first run (the database's clock). */
+  readonly before: string;
+  /** How many tasks matched when the first run counted them. */
+  readonly total: number;
+  /** How many this operation has changed so far. */
+  readonly done: number;
+  /** The last id visited: the next batch starts after it. */
+  readonly after: string | null;
+}
+
+export interface BulkOperationResult {
+  readonly action: BulkAction;
+  readonly name: string | null;
+  /** Matched when the operation started. */
+  readonly matched: number;
+  /** Changed by it: fewer than matched when others changed some first (a worker, a user, another operation). */
+  readonly changed: number;
+}
+
+const PAST_TENSE: Record<BulkAction, string> = { retry: 'Retried', cancel: 'Cancelled', delete: 'Deleted' };
+
+/**
+ * Retries, cancels or deletes every task a selection matches, a batch at a time (POST
+ * /api/background-tasks/bulk enqueues it). Safe to run twice and to resume: every batch re-checks each row
+ * against the selection under its row lock, so a task already changed (by an earlier run of this task that
+ * stopped before its checkpoint, or by anyone else) is left alone, and the selection's time bound, fixed at
+ * the first run, keeps it from chasing tasks that fail or arrive while it runs.
+ */
+@BackgroundTask(BULK_OPERATION_TASK, { maxRetryCount: 5 })
+export class BulkOperationTask implements BackgroundTaskExecutor<
+  BulkOperationMetadata,
+  BulkOperationCheckpoint,
+  BulkOperationResult
+> {
+  constructor(
+    private readonly store: TaskStore,
+    private readonly files: TaskFiles,
+    private readonly wakeSignal: QueueWakeSignal,
+    private readonly events: TaskEvents,
+  ) {}
+
+  async execute({
+    taskId,
+    metadata,
+    executionMetadata,
+    checkpoint,
+    progress,
+    signal,
+  }: BackgroundTaskContext<BulkOperationMetadata, BulkOperationCheckpoint>) {
+    const { action, name, requestedBy } = metadata;
+    let state = executionMetadata ?? (await this.start(metadata));
+    const selection: BulkTaskSelection = { action, name, before: new Date(state.before) };
+    const report = () =>
+      progress({
+        percent: state.total === 0 ? 100 : Math.min(100, (state.done / state.total) * 100),
+        info: `${PAST_TENSE[action]} ${state.done.toLocaleString('en')} of ${state.total.toLocaleString('en')} task(s)`,
+      });
+    report();
+    if (!executionMetadata) await checkpoint(state);
+    const error = { code: 'CANCELLED', message: `Cancelled by ${requestedBy} (bulk operation ${taskId})` };
+    for (;;) {
+      signal.throwIfAborted();
+      const ids = await this.store.nextBulkBatch(selection, state.after, BULK_BATCH_SIZE);
+      if (ids.length === 0) break;
+      const changed = await this.store.applyBulk(selection, ids, error);
+      if (action === 'delete') await Promise.all(changed.map((id) => this.files.remove(id)));
+      if (changed.length > 0) {
+        if (action === 'retry') this.wakeSignal.notify();
+        this.events.emit({ kind: 'bulk-changed', action, name, ids: changed });
+      }
+      state = { ...state, after: ids[ids.length - 1], done: state.done + changed.length };
+      report();
+      await checkpoint(state);
+    }
+    return TaskOutcome.success<BulkOperationResult>({
+      action,
+      name,
+      matched: state.total,
+      changed: state.done,
+    });
+  }
+
+  /** The first run fixes the time bound on the database's clock and counts what it will change. */
+  private async start({
+    action,
+    name,
+    finishedBefore,
+  }: BulkOperationMetadata): Promise<BulkOperationCheckpoint> {
+    // A millisecond on: a Date drops the microseconds PostgreSQL stamps rows with, and a task that failed
+    // in the very millisecond the operation started is one it was asked to include.
+    const now = new Date((await this.store.databaseTime()).getTime() + 1);
+    const bound =
+      finishedBefore === null ? now : new Date(Math.min(now.getTime(), Date.parse(finishedBefore)));
+    const total = await this.store.countBulk({ action, name, before: bound });
+    return { before: bound.toISOString(), total, done: 0, after: null };
+  }
+}
