@@ -5,6 +5,8 @@ import type { INestApplication } from '@nestjs/common';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { APP_FEATURES } from '../../src/app.features.js';
 import { BackgroundTaskQueue } from '../../src/background-tasks/queue/background-task-queue.js';
+import { TaskStore } from '../../src/background-tasks/storage/task-store.js';
+import { storedTasks } from '../support/task-rows.js';
 import { ChildWorker } from '../support/child-worker.js';
 import { ConsoleTestTasksModule } from '../support/console-test-tasks.js';
 import { StubbornTask, stubbornTaskReturns } from '../support/test-tasks.js';
@@ -291,6 +293,51 @@ describeWithChromium('the admin dashboard in Chromium', () => {
       await child.stop('SIGKILL');
     }
   });
+
+  it('retries 10,000 failed tasks in bulk from the queues page, and their failed count reaches zero', async () => {
+    const name = 'test.noop';
+    const store = app.get(TaskStore);
+    // 10,000 failed tasks, as workers would have left them; paused while they are written, so that the
+    // worker does not run them first.
+    await store.setPaused(name, true, 'root');
+    await storedTasks(store, name, 10_000);
+    await db.sql(
+      `UPDATE ${db.table('background_tasks')} SET status = 'failed', attempts = 1, completed_at = ?, error = ? WHERE name = ?`,
+      [new Date().toISOString(), '{"code":"BROKEN","message":"failed on purpose"}', name],
+    );
+    await store.setPaused(name, false, 'root');
+
+    await page.getByRole('link', { name: 'Queues' }).click();
+    const failedCell = page.locator(`tr[data-name="${name}"] td`).nth(3);
+    await failedCell.getByText('10,000', { exact: true }).waitFor({ timeout: 30_000 });
+    await page.getByRole('combobox', { name: 'Action' }).selectOption('retry');
+    await page.getByRole('combobox', { name: 'Task name' }).selectOption(name);
+    await page.getByRole('button', { name: 'Count' }).click();
+    await page.getByText(`10,000 failed tasks of ${name} match now.`).waitFor();
+    await shot('12-bulk-form');
+
+    page.once('dialog', (dialog) => {
+      expect(dialog.message()).toBe(`Retry 10,000 failed tasks of ${name}?`);
+      void dialog.accept();
+    });
+    await page.getByRole('button', { name: 'Start' }).click();
+    await page.getByText(`Retry of 10,000 failed tasks of ${name} started:`).waitFor();
+    await page.getByRole('link', { name: 'follow it' }).click();
+    await page.getByRole('heading', { name: /^background-tasks\.bulk / }).waitFor();
+    await page.locator('#task-status', { hasText: 'completed' }).waitFor({ timeout: 120_000 });
+    await page.locator('#task-percent', { hasText: '100 %' }).waitFor();
+    await page.getByText('Retried 10,000 of 10,000 task(s)').first().waitFor();
+    await shot('13-bulk-task');
+
+    // The retried tasks run again (and succeed, this time), and the queue shows none failed.
+    await eventually(
+      async () => (await db.count('name = ? AND status = ?', [name, 'completed'])) === 10_000,
+      180_000,
+      500,
+    );
+    await page.getByRole('link', { name: 'Queues' }).click();
+    await failedCell.getByText('0', { exact: true }).waitFor({ timeout: 30_000 });
+  }, 300_000);
 
   /** The start buttons each feature's forms have; the cases follow src/app.features.ts as it stands. */
   const START_BUTTONS: Record<string, string[]> = {

@@ -16,5 +16,13 @@ export class YearlyReportTask implements BackgroundTaskExecutor<{ year: string }
   }
 }
 
-@Module({ providers: [YearlyReportTask] })
+/** Does nothing and succeeds: the tasks a bulk retry sends back to the queue, run by the thousand. */
+@BackgroundTask('test.noop')
+export class NoopTask implements BackgroundTaskExecutor {
+  execute() {
+    return Promise.resolve(TaskOutcome.success());
+  }
+}
+
+@Module({ providers: [YearlyReportTask, NoopTask] })
 export class ConsoleTestTasksModule {}

@@ -514,6 +514,74 @@ async function loadQueues() {
       return tr;
     }),
   );
+  fillBulkNames(items.map((queue) => queue.name));
+}
+
+/** The names the bulk form offers: the queues' names, the choice made kept across reloads. */
+function fillBulkNames(names) {
+  const select = $('bulk-name');
+  const chosen = select.value;
+  select.replaceChildren(new Option('All names', ''), ...names.map((name) => new Option(name, name)));
+  select.value = names.includes(chosen) ? chosen : '';
+}
+
+// --- Bulk operations (POST /api/background-tasks/bulk, on the queues page) ----------------------------
+
+const BULK_SUBJECT = { retry: 'failed', cancel: 'waiting', delete: 'finished' };
+const BULK_VERB = { retry: 'Retry', cancel: 'Cancel', delete: 'Delete' };
+
+function bulkResult(content, isError = false) {
+  const element = $('bulk-result');
+  element.replaceChildren(...content);
+  element.classList.toggle('error', isError);
+}
+
+/** The form as a request; a dry run counts and changes nothing. */
+async function bulkRequest(dryRun) {
+  const action = $('bulk-action').value;
+  const body = { action, dryRun };
+  if ($('bulk-name').value) body.name = $('bulk-name').value;
+  if (action === 'delete' && $('bulk-before').value) {
+    // datetime-local has no zone: it is the browser's local time, sent as UTC.
+    body.finishedBefore = new Date($('bulk-before').value).toISOString();
+  }
+  return json(
+    await api('/api/background-tasks/bulk', {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify(body),
+    }),
+  );
+}
+
+const bulkCount = ({ action, name, matching }) =>
+  `${matching.toLocaleString()} ${BULK_SUBJECT[action]} task${matching === 1 ? '' : 's'}${name ? ` of ${name}` : ''}`;
+
+async function onBulkCount() {
+  try {
+    bulkResult([`${bulkCount(await bulkRequest(true))} match now.`]);
+  } catch (error) {
+    bulkResult([`Could not count: ${error.message}`], true);
+  }
+}
+
+/** Counts first and asks, then starts the operation and links to its task, whose page follows it live. */
+async function onBulkStart(event) {
+  event.preventDefault();
+  try {
+    const count = await bulkRequest(true);
+    if (count.matching === 0) return bulkResult([`Nothing to do: ${bulkCount(count)} match.`]);
+    if (!window.confirm(`${BULK_VERB[count.action]} ${bulkCount(count)}?`)) return undefined;
+    const { taskId } = await bulkRequest(false);
+    bulkResult([
+      `${BULK_VERB[count.action]} of ${bulkCount(count)} started: `,
+      taskLink(taskId, 'follow it'),
+      '.',
+    ]);
+  } catch (error) {
+    bulkResult([`Could not start: ${error.message}`], true);
+  }
+  return undefined;
 }
 
 // --- Workers ------------------------------------------------------------------------------------------
@@ -948,6 +1016,13 @@ window.addEventListener('hashchange', () => void route());
 $('export-form').addEventListener('submit', onExport);
 $('import-form').addEventListener('submit', onImport);
 $('demo-form').addEventListener('submit', onDemo);
+$('bulk-form').addEventListener('submit', onBulkStart);
+$('bulk-count').addEventListener('click', onBulkCount);
+$('bulk-action').addEventListener('change', () => {
+  const deleting = $('bulk-action').value === 'delete';
+  $('bulk-before-field').hidden = !deleting;
+  $('bulk-before').required = deleting;
+});
 $('filter-form').addEventListener('submit', async (event) => {
   event.preventDefault();
   const nameChanged = state.filter.name !== $('filter-name').value.trim();
