@@ -1,5 +1,6 @@
 import type { INestApplication } from '@nestjs/common';
 import type {
+  BulkTaskSelection,
   FinishedRun,
   NewTaskRow,
   RunEnding,
@@ -533,6 +534,18 @@ describe.each(['memory', ...TEST_ENGINES] as const)('the TaskStore contract [%s]
       return ids;
     };
     const error = { code: 'CANCELLED', message: 'bulk' };
+    /** Every match of a selection, window after window to the end of the table (each window after the last). */
+    const scanAll = async (selection: BulkTaskSelection, size: number) => {
+      const matching: string[] = [];
+      let after: string | null = null;
+      for (;;) {
+        const window = await store.scanBulkWindow(selection, after, size);
+        if (window.last === null) return matching;
+        if (after !== null) expect(window.last > after).toBe(true);
+        matching.push(...window.matching);
+        after = window.last;
+      }
+    };
 
     it('retries the failed tasks of a name, a batch at a time after a cursor, each once however often it runs', async () => {
       const name = `test.bulk-retry.${engine}`;
@@ -543,12 +556,14 @@ describe.each(['memory', ...TEST_ENGINES] as const)('the TaskStore contract [%s]
       expect(await store.countBulk(selection)).toBe(5);
       expect(await store.countBulk({ ...selection, name: `${name}.other` })).toBe(2);
 
-      // The cursor walks creation order and never visits a row twice.
-      const first = await store.nextBulkBatch(selection, null, 2);
-      const second = await store.nextBulkBatch(selection, first[1], 2);
-      const third = await store.nextBulkBatch(selection, second[1], 2);
-      expect([...first, ...second, ...third]).toEqual(failed);
-      expect(await store.nextBulkBatch(selection, third[0], 2)).toEqual([]);
+      // A window is the next rows in creation order, of any kind, with those the selection matches.
+      expect(await store.scanBulkWindow(selection, failed[0], 2)).toEqual({
+        matching: failed.slice(1, 3),
+        last: failed[2],
+      });
+      expect(await store.scanBulkWindow(selection, failed[4], 1)).toEqual({ matching: [], last: done });
+      // Walked to its end, the cursor visits every row once, in order, and finds every match.
+      expect(await scanAll(selection, 3)).toEqual(failed);
 
       // Rows that do not match (completed, another name) are left alone even when their ids are passed.
       const changed = await store.applyBulk(selection, [...failed, done, ...otherName], error);
@@ -613,7 +628,7 @@ describe.each(['memory', ...TEST_ENGINES] as const)('the TaskStore contract [%s]
       await store.finish([ended(suspended, owner, { kind: 'suspended', until: null })]);
       const selection = { action: 'cancel', name, before: await store.databaseTime() } as const;
       expect(await store.countBulk(selection)).toBe(3);
-      const batch = await store.nextBulkBatch(selection, null, 10);
+      const batch = await scanAll(selection, 10);
       expect(batch).toEqual([suspended, ...enqueued].sort());
       expect((await store.applyBulk(selection, [running, ...batch], error)).sort()).toEqual(batch);
       expect(await store.findById(suspended)).toMatchObject({ status: 'cancelled', error, resumeAt: null });
@@ -628,7 +643,7 @@ describe.each(['memory', ...TEST_ENGINES] as const)('the TaskStore contract [%s]
       const [waiting] = await tasksOf(name, 1);
       const selection = { action: 'delete', name, before: await store.databaseTime() } as const;
       expect(await store.countBulk(selection)).toBe(4);
-      const ids = await store.nextBulkBatch(selection, null, 10);
+      const ids = await scanAll(selection, 10);
       expect(ids).toEqual([...failed, ...completedIds]);
       expect((await store.applyBulk(selection, [...ids, waiting], error)).sort()).toEqual(ids.sort());
       expect(await store.findById(failed[0])).toBeUndefined();

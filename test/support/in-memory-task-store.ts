@@ -36,6 +36,7 @@ import {
   GONE_WORKER_KEPT_LEASES,
   TaskStore,
   type ActiveTaskCounts,
+  type BulkWindow,
 } from '../../src/background-tasks/storage/task-store.js';
 import type { TaskStatus } from '../../src/background-tasks/task-status.js';
 import { BULK_ACTIONS } from '../../src/background-tasks/bulk/bulk-actions.js';
@@ -679,12 +680,15 @@ export class InMemoryTaskStore extends TaskStore {
     return Promise.resolve([...this.rows.values()].filter((row) => this.matchesBulk(row, selection)).length);
   }
 
-  nextBulkBatch(selection: BulkTaskSelection, after: string | null, limit: number): Promise<string[]> {
-    const ids = [...this.rows.values()]
-      .filter((row) => (after === null || row.id > after) && this.matchesBulk(row, selection))
-      .map((row) => row.id)
-      .sort(compareIds);
-    return Promise.resolve(ids.slice(0, limit));
+  scanBulkWindow(selection: BulkTaskSelection, after: string | null, size: number): Promise<BulkWindow> {
+    const window = [...this.rows.values()]
+      .filter((row) => after === null || row.id > after)
+      .sort((a, b) => compareIds(a.id, b.id))
+      .slice(0, size);
+    return Promise.resolve({
+      matching: window.filter((row) => this.matchesBulk(row, selection)).map((row) => row.id),
+      last: window.length === 0 ? null : window[window.length - 1].id,
+    });
   }
 
   applyBulk(selection: BulkTaskSelection, ids: readonly string[], error: unknown): Promise<string[]> {

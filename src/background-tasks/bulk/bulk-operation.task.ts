@@ -11,7 +11,13 @@ import { TaskStore } from '../storage/task-store.js';
 export const BULK_OPERATION_TASK = 'background-tasks.bulk';
 
 /**
- * Rows a batch changes: one short statement (SQL Server escalates to a table lock at about 5,000 row
+ * Rows a window reads, in creation order, whatever they are (TaskStore.scanBulkWindow): a checkpoint per
+ * window, and a 100,000-row table read in 50 windows.
+ */
+export const BULK_WINDOW_ROWS = 2_000;
+
+/**
+ * Rows one statement changes at most: one short statement (SQL Server escalates to a table lock at about 5,000 row
  * locks, and a row takes one per index), one checkpoint per batch.
  */
 export const BULK_BATCH_SIZE = 500;
@@ -90,15 +96,14 @@ export class BulkOperationTask implements BackgroundTaskExecutor<
     const error = { code: 'CANCELLED', message: `Cancelled by ${requestedBy} (bulk operation ${taskId})` };
     for (;;) {
       signal.throwIfAborted();
-      const ids = await this.store.nextBulkBatch(selection, state.after, BULK_BATCH_SIZE);
-      if (ids.length === 0) break;
-      const changed = await this.store.applyBulk(selection, ids, error);
-      if (action === 'delete') await Promise.all(changed.map((id) => this.files.remove(id)));
-      if (changed.length > 0) {
-        if (action === 'retry') this.wakeSignal.notify();
-        this.events.emit({ kind: 'bulk-changed', action, name, ids: changed });
+      const { matching, last } = await this.store.scanBulkWindow(selection, state.after, BULK_WINDOW_ROWS);
+      if (last === null) break;
+      let changed = 0;
+      for (let start = 0; start < matching.length; start += BULK_BATCH_SIZE) {
+        changed += (await this.applyBatch(selection, matching.slice(start, start + BULK_BATCH_SIZE), error))
+          .length;
       }
-      state = { ...state, after: ids[ids.length - 1], done: state.done + changed.length };
+      state = { ...state, after: last, done: state.done + changed };
       report();
       await checkpoint(state);
     }
@@ -108,6 +113,18 @@ export class BulkOperationTask implements BackgroundTaskExecutor<
       matched: state.total,
       changed: state.done,
     });
+  }
+
+  /** One statement's worth: the tasks of `ids` that still match, changed, announced and (deleted) their files removed. */
+  private async applyBatch(selection: BulkTaskSelection, ids: string[], error: unknown): Promise<string[]> {
+    const { action, name } = selection;
+    const changed = await this.store.applyBulk(selection, ids, error);
+    if (action === 'delete') await Promise.all(changed.map((id) => this.files.remove(id)));
+    if (changed.length > 0) {
+      if (action === 'retry') this.wakeSignal.notify();
+      this.events.emit({ kind: 'bulk-changed', action, name, ids: changed });
+    }
+    return changed;
   }
 
   /** The first run fixes the time bound on the database's clock and counts what it will change. */

@@ -25,6 +25,23 @@ import type {
 } from '../model/task-records.js';
 import type { FlowClaimRequest } from '../flow/flow-claim.js';
 
+export interface BulkWindow {
+  readonly matching: string[];
+  readonly last: string | null;
+}
+
+/** Reads a window's rows: `{ id, matches }`, matches 1 or 0 (or true/false). */
+export function toBulkWindow(
+  rows: readonly { id: unknown; matches: unknown }[],
+  readId: (value: unknown) => string = String,
+): BulkWindow {
+  const ids = rows.map((row) => readId(row.id));
+  return {
+    matching: ids.filter((_, index) => Number(rows[index].matches) === 1),
+    last: ids.length === 0 ? null : ids[ids.length - 1],
+  };
+}
+
 export interface ActiveTaskCounts {
   readonly enqueued: number;
   readonly processing: number;
@@ -196,14 +213,15 @@ export abstract class TaskStore implements OnApplicationShutdown {
   abstract countBulk(selection: BulkTaskSelection): Promise<number>;
 
   /**
-   * The ids of the next `limit` tasks the selection matches after the task `after` (null: from the first),
-   * in creation order: a bulk operation's cursor, which never visits a row twice.
+   * A bulk operation's cursor: the next `size` tasks after the task `after` (null: from the first) in
+   * creation order, of any kind; `matching` are the ids among them the selection matches, `last` the last
+   * id read (null when none was left: the operation has visited every row).
    */
-  abstract nextBulkBatch(
+  abstract scanBulkWindow(
     selection: BulkTaskSelection,
     after: string | null,
-    limit: number,
-  ): Promise<string[]>;
+    size: number,
+  ): Promise<BulkWindow>;
 
   /**
    * Applies the selection's action to those of `ids` (at most MAX_VIEW_READ) that still match it, in one

@@ -44,7 +44,13 @@ import {
   workerColumnValues,
   toTaskEndings,
 } from '../task-row-mapper.js';
-import { GONE_WORKER_KEPT_LEASES, TaskStore, type ActiveTaskCounts } from '../task-store.js';
+import {
+  GONE_WORKER_KEPT_LEASES,
+  TaskStore,
+  toBulkWindow,
+  type ActiveTaskCounts,
+  type BulkWindow,
+} from '../task-store.js';
 import { postgresFlowStatements } from './postgres-flow-statements.js';
 import { notificationChannel, postgresStatements } from './postgres-statements.js';
 
@@ -338,9 +344,13 @@ export class PostgresTaskStore extends TaskStore {
     return Number(row.count);
   }
 
-  async nextBulkBatch(selection: BulkTaskSelection, after: string | null, limit: number): Promise<string[]> {
-    const rows = await this.runBound(BulkStatements.batch(this.bulkDialect, selection, after, limit));
-    return rows.map((row) => String(row.id));
+  async scanBulkWindow(
+    selection: BulkTaskSelection,
+    after: string | null,
+    size: number,
+  ): Promise<BulkWindow> {
+    const rows = await this.runBound(BulkStatements.window(this.bulkDialect, selection, after, size));
+    return toBulkWindow(rows as { id: unknown; matches: unknown }[]);
   }
 
   async applyBulk(selection: BulkTaskSelection, ids: readonly string[], error: unknown): Promise<string[]> {

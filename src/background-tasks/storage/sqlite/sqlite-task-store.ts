@@ -45,7 +45,13 @@ import {
   workerColumnValues,
   toTaskEndings,
 } from '../task-row-mapper.js';
-import { GONE_WORKER_KEPT_LEASES, TaskStore, type ActiveTaskCounts } from '../task-store.js';
+import {
+  GONE_WORKER_KEPT_LEASES,
+  TaskStore,
+  toBulkWindow,
+  type ActiveTaskCounts,
+  type BulkWindow,
+} from '../task-store.js';
 import { retryWhileBusy } from './sqlite-busy-retry.js';
 import { sqliteFlowStatements } from './sqlite-flow-statements.js';
 import { sqliteStatements } from './sqlite-statements.js';
@@ -379,9 +385,13 @@ export class SqliteTaskStore extends TaskStore {
     return Number(row.count);
   }
 
-  async nextBulkBatch(selection: BulkTaskSelection, after: string | null, limit: number): Promise<string[]> {
-    const rows = await this.runBound(BulkStatements.batch(BULK_DIALECT, selection, after, limit));
-    return rows.map((row) => String(row.id));
+  async scanBulkWindow(
+    selection: BulkTaskSelection,
+    after: string | null,
+    size: number,
+  ): Promise<BulkWindow> {
+    const rows = await this.runBound(BulkStatements.window(BULK_DIALECT, selection, after, size));
+    return toBulkWindow(rows as { id: unknown; matches: unknown }[]);
   }
 
   async applyBulk(selection: BulkTaskSelection, ids: readonly string[], error: unknown): Promise<string[]> {

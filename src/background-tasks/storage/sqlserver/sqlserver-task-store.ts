@@ -41,7 +41,13 @@ import {
   workerColumnValues,
   toTaskEndings,
 } from '../task-row-mapper.js';
-import { GONE_WORKER_KEPT_LEASES, TaskStore, type ActiveTaskCounts } from '../task-store.js';
+import {
+  GONE_WORKER_KEPT_LEASES,
+  TaskStore,
+  toBulkWindow,
+  type ActiveTaskCounts,
+  type BulkWindow,
+} from '../task-store.js';
 import { sqlServerDatetime2 } from '../../../database/sqlserver-parameters.js';
 import { readId } from '../../../database/row-readers.js';
 import { typed, valuesStatements } from '../../../database/sqlserver-values.js';
@@ -59,7 +65,7 @@ type StatementName =
   | 'claimFlow'
   | 'databaseTime'
   | 'countBulk'
-  | 'nextBulkBatch'
+  | 'scanBulkWindow'
   | 'applyBulk'
   | keyof FlowStatements;
 /** The statements whose text is fixed (the others are functions of their rows). */
@@ -99,7 +105,7 @@ const REPEATABLE: Record<StatementName, Repeatable> = {
   list: 'always',
   databaseTime: 'always',
   countBulk: 'always',
-  nextBulkBatch: 'always',
+  scanBulkWindow: 'always',
   // A repeat finds the changed rows no longer matching and answers none: the operation's count would miss
   // them, and a delete's files would wait for the orphan sweep.
   applyBulk: 'if rolled back',
@@ -511,10 +517,14 @@ export class SqlServerTaskStore extends TaskStore {
     const { records } = await this.run('countBulk', params, undefined, sql);
     return Number(records[0].count);
   }
-
-  async nextBulkBatch(selection: BulkTaskSelection, after: string | null, limit: number): Promise<string[]> {
-    const { sql, params } = BulkStatements.batch(this.bulkDialect, selection, after, limit);
-    return (await this.run('nextBulkBatch', params, undefined, sql)).records.map(idOf);
+  async scanBulkWindow(
+    selection: BulkTaskSelection,
+    after: string | null,
+    size: number,
+  ): Promise<BulkWindow> {
+    const { sql, params } = BulkStatements.window(this.bulkDialect, selection, after, size);
+    const { records } = await this.run('scanBulkWindow', params, undefined, sql);
+    return toBulkWindow(records as { id: unknown; matches: unknown }[], readId);
   }
 
   async applyBulk(selection: BulkTaskSelection, ids: readonly string[], error: unknown): Promise<string[]> {
