@@ -12,6 +12,8 @@ import {
 } from '../../src/background-tasks/storage/sqlserver/sqlserver-statements.js';
 import { sqlServerValues, typed } from '../../src/database/sqlserver-values.js';
 import { buildListQuery } from '../../src/background-tasks/storage/task-list-sql.js';
+import { BulkStatements } from '../../src/background-tasks/storage/bulk-sql.js';
+import { BULK_ACTION_NAMES } from '../../src/background-tasks/bulk/bulk-actions.js';
 import { ContentItemRepository } from '../../src/content/storage/content-item.repository.js';
 import { ContentTypeRepository } from '../../src/content/storage/content-type.repository.js';
 import type { ContentType } from '../../src/content/model/content-type.js';
@@ -189,6 +191,25 @@ describe('T-SQL grammar', () => {
   it('parses the task list queries', () => {
     for (const sql of listStatements())
       expect({ sql, errors: syntaxErrors(sql) }).toEqual({ sql, errors: [] });
+  });
+
+  it('parses every statement of the bulk operations, with and without a name', () => {
+    const dialect = { engine: 'sqlserver', table: '[cms].[background_tasks]' } as const;
+    const id = '01a20953-0000-7000-8000-000000000001';
+    for (const action of BULK_ACTION_NAMES) {
+      for (const name of [null, 'demo.countdown']) {
+        const selection = { action, name, before: new Date() };
+        const statements = [
+          BulkStatements.count(dialect, selection),
+          BulkStatements.window(dialect, selection, null, 2_000),
+          BulkStatements.window(dialect, selection, id, 2_000),
+          BulkStatements.apply(dialect, selection, [id], '{"code":"CANCELLED"}'),
+        ];
+        for (const { sql } of statements) {
+          expect({ action, sql, errors: syntaxErrors(sql) }).toEqual({ action, sql, errors: [] });
+        }
+      }
+    }
   });
 
   it('parses every SQL Server statement of every migration, up and down', async () => {
