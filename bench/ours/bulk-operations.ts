@@ -21,7 +21,7 @@ import { BackgroundTaskQueue } from '../../src/background-tasks/queue/background
 import { TaskStore } from '../../src/background-tasks/storage/task-store.js';
 import { loadAppConfig } from '../../src/config/app-config.js';
 import { runMigrations } from '../../src/database/migrator.js';
-import { uuidv7 } from '../../src/shared/uuid-v7.js';
+import { storedTasks } from '../../test/support/task-rows.js';
 import { describeMachine } from '../harness/machine.js';
 import { freshStorage, type BenchEngine } from '../harness/storage.js';
 import { benchEnvironment, bootApp } from './queue.js';
@@ -53,21 +53,7 @@ async function measure(engine: BenchEngine): Promise<{ figures: Figures[]; rssBe
     const table =
       engine === 'sqlite' ? 'background_tasks' : `"${storage.settings.schema}"."background_tasks"`;
     // The rows as workers would have left them: inserted in batches, then ended in one statement.
-    for (const name of [TARGET, OTHER]) {
-      for (let done = 0; done < TASKS; done += 1_000) {
-        const ids = Array.from({ length: Math.min(1_000, TASKS - done) }, () => uuidv7());
-        await store.enqueueMany({
-          name,
-          priority: 0,
-          runAfter: null,
-          maxAttempts: 1,
-          createdBy: null,
-          concurrencyKey: null,
-          ids,
-          metadata: ids.map(() => '{}'),
-        });
-      }
-    }
+    for (const name of [TARGET, OTHER]) await storedTasks(store, name, TASKS);
     const now = engine === 'sqlite' ? `'${new Date().toISOString()}'` : 'now()';
     const dataSource = api.get(DataSource);
     await dataSource.query(

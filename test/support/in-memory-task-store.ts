@@ -564,14 +564,7 @@ export class InMemoryTaskStore extends TaskStore {
     return this.statement('cancelWaiting', () => {
       const row = this.rows.get(id);
       if (!row || (row.status !== 'enqueued' && row.status !== 'suspended')) return false;
-      const now = Date.now();
-      Object.assign(row, {
-        status: 'cancelled',
-        error: toJson(error),
-        completedAt: now,
-        updatedAt: now,
-        resumeAt: null,
-      });
+      cancelRow(row, error, Date.now());
       return true;
     });
   }
@@ -607,16 +600,7 @@ export class InMemoryTaskStore extends TaskStore {
     return this.statement('retry', () => {
       const row = this.rows.get(id);
       if (!row || (row.status !== 'failed' && row.status !== 'cancelled')) return false;
-      const now = Date.now();
-      Object.assign(row, {
-        status: 'enqueued',
-        maxAttempts: row.attempts + row.maxAttempts,
-        runAfter: now,
-        completedAt: null,
-        cancelRequestedAt: null,
-        result: null,
-        updatedAt: now,
-      });
+      retryRow(row, Date.now());
       return true;
     });
   }
@@ -676,11 +660,15 @@ export class InMemoryTaskStore extends TaskStore {
     );
   }
 
-  countBulk(selection: BulkTaskSelection): Promise<number> {
+  override countBulk(selection: BulkTaskSelection): Promise<number> {
     return Promise.resolve([...this.rows.values()].filter((row) => this.matchesBulk(row, selection)).length);
   }
 
-  scanBulkWindow(selection: BulkTaskSelection, after: string | null, size: number): Promise<BulkWindow> {
+  override scanBulkWindow(
+    selection: BulkTaskSelection,
+    after: string | null,
+    size: number,
+  ): Promise<BulkWindow> {
     const window = [...this.rows.values()]
       .filter((row) => after === null || row.id > after)
       .sort((a, b) => compareIds(a.id, b.id))
@@ -691,7 +679,11 @@ export class InMemoryTaskStore extends TaskStore {
     });
   }
 
-  applyBulk(selection: BulkTaskSelection, ids: readonly string[], error: unknown): Promise<string[]> {
+  override applyBulk(
+    selection: BulkTaskSelection,
+    ids: readonly string[],
+    error: unknown,
+  ): Promise<string[]> {
     const changed: string[] = [];
     const now = Date.now();
     for (const id of ids) {
@@ -699,25 +691,8 @@ export class InMemoryTaskStore extends TaskStore {
       if (!row || !this.matchesBulk(row, selection)) continue;
       changed.push(id);
       if (selection.action === 'delete') this.rows.delete(id);
-      else if (selection.action === 'cancel') {
-        Object.assign(row, {
-          status: 'cancelled',
-          error: toJson(error),
-          completedAt: now,
-          updatedAt: now,
-          resumeAt: null,
-        });
-      } else {
-        Object.assign(row, {
-          status: 'enqueued',
-          maxAttempts: row.attempts + row.maxAttempts,
-          runAfter: now,
-          completedAt: null,
-          cancelRequestedAt: null,
-          result: null,
-          updatedAt: now,
-        });
-      }
+      else if (selection.action === 'cancel') cancelRow(row, error, now);
+      else retryRow(row, now);
     }
     return Promise.resolve(changed);
   }
@@ -734,6 +709,30 @@ export class InMemoryTaskStore extends TaskStore {
   close(): Promise<void> {
     return Promise.resolve();
   }
+}
+
+/** A retry, as POST /:id/retry and a bulk retry write it: a fresh budget of attempts. */
+function retryRow(row: MemoryRow, now: number): void {
+  Object.assign(row, {
+    status: 'enqueued',
+    maxAttempts: row.attempts + row.maxAttempts,
+    runAfter: now,
+    completedAt: null,
+    cancelRequestedAt: null,
+    result: null,
+    updatedAt: now,
+  });
+}
+
+/** A waiting task cancelled, by its id or in bulk. */
+function cancelRow(row: MemoryRow, error: unknown, now: number): void {
+  Object.assign(row, {
+    status: 'cancelled',
+    error: toJson(error),
+    completedAt: now,
+    updatedAt: now,
+    resumeAt: null,
+  });
 }
 
 const compareIds = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);

@@ -3,6 +3,8 @@ import { sqlServerDatetime2 } from '../../database/sqlserver-parameters.js';
 import { sqlServerIdOrder } from '../../database/sqlserver-id-order.js';
 import { BULK_ACTIONS } from '../bulk/bulk-actions.js';
 import type { BulkTaskSelection } from '../model/task-records.js';
+import { toJson } from './ending-row.js';
+import type { BulkWindow } from './task-store.js';
 
 /** What differs between engines in a bulk operation's statements. */
 export interface BulkDialect {
@@ -144,5 +146,53 @@ export class BulkStatements {
 
   private done(sql: string): BoundStatement {
     return { sql, params: this.params };
+  }
+}
+
+/** Reads a window's rows: `{ id, matches }`, matches 1 or 0 (or true/false). */
+export function toBulkWindow(
+  rows: readonly { id: unknown; matches: unknown }[],
+  readId: (value: unknown) => string = String,
+): BulkWindow {
+  const ids = rows.map((row) => readId(row.id));
+  return {
+    matching: ids.filter((_, index) => Number(rows[index].matches) === 1),
+    last: ids.length === 0 ? null : ids[ids.length - 1],
+  };
+}
+
+export type BulkStatementName = 'countBulk' | 'scanBulkWindow' | 'applyBulk';
+
+/**
+ * The three bulk methods of a SQL store (TaskStore.countBulk, scanBulkWindow, applyBulk), given how the
+ * store sends a statement and reads an id.
+ */
+export class BulkQueries {
+  constructor(
+    private readonly dialect: BulkDialect,
+    private readonly run: (
+      name: BulkStatementName,
+      statement: BoundStatement,
+    ) => Promise<Record<string, unknown>[]>,
+    private readonly readId: (value: unknown) => string = String,
+  ) {}
+
+  async count(selection: BulkTaskSelection): Promise<number> {
+    const [row] = await this.run('countBulk', BulkStatements.count(this.dialect, selection));
+    return Number(row.count);
+  }
+
+  async window(selection: BulkTaskSelection, after: string | null, size: number): Promise<BulkWindow> {
+    const rows = await this.run(
+      'scanBulkWindow',
+      BulkStatements.window(this.dialect, selection, after, size),
+    );
+    return toBulkWindow(rows as { id: unknown; matches: unknown }[], this.readId);
+  }
+
+  async apply(selection: BulkTaskSelection, ids: readonly string[], error: unknown): Promise<string[]> {
+    if (ids.length === 0) return [];
+    const statement = BulkStatements.apply(this.dialect, selection, ids, toJson(error));
+    return (await this.run('applyBulk', statement)).map((row) => this.readId(row.id));
   }
 }

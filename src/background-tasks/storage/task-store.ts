@@ -24,22 +24,11 @@ import type {
   WorkerRecord,
 } from '../model/task-records.js';
 import type { FlowClaimRequest } from '../flow/flow-claim.js';
+import type { BulkQueries } from './bulk-sql.js';
 
 export interface BulkWindow {
   readonly matching: string[];
   readonly last: string | null;
-}
-
-/** Reads a window's rows: `{ id, matches }`, matches 1 or 0 (or true/false). */
-export function toBulkWindow(
-  rows: readonly { id: unknown; matches: unknown }[],
-  readId: (value: unknown) => string = String,
-): BulkWindow {
-  const ids = rows.map((row) => readId(row.id));
-  return {
-    matching: ids.filter((_, index) => Number(rows[index].matches) === 1),
-    last: ids.length === 0 ? null : ids[ids.length - 1],
-  };
 }
 
 export interface ActiveTaskCounts {
@@ -209,26 +198,39 @@ export abstract class TaskStore implements OnApplicationShutdown {
   /** The database's clock now (every worker's common time, which the statements stamp rows with). */
   abstract databaseTime(): Promise<Date>;
 
+  /**
+   * A SQL store's bulk statements (storage/bulk-sql.ts), which serve the three methods below; a store
+   * without SQL (the tests' in-memory one) overrides those instead.
+   */
+  protected readonly bulk?: BulkQueries;
+
+  private bulkQueries(): BulkQueries {
+    if (!this.bulk) throw new Error(`${this.constructor.name} has no bulk statements`);
+    return this.bulk;
+  }
+
   /** How many tasks a bulk operation's selection matches now. */
-  abstract countBulk(selection: BulkTaskSelection): Promise<number>;
+  countBulk(selection: BulkTaskSelection): Promise<number> {
+    return this.bulkQueries().count(selection);
+  }
 
   /**
    * A bulk operation's cursor: the next `size` tasks after the task `after` (null: from the first) in
    * creation order, of any kind; `matching` are the ids among them the selection matches, `last` the last
    * id read (null when none was left: the operation has visited every row).
    */
-  abstract scanBulkWindow(
-    selection: BulkTaskSelection,
-    after: string | null,
-    size: number,
-  ): Promise<BulkWindow>;
+  scanBulkWindow(selection: BulkTaskSelection, after: string | null, size: number): Promise<BulkWindow> {
+    return this.bulkQueries().window(selection, after, size);
+  }
 
   /**
    * Applies the selection's action to those of `ids` (at most MAX_VIEW_READ) that still match it, in one
    * statement; returns the ids it changed (for a delete, the ids whose files are to go). A cancel stores
    * `error` as the task's error.
    */
-  abstract applyBulk(selection: BulkTaskSelection, ids: readonly string[], error: unknown): Promise<string[]>;
+  applyBulk(selection: BulkTaskSelection, ids: readonly string[], error: unknown): Promise<string[]> {
+    return this.bulkQueries().apply(selection, ids, error);
+  }
 
   /** Writes a worker's heartbeat: inserts its row, or replaces it, stamped with the database's time. */
   abstract reportWorker(heartbeat: WorkerHeartbeat): Promise<void>;

@@ -3,11 +3,10 @@ import { runFlowClaim, type FlowClaimRequest, type FlowClaimSteps } from '../../
 import type { EntityManager } from 'typeorm';
 import { CANCELLED_WHILE_RUNNING, toEndingRow, toJson } from '../ending-row.js';
 import { insertParameters } from '../insert-parameters.js';
-import { BulkStatements, type BoundStatement, type BulkDialect } from '../bulk-sql.js';
+import { BulkQueries } from '../bulk-sql.js';
 import { buildListQuery } from '../task-list-sql.js';
 import type {
   BackgroundTaskRecord,
-  BulkTaskSelection,
   ClaimedEnqueueResult,
   ClaimedTask,
   ClaimRequest,
@@ -44,13 +43,7 @@ import {
   workerColumnValues,
   toTaskEndings,
 } from '../task-row-mapper.js';
-import {
-  GONE_WORKER_KEPT_LEASES,
-  TaskStore,
-  toBulkWindow,
-  type ActiveTaskCounts,
-  type BulkWindow,
-} from '../task-store.js';
+import { GONE_WORKER_KEPT_LEASES, TaskStore, type ActiveTaskCounts } from '../task-store.js';
 import { postgresFlowStatements } from './postgres-flow-statements.js';
 import { notificationChannel, postgresStatements } from './postgres-statements.js';
 
@@ -71,6 +64,7 @@ export class PostgresTaskStore extends TaskStore {
   override readonly handsOver = true;
   private readonly sql: ReturnType<typeof postgresStatements>;
   private readonly flowSql: ReturnType<typeof postgresFlowStatements>;
+  protected override readonly bulk: BulkQueries;
 
   constructor(
     private readonly pool: Pool,
@@ -80,6 +74,14 @@ export class PostgresTaskStore extends TaskStore {
     super();
     this.sql = postgresStatements(schema);
     this.flowSql = postgresFlowStatements(schema);
+    this.bulk = new BulkQueries(
+      {
+        engine: 'postgres',
+        table: `"${schema}"."background_tasks"`,
+        announce: `pg_notify('${notificationChannel(schema)}', '')`,
+      },
+      async (_, { sql, params }) => (await this.pool.query<Row>(sql, params)).rows,
+    );
   }
 
   /** A flow statement, on the pool or on one transaction's connection. */
@@ -325,38 +327,6 @@ export class PostgresTaskStore extends TaskStore {
   async databaseTime(): Promise<Date> {
     const { rows } = await this.pool.query<Row>('SELECT now() AS now');
     return rows[0].now as Date;
-  }
-
-  private get bulkDialect(): BulkDialect {
-    return {
-      engine: 'postgres',
-      table: `"${this.schema}"."background_tasks"`,
-      announce: `pg_notify('${notificationChannel(this.schema)}', '')`,
-    };
-  }
-
-  private async runBound({ sql, params }: BoundStatement): Promise<Row[]> {
-    return (await this.pool.query<Row>(sql, params)).rows;
-  }
-
-  async countBulk(selection: BulkTaskSelection): Promise<number> {
-    const [row] = await this.runBound(BulkStatements.count(this.bulkDialect, selection));
-    return Number(row.count);
-  }
-
-  async scanBulkWindow(
-    selection: BulkTaskSelection,
-    after: string | null,
-    size: number,
-  ): Promise<BulkWindow> {
-    const rows = await this.runBound(BulkStatements.window(this.bulkDialect, selection, after, size));
-    return toBulkWindow(rows as { id: unknown; matches: unknown }[]);
-  }
-
-  async applyBulk(selection: BulkTaskSelection, ids: readonly string[], error: unknown): Promise<string[]> {
-    if (ids.length === 0) return [];
-    const rows = await this.runBound(BulkStatements.apply(this.bulkDialect, selection, ids, toJson(error)));
-    return rows.map((row) => String(row.id));
   }
 
   async deleteFinished(completedBefore: Date, limit: number): Promise<string[]> {

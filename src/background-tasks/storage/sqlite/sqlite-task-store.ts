@@ -3,11 +3,10 @@ import type { EntityManager } from 'typeorm';
 import { SQLITE_PRAGMAS } from '../../../database/data-source-options.js';
 import { CANCELLED_WHILE_RUNNING, toEndingRow, toJson } from '../ending-row.js';
 import { idAndMetadataPairs } from '../insert-parameters.js';
-import { BulkStatements, type BoundStatement } from '../bulk-sql.js';
+import { BulkQueries } from '../bulk-sql.js';
 import { buildListQuery } from '../task-list-sql.js';
 import type {
   BackgroundTaskRecord,
-  BulkTaskSelection,
   ClaimedEnqueueResult,
   ClaimedTask,
   ClaimRequest,
@@ -45,13 +44,7 @@ import {
   workerColumnValues,
   toTaskEndings,
 } from '../task-row-mapper.js';
-import {
-  GONE_WORKER_KEPT_LEASES,
-  TaskStore,
-  toBulkWindow,
-  type ActiveTaskCounts,
-  type BulkWindow,
-} from '../task-store.js';
+import { GONE_WORKER_KEPT_LEASES, TaskStore, type ActiveTaskCounts } from '../task-store.js';
 import { retryWhileBusy } from './sqlite-busy-retry.js';
 import { sqliteFlowStatements } from './sqlite-flow-statements.js';
 import { sqliteStatements } from './sqlite-statements.js';
@@ -64,8 +57,6 @@ const now = () => new Date().toISOString();
 const inMs = (ms: number) => new Date(Date.now() + ms).toISOString();
 
 type Row = Record<string, unknown>;
-
-const BULK_DIALECT = { engine: 'sqlite', table: 'background_tasks' } as const;
 
 /** A new task's column values as the insert statements bind them; a task due now runs after its creation time. */
 function insertValues(task: NewTaskRow) {
@@ -107,6 +98,16 @@ export class SqliteTaskStore extends TaskStore {
   private readonly renewAndReadLeases: (params: Record<string, string>) => Row[];
   /** List queries differ by their filters only: a handful of texts, each prepared once. */
   private readonly listStatements = new Map<string, Database.Statement>();
+  /** Bulk statements, prepared once per text (with or without a name, per action) like the lists. */
+  protected override readonly bulk = new BulkQueries(
+    { engine: 'sqlite', table: 'background_tasks' },
+    (_, { sql, params }) => {
+      let statement = this.listStatements.get(sql);
+      if (!statement) this.listStatements.set(sql, (statement = this.db.prepare(sql)));
+      const prepared = statement;
+      return retryWhileBusy(() => prepared.all(...params) as Row[]); // each returns rows (RETURNING id)
+    },
+  );
 
   constructor(file: string) {
     super();
@@ -370,34 +371,6 @@ export class SqliteTaskStore extends TaskStore {
   /** One clock: the database is this process's own file. */
   databaseTime(): Promise<Date> {
     return Promise.resolve(new Date());
-  }
-
-  /** A bulk statement, prepared once per text (a selection with or without a name, each action). */
-  private async runBound({ sql, params }: BoundStatement): Promise<Row[]> {
-    let statement = this.listStatements.get(sql);
-    if (!statement) this.listStatements.set(sql, (statement = this.db.prepare(sql)));
-    const prepared = statement;
-    return retryWhileBusy(() => prepared.all(...params) as Row[]); // each returns rows (RETURNING id)
-  }
-
-  async countBulk(selection: BulkTaskSelection): Promise<number> {
-    const [row] = await this.runBound(BulkStatements.count(BULK_DIALECT, selection));
-    return Number(row.count);
-  }
-
-  async scanBulkWindow(
-    selection: BulkTaskSelection,
-    after: string | null,
-    size: number,
-  ): Promise<BulkWindow> {
-    const rows = await this.runBound(BulkStatements.window(BULK_DIALECT, selection, after, size));
-    return toBulkWindow(rows as { id: unknown; matches: unknown }[]);
-  }
-
-  async applyBulk(selection: BulkTaskSelection, ids: readonly string[], error: unknown): Promise<string[]> {
-    if (ids.length === 0) return [];
-    const rows = await this.runBound(BulkStatements.apply(BULK_DIALECT, selection, ids, toJson(error)));
-    return rows.map((row) => String(row.id));
   }
 
   async deleteFinished(completedBefore: Date, limit: number): Promise<string[]> {

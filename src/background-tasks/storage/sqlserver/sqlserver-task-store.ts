@@ -1,11 +1,10 @@
 import type { DataSource, EntityManager, MssqlParameter, QueryRunner } from 'typeorm';
 import { CANCELLED_WHILE_RUNNING, toEndingRow, toJson } from '../ending-row.js';
 import { insertParameters } from '../insert-parameters.js';
-import { BulkStatements, type BulkDialect } from '../bulk-sql.js';
+import { BulkQueries } from '../bulk-sql.js';
 import { buildListQuery } from '../task-list-sql.js';
 import type {
   BackgroundTaskRecord,
-  BulkTaskSelection,
   ClaimedTask,
   ClaimRequest,
   EnqueueResult,
@@ -41,13 +40,7 @@ import {
   workerColumnValues,
   toTaskEndings,
 } from '../task-row-mapper.js';
-import {
-  GONE_WORKER_KEPT_LEASES,
-  TaskStore,
-  toBulkWindow,
-  type ActiveTaskCounts,
-  type BulkWindow,
-} from '../task-store.js';
+import { GONE_WORKER_KEPT_LEASES, TaskStore, type ActiveTaskCounts } from '../task-store.js';
 import { sqlServerDatetime2 } from '../../../database/sqlserver-parameters.js';
 import { readId } from '../../../database/row-readers.js';
 import { typed, valuesStatements } from '../../../database/sqlserver-values.js';
@@ -194,6 +187,7 @@ export class SqlServerTaskStore extends TaskStore {
   readonly engine = 'sqlserver' as const;
   private readonly sql: ReturnType<typeof sqlserverStatements>;
   private readonly flowSql: FlowStatements;
+  protected override readonly bulk: BulkQueries;
   /** Names whose row of background_task_queues this store made sure of (it is never deleted). */
   private readonly queuesMade = new Set<string>();
 
@@ -204,6 +198,11 @@ export class SqlServerTaskStore extends TaskStore {
     super();
     this.sql = sqlserverStatements(schema);
     this.flowSql = sqlserverFlowStatements(schema);
+    this.bulk = new BulkQueries(
+      { engine: 'sqlserver', table: `[${schema}].[background_tasks]` },
+      async (name, { sql, params }) => (await this.run(name, params, undefined, sql)).records,
+      readId,
+    );
   }
 
   /**
@@ -506,31 +505,6 @@ export class SqlServerTaskStore extends TaskStore {
   async databaseTime(): Promise<Date> {
     const { records } = await this.run('databaseTime', [], undefined, 'SELECT SYSUTCDATETIME() AS now');
     return records[0].now as Date;
-  }
-
-  private get bulkDialect(): BulkDialect {
-    return { engine: 'sqlserver', table: `[${this.schema}].[background_tasks]` };
-  }
-
-  async countBulk(selection: BulkTaskSelection): Promise<number> {
-    const { sql, params } = BulkStatements.count(this.bulkDialect, selection);
-    const { records } = await this.run('countBulk', params, undefined, sql);
-    return Number(records[0].count);
-  }
-  async scanBulkWindow(
-    selection: BulkTaskSelection,
-    after: string | null,
-    size: number,
-  ): Promise<BulkWindow> {
-    const { sql, params } = BulkStatements.window(this.bulkDialect, selection, after, size);
-    const { records } = await this.run('scanBulkWindow', params, undefined, sql);
-    return toBulkWindow(records as { id: unknown; matches: unknown }[], readId);
-  }
-
-  async applyBulk(selection: BulkTaskSelection, ids: readonly string[], error: unknown): Promise<string[]> {
-    if (ids.length === 0) return [];
-    const { sql, params } = BulkStatements.apply(this.bulkDialect, selection, ids, toJson(error));
-    return (await this.run('applyBulk', params, undefined, sql)).records.map(idOf);
   }
 
   async deleteFinished(completedBefore: Date, limit: number): Promise<string[]> {
