@@ -3,6 +3,17 @@ import type { DatabaseEngine } from './database-url.js';
 import { sqlServerIdOrder } from './sqlserver-id-order.js';
 import { sqlServerDatetime2, sqlServerFloat } from './sqlserver-parameters.js';
 
+/** The placeholder of the n-th parameter (0-based) on an engine, as its driver takes it. */
+export function placeholderOf(engine: DatabaseEngine, index: number): string {
+  return engine === 'postgres' ? `$${index + 1}` : engine === 'sqlserver' ? `@${index}` : '?';
+}
+
+/** How a timestamp is bound on an engine (see SqlDialect.timestamp). */
+export function timestampOf(engine: DatabaseEngine, value: Date): unknown {
+  if (engine === 'sqlite') return value.toISOString();
+  return engine === 'sqlserver' ? sqlServerDatetime2(value) : value;
+}
+
 /**
  * The few things hand-written SQL must say differently per engine. Identifiers passed in are always
  * validated names (table names, schema from configuration, field names matching /^[a-z][a-z0-9_]*$/).
@@ -24,7 +35,7 @@ export class SqlDialect {
 
   /** The placeholder of the n-th parameter (0-based), as TypeORM passes it to the driver. */
   placeholder(index: number): string {
-    return this.engine === 'postgres' ? `$${index + 1}` : this.engine === 'sqlserver' ? `@${index}` : '?';
+    return placeholderOf(this.engine, index);
   }
 
   /**
@@ -32,8 +43,7 @@ export class SqlDialect {
    * as datetime2(3) on SQL Server, where an untyped Date goes as datetime and loses its milliseconds.
    */
   timestamp(value: Date): unknown {
-    if (this.engine === 'sqlite') return value.toISOString();
-    return this.engine === 'sqlserver' ? sqlServerDatetime2(value) : value;
+    return timestampOf(this.engine, value);
   }
 
   /** How a floating-point number is bound: typed as float on SQL Server (see sqlserver-parameters.ts). */

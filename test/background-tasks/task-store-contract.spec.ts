@@ -8,7 +8,7 @@ import type {
 } from '../../src/background-tasks/model/task-records.js';
 import { GONE_WORKER_KEPT_LEASES, TaskStore } from '../../src/background-tasks/storage/task-store.js';
 import { InMemoryTaskStore } from '../support/in-memory-task-store.js';
-import { newTaskRow } from '../support/task-rows.js';
+import { enqueueBatch as enqueueTaskBatch, newTaskRow, storedTasks } from '../support/task-rows.js';
 import { createTestApp } from '../support/test-app.js';
 import { TEST_ENGINES, TestDatabase } from '../support/test-database.js';
 
@@ -92,17 +92,8 @@ describe.each(['memory', ...TEST_ENGINES] as const)('the TaskStore contract [%s]
 
   const enqueue = async (overrides: Partial<NewTaskRow> = {}) => (await store.enqueue(row(overrides))).id;
   /** One bulk insert: every task shares its priority, its run-after time and (on SQL Server) its created_at. */
-  const enqueueBatch = (ids: string[], name = 'test.sleep', metadata = ids.map(() => '{}')) =>
-    store.enqueueMany({
-      name,
-      priority: 0,
-      runAfter: null,
-      maxAttempts: 1,
-      createdBy: null,
-      concurrencyKey: null,
-      ids,
-      metadata,
-    });
+  const enqueueBatch = (ids: string[], name = 'test.sleep', metadata?: string[]) =>
+    enqueueTaskBatch(store, ids, name, metadata);
   const claim = (leaseOwner: string, limit = 10, leaseDurationMs = 60_000) =>
     store.claim({ leaseOwner, limit, leaseDurationMs, names: NAMES });
   /** Ends whatever an earlier test left claimable, so that each test claims only its own tasks. */
@@ -510,29 +501,8 @@ describe.each(['memory', ...TEST_ENGINES] as const)('the TaskStore contract [%s]
 
   describe('bulk operations', () => {
     /** Tasks of a name of their own, ended by hand: `failed`, `completed`, or left waiting. */
-    const tasksOf = async (name: string, count: number, end?: 'failed' | 'completed') => {
-      const ids = Array.from({ length: count }, () => newTaskRow(name).id).sort();
-      await enqueueBatch(ids, name);
-      if (!end) return ids;
-      const owner = `bulk-${name}`;
-      const claimed = await store.claim({
-        leaseOwner: owner,
-        limit: count,
-        leaseDurationMs: 60_000,
-        names: [name],
-      });
-      const failedEnding: RunEnding = {
-        kind: 'failed',
-        errorJson: '{"code":"BROKEN"}',
-        attemptErrorJson: '{"attempt":1,"at":"2026-12-01T00:00:00.000Z","error":{"code":"BROKEN"}}',
-      };
-      await store.finish(
-        claimed.map((task) =>
-          end === 'failed' ? ended(task.id, owner, failedEnding) : completed(task.id, owner),
-        ),
-      );
-      return ids;
-    };
+    const tasksOf = (name: string, count: number, end?: 'failed' | 'completed') =>
+      storedTasks(store, name, count, end);
     const error = { code: 'CANCELLED', message: 'bulk' };
     /** Every match of a selection, window after window to the end of the table (each window after the last). */
     const scanAll = async (selection: BulkTaskSelection, size: number) => {

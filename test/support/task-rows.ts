@@ -20,6 +20,28 @@ export function newTaskRow(name: string, overrides: Partial<NewTaskRow> = {}): N
 }
 
 /**
+ * One bulk insert of tasks with these ids: every task shares its priority, its run-after time and (on SQL
+ * Server) its created_at; one attempt each, no creator, no key.
+ */
+export function enqueueBatch(
+  store: TaskStore,
+  ids: string[],
+  name: string,
+  metadata = ids.map(() => '{}'),
+): Promise<void> {
+  return store.enqueueMany({
+    name,
+    priority: 0,
+    runAfter: null,
+    maxAttempts: 1,
+    createdBy: null,
+    concurrencyKey: null,
+    ids,
+    metadata,
+  });
+}
+
+/**
  * Stores `count` tasks of `name` and ends each as `end` (or leaves them enqueued), through the store's own
  * statements, in batches of 500: as a worker would have, without running a handler. Use a name no worker
  * of the test runs, so that nothing but the test changes them. Returns their ids in creation order.
@@ -33,16 +55,7 @@ export async function storedTasks(
   const all: string[] = [];
   for (let start = 0; start < count; start += 500) {
     const ids = Array.from({ length: Math.min(500, count - start) }, () => uuidv7());
-    await store.enqueueMany({
-      name,
-      priority: 0,
-      runAfter: null,
-      maxAttempts: 1,
-      createdBy: null,
-      concurrencyKey: null,
-      ids,
-      metadata: ids.map(() => '{}'),
-    });
+    await enqueueBatch(store, ids, name);
     all.push(...ids);
     if (!end) continue;
     const owner = `stored-${end}-${start}`;

@@ -17,3 +17,13 @@ export const BULK_ACTIONS: Readonly<
 };
 
 export const BULK_ACTION_NAMES = Object.keys(BULK_ACTIONS) as BulkAction[];
+
+/**
+ * A selection's time bound: the database's time now, a millisecond on (a Date drops the microseconds
+ * PostgreSQL stamps rows with, and a task that failed in the very millisecond the operation started is one
+ * it was asked to include), or a delete's `finishedBefore` when that is earlier.
+ */
+export function selectionBound(databaseNow: Date, finishedBefore: Date | null): Date {
+  const now = databaseNow.getTime() + 1;
+  return new Date(finishedBefore === null ? now : Math.min(now, finishedBefore.getTime()));
+}

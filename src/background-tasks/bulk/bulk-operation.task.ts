@@ -7,6 +7,7 @@ import { TaskFiles } from '../files/task-files.js';
 import type { BulkAction, BulkTaskSelection } from '../model/task-records.js';
 import { QueueWakeSignal } from '../queue/queue-wake-signal.js';
 import { TaskStore } from '../storage/task-store.js';
+import { selectionBound } from './bulk-actions.js';
 
 export const BULK_OPERATION_TASK = 'background-tasks.bulk';
 
@@ -17,8 +18,8 @@ export const BULK_OPERATION_TASK = 'background-tasks.bulk';
 export const BULK_WINDOW_ROWS = 2_000;
 
 /**
- * Rows one statement changes at most: one short statement (SQL Server escalates to a table lock at about 5,000 row
- * locks, and a row takes one per index), one checkpoint per batch.
+ * Rows one statement changes at most: one short statement (SQL Server escalates to a table lock at about
+ * 5,000 row locks, and a row takes one per index).
  */
 export const BULK_BATCH_SIZE = 500;
 
@@ -32,7 +33,7 @@ export interface BulkOperationMetadata {
   readonly requestedBy: string;
 }
 
-/** Where the operation stands; persisted after every batch, so a run interrupted goes on from there. */
+/** Where the operation stands; persisted after every window, so a run interrupted goes on from there. */
 export interface BulkOperationCheckpoint {
   /** The selection's time bound, fixed by the first run (the database's clock). */
   readonly before: string;
@@ -40,7 +41,7 @@ export interface BulkOperationCheckpoint {
   readonly total: number;
   /** How many this operation has changed so far. */
   readonly done: number;
-  /** The last id visited: the next batch starts after it. */
+  /** The last id visited: the next window starts after it. */
   readonly after: string | null;
 }
 
@@ -133,11 +134,8 @@ export class BulkOperationTask implements BackgroundTaskExecutor<
     name,
     finishedBefore,
   }: BulkOperationMetadata): Promise<BulkOperationCheckpoint> {
-    // A millisecond on: a Date drops the microseconds PostgreSQL stamps rows with, and a task that failed
-    // in the very millisecond the operation started is one it was asked to include.
-    const now = new Date((await this.store.databaseTime()).getTime() + 1);
-    const bound =
-      finishedBefore === null ? now : new Date(Math.min(now.getTime(), Date.parse(finishedBefore)));
+    const finished = finishedBefore === null ? null : new Date(finishedBefore);
+    const bound = selectionBound(await this.store.databaseTime(), finished);
     const total = await this.store.countBulk({ action, name, before: bound });
     return { before: bound.toISOString(), total, done: 0, after: null };
   }

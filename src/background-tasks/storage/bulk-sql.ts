@@ -1,5 +1,5 @@
 import type { DatabaseEngine } from '../../database/database-url.js';
-import { sqlServerDatetime2 } from '../../database/sqlserver-parameters.js';
+import { placeholderOf, timestampOf } from '../../database/sql-dialect.js';
 import { sqlServerIdOrder } from '../../database/sqlserver-id-order.js';
 import { BULK_ACTIONS } from '../bulk/bulk-actions.js';
 import type { BulkTaskSelection } from '../model/task-records.js';
@@ -84,12 +84,9 @@ export class BulkStatements {
     const { engine, table } = dialect;
     // Placeholders are bound in the order they appear in the text (SQLite's `?` are positional): the SET
     // clause first, then the ids, then the selection.
+    const at = new Date().toISOString(); // SQLite's clock is this process's: one time for the statement
     const now = () =>
-      engine === 'postgres'
-        ? 'now()'
-        : engine === 'sqlserver'
-          ? 'SYSUTCDATETIME()'
-          : s.bind(new Date().toISOString());
+      engine === 'postgres' ? 'now()' : engine === 'sqlserver' ? 'SYSUTCDATETIME()' : s.bind(at);
     const set =
       selection.action === 'delete'
         ? ''
@@ -122,26 +119,15 @@ export class BulkStatements {
     const { statuses, boundedBy } = BULK_ACTIONS[action];
     const parts = [
       `status IN (${statuses.map((status) => `'${status}'`).join(', ')})`,
-      `${boundedBy} <= ${this.bind(this.timestamp(before))}`,
+      `${boundedBy} <= ${this.bind(timestampOf(this.dialect.engine, before))}`,
     ];
     if (name !== null) parts.push(`name = ${this.bind(name)}`);
     return parts.join(' AND ');
   }
 
-  private timestamp(value: Date): unknown {
-    const { engine } = this.dialect;
-    return engine === 'sqlite'
-      ? value.toISOString()
-      : engine === 'sqlserver'
-        ? sqlServerDatetime2(value)
-        : value;
-  }
-
   private bind(value: unknown): string {
     this.params.push(value);
-    const index = this.params.length - 1;
-    const { engine } = this.dialect;
-    return engine === 'postgres' ? `$${index + 1}` : engine === 'sqlserver' ? `@${index}` : '?';
+    return placeholderOf(this.dialect.engine, this.params.length - 1);
   }
 
   private done(sql: string): BoundStatement {

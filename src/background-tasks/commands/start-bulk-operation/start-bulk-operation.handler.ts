@@ -1,6 +1,7 @@
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import { isAdmin } from '../../../shared/identity/index.js';
 import { InvalidBulkOperationError, OperatorOnlyError } from '../../background-task.errors.js';
+import { selectionBound } from '../../bulk/bulk-actions.js';
 import { BulkOperationTask } from '../../bulk/bulk-operation.task.js';
 import { BackgroundTaskQueue } from '../../queue/background-task-queue.js';
 import { TaskStore } from '../../storage/task-store.js';
@@ -30,8 +31,7 @@ export class StartBulkOperationHandler implements ICommandHandler<StartBulkOpera
       );
     }
     if (dryRun) {
-      const now = await this.store.databaseTime();
-      const before = finishedBefore && finishedBefore < now ? finishedBefore : now;
+      const before = selectionBound(await this.store.databaseTime(), finishedBefore);
       const matching = await this.store.countBulk({ action, name, before });
       return { dryRun: true, count: { action, name, matching } };
     }

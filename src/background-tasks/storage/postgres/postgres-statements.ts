@@ -12,6 +12,9 @@ export const CLAIMED_WITH_EPOCH_TIMES = CLAIMED_TIMES.reduce(
 /** The LISTEN/NOTIFY channel on which the statements below announce tasks that wait to be claimed. */
 export const notificationChannel = (schema: string) => `${schema}.background_tasks`;
 
+/** The expression that announces claimable tasks on the channel (see `announce` below). */
+export const announcement = (schema: string) => `pg_notify('${notificationChannel(schema)}', '')`;
+
 /**
  * The queue's SQL on PostgreSQL. Times come from the database clock (`now()`), so workers on several
  * machines agree on lease expiry whatever their own clocks say. `schema` is a validated identifier.
@@ -25,7 +28,7 @@ export function postgresStatements(schema: string) {
   // transaction is announced on its commit, never if it rolls back) and de-duplicated per transaction, so
   // each statement sends one notification at most, however many rows it wrote. (Migration 1765000000000
   // says why this is no longer an insert trigger: a hand-over has nothing to announce.)
-  const announce = `pg_notify('${notificationChannel(schema)}', '')`;
+  const announce = announcement(schema);
   return {
     insert: `
       WITH inserted AS (

@@ -45,7 +45,7 @@ import {
 } from '../task-row-mapper.js';
 import { GONE_WORKER_KEPT_LEASES, TaskStore, type ActiveTaskCounts } from '../task-store.js';
 import { postgresFlowStatements } from './postgres-flow-statements.js';
-import { notificationChannel, postgresStatements } from './postgres-statements.js';
+import { announcement, postgresStatements } from './postgres-statements.js';
 
 type Row = Record<string, unknown>;
 type StatementName = keyof ReturnType<typeof postgresStatements>;
@@ -78,7 +78,7 @@ export class PostgresTaskStore extends TaskStore {
       {
         engine: 'postgres',
         table: `"${schema}"."background_tasks"`,
-        announce: `pg_notify('${notificationChannel(schema)}', '')`,
+        announce: announcement(schema),
       },
       async (_, { sql, params }) => (await this.pool.query<Row>(sql, params)).rows,
     );

@@ -96,14 +96,16 @@ export class SqliteTaskStore extends TaskStore {
   private readonly claimFlowInTransaction: (request: FlowClaimRequest) => ClaimedTask[];
   private readonly finishAll: (rows: Row[]) => string[];
   private readonly renewAndReadLeases: (params: Record<string, string>) => Row[];
-  /** List queries differ by their filters only: a handful of texts, each prepared once. */
-  private readonly listStatements = new Map<string, Database.Statement>();
-  /** Bulk statements, prepared once per text (with or without a name, per action) like the lists. */
+  /**
+   * Statements built per call (the list's filters, a bulk operation's action and name): a handful of
+   * texts, each prepared once.
+   */
+  private readonly preparedByText = new Map<string, Database.Statement>();
   protected override readonly bulk = new BulkQueries(
     { engine: 'sqlite', table: 'background_tasks' },
     (_, { sql, params }) => {
-      let statement = this.listStatements.get(sql);
-      if (!statement) this.listStatements.set(sql, (statement = this.db.prepare(sql)));
+      let statement = this.preparedByText.get(sql);
+      if (!statement) this.preparedByText.set(sql, (statement = this.db.prepare(sql)));
       const prepared = statement;
       return retryWhileBusy(() => prepared.all(...params) as Row[]); // each returns rows (RETURNING id)
     },
@@ -362,8 +364,8 @@ export class SqliteTaskStore extends TaskStore {
       placeholder: () => '?',
       sqlServer: false,
     });
-    let statement = this.listStatements.get(sql);
-    if (!statement) this.listStatements.set(sql, (statement = this.db.prepare(sql)));
+    let statement = this.preparedByText.get(sql);
+    if (!statement) this.preparedByText.set(sql, (statement = this.db.prepare(sql)));
     const rows = statement.all(...params) as Row[];
     return Promise.resolve(rows.map((row) => toTaskRecord(row, readers)));
   }
