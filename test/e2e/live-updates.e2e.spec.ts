@@ -218,6 +218,14 @@ describe.each(TEST_ENGINES)('live task updates across processes [%s]', (engine) 
       ? "pushes another process's progress through LISTEN/NOTIFY"
       : "shows another process's progress by polling every second",
     async () => {
+      // Paused until the stream has read the task waiting: on a busy machine the worker could otherwise
+      // be past step 1 before the stream opens, and the first step would be missed for no fault of the relay.
+      const queue = (action: 'pause' | 'resume') =>
+        request(api.getHttpServer())
+          .post(`/api/task-queues/test.ticks/${action}`)
+          .set(bearer('root'))
+          .expect(200);
+      await queue('pause');
       const started = await request(api.getHttpServer())
         .post('/api/test-tasks')
         .set(bearer('alice'))
@@ -231,6 +239,8 @@ describe.each(TEST_ENGINES)('live task updates across processes [%s]', (engine) 
         bearer('alice'),
       );
       try {
+        await stream.until((client) => client.data<BackgroundTaskView>('task').length > 0);
+        await queue('resume');
         await stream.done;
         const views = stream.data<BackgroundTaskView>('task');
         expect(views.at(-1)).toMatchObject({ status: 'completed', percentComplete: 100 });
