@@ -10,6 +10,7 @@ import { SqlServerMetadataAnyJson1765100000000 } from './1765100000000-sqlserver
 import { SqlServerBinaryKeysAndCreationOrder1765200000000 } from './1765200000000-sqlserver-binary-keys-and-creation-order.js';
 import { FlowControl1765300000000 } from './1765300000000-flow-control.js';
 import { WorkerHeartbeats1765400000000 } from './1765400000000-worker-heartbeats.js';
+import { TaskTraceContext1765500000000 } from './1765500000000-task-trace-context.js';
 
 /**
  * Every migration, oldest first. Listed by class rather than found by a glob, so that the compiled app,
@@ -31,4 +32,5 @@ export const migrations = [
   SqlServerBinaryKeysAndCreationOrder1765200000000,
   FlowControl1765300000000,
   WorkerHeartbeats1765400000000,
+  TaskTraceContext1765500000000,
 ];

@@ -3,6 +3,8 @@ import { toEndingRow } from '../../src/background-tasks/storage/ending-row.js';
 import { postgresStatements } from '../../src/background-tasks/storage/postgres/postgres-statements.js';
 import { buildListQuery } from '../../src/background-tasks/storage/task-list-sql.js';
 import { POSTGRES_DIRECT_URL, TestDatabase } from '../support/test-database.js';
+import { insertParameters } from '../../src/background-tasks/storage/insert-parameters.js';
+import { newTaskRow } from '../support/task-rows.js';
 
 const postgres = process.env.TEST_POSTGRES_URL;
 
@@ -72,16 +74,9 @@ const postgres = process.env.TEST_POSTGRES_URL;
         text: postgresStatements(own.env.SchemaName).insertClaimed,
       };
       const row = (n: number) => [
-        `01a2f000-0000-7000-8000-${String(n).padStart(12, '0')}`,
-        'test.noop',
-        0,
-        null,
-        3,
-        null,
-        null,
-        '{}',
-        null,
-        null,
+        ...insertParameters(
+          newTaskRow('test.noop', { id: `01a2f000-0000-7000-8000-${String(n).padStart(12, '0')}` }),
+        ),
         `local#${n}`,
         30_000,
         ['test.noop'],

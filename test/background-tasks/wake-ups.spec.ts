@@ -133,6 +133,7 @@ describe.each(TEST_ENGINES)('wake-ups [%s]', (engine) => {
         maxAttempts: 3,
         createdBy: null,
         concurrencyKey: null,
+        traceContext: null,
       };
       const ids = Array.from({ length: 3 }, () => uuidv7());
       expect(

@@ -78,6 +78,7 @@ export interface MemoryRow {
   createdBy: string | null;
   idempotencyKey: string | null;
   concurrencyKey: string | null;
+  traceContext: string | null;
   metadata: string;
   executionMetadata: string | null;
   result: string | null;
@@ -180,6 +181,7 @@ export class InMemoryTaskStore extends TaskStore {
       createdBy: task.createdBy,
       idempotencyKey: task.idempotencyKey,
       concurrencyKey: task.concurrencyKey,
+      traceContext: task.traceContext,
       metadata: task.metadataJson,
       executionMetadata: task.executionMetadataJson,
     };
@@ -202,6 +204,7 @@ export class InMemoryTaskStore extends TaskStore {
           maxAttempts: batch.maxAttempts,
           createdBy: batch.createdBy,
           concurrencyKey: batch.concurrencyKey,
+          traceContext: batch.traceContext,
           metadata: batch.metadata[index],
         }),
       );
@@ -752,6 +755,7 @@ function newRow(id: string, name: string, now: number): MemoryRow {
     createdBy: null,
     idempotencyKey: null,
     concurrencyKey: null,
+    traceContext: null,
     metadata: 'null',
     executionMetadata: null,
     result: null,
@@ -789,6 +793,7 @@ function toClaimedTask(row: MemoryRow): ClaimedTask {
     priority: row.priority,
     runAfter: new Date(row.runAfter),
     claimedAt: new Date(row.startedAt!),
+    traceContext: row.traceContext,
   };
 }
 

@@ -15,6 +15,7 @@ export function newTaskRow(name: string, overrides: Partial<NewTaskRow> = {}): N
     createdBy: null,
     idempotencyKey: null,
     concurrencyKey: null,
+    traceContext: null,
     ...overrides,
   };
 }
@@ -36,6 +37,7 @@ export function enqueueBatch(
     maxAttempts: 1,
     createdBy: null,
     concurrencyKey: null,
+    traceContext: null,
     ids,
     metadata,
   });

@@ -23,6 +23,8 @@ export interface NewTaskRow {
   readonly idempotencyKey: string | null;
   /** The flow-control key (EnqueueOptions.concurrencyKey; NO_KEY for a kind whose limits go by key). */
   readonly concurrencyKey: string | null;
+  /** The enqueue's W3C trace context as JSON text (tracing/trace-context.ts), or null with tracing off. */
+  readonly traceContext: string | null;
 }
 
 /**
@@ -37,6 +39,7 @@ export interface NewTaskBatch {
   readonly maxAttempts: number;
   readonly createdBy: string | null;
   readonly concurrencyKey: string | null;
+  readonly traceContext: string | null;
   readonly ids: readonly string[];
   /** Each task's metadata as JSON text (what `toJson` makes of it), in the order of `ids`. */
   readonly metadata: readonly string[];
@@ -66,6 +69,8 @@ export interface ClaimedTask {
   readonly runAfter: Date;
   /** When the claim happened, by the database clock (runAfter's clock): claimedAt - runAfter is the queue wait. */
   readonly claimedAt: Date;
+  /** The trace context its enqueue stored (NewTaskRow.traceContext), which the run's span links to. */
+  readonly traceContext: string | null;
 }
 
 /** Queue order: higher priority first, then earlier runAfter, then id (creation order). */

@@ -13,6 +13,7 @@ export function insertParameters(task: NewTaskRow): unknown[] {
     task.metadataJson,
     task.executionMetadataJson,
     task.concurrencyKey,
+    task.traceContext,
   ];
 }
 

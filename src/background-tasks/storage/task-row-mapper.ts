@@ -49,6 +49,7 @@ export function toClaimedTask(row: Row, read: ColumnReaders): ClaimedTask {
     priority: num(row.priority),
     runAfter: readDate(row.run_after) as Date,
     claimedAt: readDate(row.started_at) as Date,
+    traceContext: str(row.trace_context),
   };
 }
 
@@ -105,7 +106,7 @@ export const CLAIMED_TIMES = ['run_after', 'started_at'] as const;
 /** Columns a claim returns: what a run needs, nothing more (results and errors stay in the table). */
 export const CLAIMED_COLUMNS =
   'id, name, metadata, execution_metadata, attempts, max_attempts, created_by, lease_owner, task_step, status_info, percent_complete, ' +
-  `priority, ${CLAIMED_TIMES.join(', ')}`;
+  `priority, trace_context, ${CLAIMED_TIMES.join(', ')}`;
 
 /** Columns a live view reads (TaskViewRecord): what BackgroundTaskView shows. */
 export const VIEW_COLUMNS =

@@ -33,14 +33,14 @@ export function postgresStatements(schema: string) {
     insert: `
       WITH inserted AS (
         INSERT INTO ${t} (id, name, priority, run_after, max_attempts, created_by, idempotency_key, metadata,
-          execution_metadata, concurrency_key)
-        VALUES ($1, $2, $3, COALESCE($4::timestamptz, now()), $5, $6, $7, $8::jsonb, $9::jsonb, $10)
+          execution_metadata, concurrency_key, trace_context)
+        VALUES ($1, $2, $3, COALESCE($4::timestamptz, now()), $5, $6, $7, $8::jsonb, $9::jsonb, $10, $11)
         ON CONFLICT (idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
         RETURNING id)
       SELECT id, ${announce} FROM inserted`,
 
     // An insert that is also a claim, for a task enqueued in a process whose worker has a free slot (see
-    // TaskStore.enqueueClaimed): leased to $10 unless a due task of a kind this worker runs ($12), of equal
+    // TaskStore.enqueueClaimed): leased to $12 unless a due task of a kind this worker runs ($14), of equal
     // or higher priority, waits ahead of it; then it is enqueued (and announced) as by `insert`. A task
     // handed over is announced to nobody: no other worker could claim it, and a NOTIFY costs its commit a
     // lock of the notification queue and every listener a claim round for nothing (0.4 ms of a 2 ms
@@ -54,16 +54,17 @@ export function postgresStatements(schema: string) {
     insertClaimed: `
       WITH inserted AS (
         INSERT INTO ${t} (id, name, priority, run_after, max_attempts, created_by, idempotency_key, metadata,
-          execution_metadata, concurrency_key, status, lease_owner, lease_expires_at, attempts, started_at)
-        SELECT $1, $2, $3, COALESCE($4::timestamptz, now()), $5, $6, $7, $8::jsonb, $9::jsonb, $10,
+          execution_metadata, concurrency_key, trace_context, status, lease_owner, lease_expires_at, attempts,
+          started_at)
+        SELECT $1, $2, $3, COALESCE($4::timestamptz, now()), $5, $6, $7, $8::jsonb, $9::jsonb, $10, $11,
                CASE WHEN ahead.waiting THEN 'enqueued' ELSE 'processing' END,
-               CASE WHEN ahead.waiting THEN NULL ELSE $11 END,
-               CASE WHEN ahead.waiting THEN NULL ELSE now() + $12 * interval '1 millisecond' END,
+               CASE WHEN ahead.waiting THEN NULL ELSE $12 END,
+               CASE WHEN ahead.waiting THEN NULL ELSE now() + $13 * interval '1 millisecond' END,
                CASE WHEN ahead.waiting THEN 0 ELSE 1 END,
                CASE WHEN ahead.waiting THEN NULL ELSE now() END
         FROM (SELECT (
                 SELECT true FROM ${t}
-                WHERE status = 'enqueued' AND run_after <= now() AND priority >= $3 AND name = ANY($13::text[])
+                WHERE status = 'enqueued' AND run_after <= now() AND priority >= $3 AND name = ANY($14::text[])
                 ORDER BY priority DESC, run_after, id
                 LIMIT 1
               ) IS NOT NULL
@@ -76,8 +77,9 @@ export function postgresStatements(schema: string) {
     // metadata as one JSON array, zipped row by row by ROWS FROM.
     insertMany: `
       WITH inserted AS (
-        INSERT INTO ${t} (id, name, priority, run_after, max_attempts, created_by, metadata, concurrency_key)
-        SELECT task.id, $2, $3, COALESCE($4::timestamptz, now()), $5, $6, task.metadata, $8
+        INSERT INTO ${t} (id, name, priority, run_after, max_attempts, created_by, metadata, concurrency_key,
+          trace_context)
+        SELECT task.id, $2, $3, COALESCE($4::timestamptz, now()), $5, $6, task.metadata, $8, $9
         FROM ROWS FROM (unnest(string_to_array($1, ',')::uuid[]), jsonb_array_elements($7::jsonb))
           AS task(id, metadata)
         RETURNING 1 AS one)

@@ -143,12 +143,13 @@ export class PostgresTaskStore extends TaskStore {
   }
 
   async enqueueMany(batch: NewTaskBatch, manager?: EntityManager): Promise<void> {
-    const { name, priority, runAfter, maxAttempts, createdBy, concurrencyKey } = batch;
+    const { name, priority, runAfter, maxAttempts, createdBy, concurrencyKey, traceContext } = batch;
     const values = [
       batch.ids.join(','),
       ...[name, priority, runAfter, maxAttempts, createdBy],
       `[${batch.metadata.join(',')}]`,
       concurrencyKey,
+      traceContext,
     ];
     if (manager) await manager.query(this.sql.insertMany, values);
     else await this.run('insertMany', values);

@@ -9,8 +9,8 @@ export function sqliteStatements() {
   return {
     insert: `
       INSERT INTO background_tasks (id, name, status, priority, run_after, attempts, max_attempts, created_by,
-        idempotency_key, metadata, execution_metadata, created_at, updated_at, concurrency_key)
-      VALUES (?, ?, 'enqueued', ?, ?, 0, ?, ?, ?, ?, ?, ?, ?, ?)
+        idempotency_key, metadata, execution_metadata, created_at, updated_at, concurrency_key, trace_context)
+      VALUES (?, ?, 'enqueued', ?, ?, 0, ?, ?, ?, ?, ?, ?, ?, ?, ?)
       ON CONFLICT (idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
       RETURNING id`,
 
@@ -22,11 +22,12 @@ export function sqliteStatements() {
     // lock. (`WHERE true`: SQLite needs it between a SELECT and ON CONFLICT.)
     insertClaimed: `
       INSERT INTO background_tasks (id, name, status, priority, run_after, attempts, max_attempts, created_by,
-        idempotency_key, metadata, execution_metadata, created_at, updated_at, concurrency_key, lease_owner,
-        lease_expires_at, started_at)
+        idempotency_key, metadata, execution_metadata, created_at, updated_at, concurrency_key, trace_context,
+        lease_owner, lease_expires_at, started_at)
       SELECT @id, @name, CASE WHEN waiting THEN 'enqueued' ELSE 'processing' END, @priority, @runAfter,
              CASE WHEN waiting THEN 0 ELSE 1 END, @maxAttempts, @createdBy, @idempotencyKey, @metadata,
-             @executionMetadata, @now, @now, @concurrencyKey, CASE WHEN waiting THEN NULL ELSE @owner END,
+             @executionMetadata, @now, @now, @concurrencyKey, @traceContext,
+             CASE WHEN waiting THEN NULL ELSE @owner END,
              CASE WHEN waiting THEN NULL ELSE @expires END, CASE WHEN waiting THEN NULL ELSE @now END
       FROM (SELECT EXISTS (
               SELECT 1 FROM background_tasks
@@ -39,11 +40,11 @@ export function sqliteStatements() {
 
     // A batch in one statement, from one JSON array of [id, metadata] pairs (see insert-parameters.ts).
     // Positional parameters, so that TypeORM's connection (inside a caller's transaction) can run it too:
-    // name, priority, run after, max attempts, created by, now, now, concurrency key, pairs.
+    // name, priority, run after, max attempts, created by, now, now, concurrency key, trace context, pairs.
     insertMany: `
       INSERT INTO background_tasks (id, name, status, priority, run_after, attempts, max_attempts, created_by,
-        metadata, created_at, updated_at, concurrency_key)
-      SELECT value ->> '$[0]', ?, 'enqueued', ?, ?, 0, ?, ?, value ->> '$[1]', ?, ?, ?
+        metadata, created_at, updated_at, concurrency_key, trace_context)
+      SELECT value ->> '$[0]', ?, 'enqueued', ?, ?, 0, ?, ?, value ->> '$[1]', ?, ?, ?, ?
       FROM json_each(?)`,
 
     // The sub-select and the update are one statement under the write lock: no other connection can claim

@@ -72,6 +72,7 @@ function insertValues(task: NewTaskRow) {
     metadata: task.metadataJson,
     executionMetadata: task.executionMetadataJson,
     concurrencyKey: task.concurrencyKey,
+    traceContext: task.traceContext,
     now: at,
   };
 }
@@ -144,7 +145,7 @@ export class SqliteTaskStore extends TaskStore {
     // Positional, in the insert statement's order: TypeORM's connection takes no named parameters.
     const params = [
       ...[v.id, v.name, v.priority, v.runAfter, v.maxAttempts, v.createdBy, v.idempotencyKey],
-      ...[v.metadata, v.executionMetadata, v.now, v.now, v.concurrencyKey],
+      ...[v.metadata, v.executionMetadata, v.now, v.now, v.concurrencyKey, v.traceContext],
     ];
     const sql = sqliteStatements();
     if (manager) {
@@ -183,10 +184,21 @@ export class SqliteTaskStore extends TaskStore {
 
   async enqueueMany(batch: NewTaskBatch, manager?: EntityManager): Promise<void> {
     const at = now();
-    const { name, priority, runAfter, maxAttempts, createdBy, concurrencyKey } = batch;
+    const { name, priority, runAfter, maxAttempts, createdBy, concurrencyKey, traceContext } = batch;
     const runAt = runAfter ? runAfter.toISOString() : at;
     const pairs = idAndMetadataPairs(batch);
-    const params = [name, priority, runAt, maxAttempts, createdBy, at, at, concurrencyKey, pairs];
+    const params = [
+      name,
+      priority,
+      runAt,
+      maxAttempts,
+      createdBy,
+      at,
+      at,
+      concurrencyKey,
+      traceContext,
+      pairs,
+    ];
     if (manager) await manager.query(sqliteStatements().insertMany, params);
     else await retryWhileBusy(() => this.statements.insertMany.run(...params));
   }

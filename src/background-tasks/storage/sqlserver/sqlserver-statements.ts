@@ -52,27 +52,28 @@ export function sqlserverStatements(schema: string) {
     // Without an idempotency key, a plain insert: the key check below would take a range lock for nothing.
     insert: `
       INSERT INTO ${t} (id, id_order, name, priority, run_after, max_attempts, created_by, metadata,
-        execution_metadata, concurrency_key)
-      VALUES (@0, ${sqlServerIdOrderOf('@0')}, @1, @2, COALESCE(@3, SYSUTCDATETIME()), @4, @5, @6, @7, @8)`,
+        execution_metadata, concurrency_key, trace_context)
+      VALUES (@0, ${sqlServerIdOrderOf('@0')}, @1, @2, COALESCE(@3, SYSUTCDATETIME()), @4, @5, @6, @7, @8, @9)`,
 
     // UPDLOCK + HOLDLOCK take a key-range lock on the idempotency key: a concurrent enqueue with the same key
     // waits here, then sees the committed row and inserts nothing.
     insertWithKey: `
       INSERT INTO ${t} (id, id_order, name, priority, run_after, max_attempts, created_by, idempotency_key,
-        metadata, execution_metadata, concurrency_key)
+        metadata, execution_metadata, concurrency_key, trace_context)
       OUTPUT inserted.id
-      SELECT @0, ${sqlServerIdOrderOf('@0')}, @1, @2, COALESCE(@3, SYSUTCDATETIME()), @4, @5, @6, @7, @8, @9
+      SELECT @0, ${sqlServerIdOrderOf('@0')}, @1, @2, COALESCE(@3, SYSUTCDATETIME()), @4, @5, @6, @7, @8, @9,
+        @10
       WHERE NOT EXISTS (SELECT 1 FROM ${t} WITH (UPDLOCK, HOLDLOCK) WHERE idempotency_key = @6)`,
 
     idByIdempotencyKey: `SELECT id FROM ${t} WHERE idempotency_key = @0`,
 
-    // A batch: the shared columns once (@0–@5), the tasks as rows `task(id, metadata)` of a table value
+    // A batch: the shared columns once (@0–@6), the tasks as rows `task(id, metadata)` of a table value
     // constructor (database/sqlserver-values.ts).
     insertMany: (tasks: string) => `
       INSERT INTO ${t} (id, id_order, name, priority, run_after, max_attempts, created_by, concurrency_key,
-        metadata)
+        trace_context, metadata)
       SELECT task.id, ${sqlServerIdOrderOf('task.id')}, @0, @1, COALESCE(@2, SYSUTCDATETIME()), @3, @4, @5,
-        task.metadata
+        @6, task.metadata
       FROM ${tasks}`,
 
     // The ordered sub-query picks the next rows: UPDLOCK locks them until the statement's end, READPAST skips

@@ -53,6 +53,7 @@ const newTask = (idempotencyKey: string | null): NewTaskRow => ({
   createdBy: 'alice',
   idempotencyKey,
   concurrencyKey: null,
+  traceContext: null,
 });
 
 describe('SqlServerTaskStore', () => {
@@ -127,11 +128,12 @@ describe('SqlServerTaskStore', () => {
       maxAttempts: 4,
       createdBy: 'alice',
       concurrencyKey: 'type:articles',
+      traceContext: '{"traceparent":"00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"}',
       ids: ['01a20953-0000-7000-8000-000000000001', '01a20953-0000-7000-8000-000000000002'],
       metadata: ['{"steps":1}', '"a \\"quoted\\" string"'],
     });
     expect(issued).toHaveLength(1);
-    expect(issued[0].sql).toContain('FROM (VALUES (@6, @7), (@8, @9)) AS task(id, metadata)');
+    expect(issued[0].sql).toContain('FROM (VALUES (@7, @8), (@9, @10)) AS task(id, metadata)');
     expect(issued[0].params).toEqual([
       'test.ticks',
       2,
@@ -140,6 +142,7 @@ describe('SqlServerTaskStore', () => {
       4,
       'alice',
       'type:articles',
+      '{"traceparent":"00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"}',
       // Metadata as its own parameter, not inside a JSON document (Babelfish keeps a string's escapes).
       new MssqlParameter('01a20953-0000-7000-8000-000000000001', 'uniqueidentifier'),
       new MssqlParameter('{"steps":1}', 'nvarchar'),

@@ -299,14 +299,17 @@ export class SqlServerTaskStore extends TaskStore {
   }
 
   async enqueueMany(batch: NewTaskBatch, manager?: EntityManager): Promise<void> {
-    const { name, priority, runAfter, maxAttempts, createdBy, concurrencyKey } = batch;
+    const { name, priority, runAfter, maxAttempts, createdBy, concurrencyKey, traceContext } = batch;
     const tasks = batch.ids.map((id, index) => [id, batch.metadata[index]] as const);
     const statements = valuesStatements(tasks, {
       alias: 'task',
       columns: ['id', 'metadata'],
       toRow: ([id, metadata]) => [typed.id(id), typed.text(metadata)],
       sql: (tasks) => this.sql.insertMany(tasks),
-      shared: [name, priority, sqlServerDatetime2(runAfter), maxAttempts, createdBy, concurrencyKey],
+      shared: [
+        ...[name, priority, sqlServerDatetime2(runAfter), maxAttempts, createdBy, concurrencyKey],
+        traceContext,
+      ],
       maxRows: 1_000,
     });
     await this.runBatch('insertMany', statements, manager);
