@@ -32,6 +32,7 @@ export default {
     '<rootDir>/test/e2e/background-tasks-api.e2e.spec.ts',
     '<rootDir>/test/e2e/task-queues.e2e.spec.ts',
     '<rootDir>/test/e2e/bulk-operations.e2e.spec.ts',
+    '<rootDir>/test/e2e/traces.e2e.spec.ts',
     '<rootDir>/test/e2e/operator-console.e2e.spec.ts',
     '<rootDir>/test/e2e/content-api.e2e.spec.ts',
     '<rootDir>/test/e2e/health.e2e.spec.ts',

@@ -8,12 +8,14 @@ import { acceptJsonBodiesOnly, parseJsonBodies } from './shared/http/json-bodies
 import { JsonDepthPipe } from './shared/http/json-depth.pipe.js';
 import { useSecurityHeaders } from './shared/http/security-headers.js';
 import { refuseUnstorableUrls } from './shared/http/storable-urls.js';
+import { traceHttpRequests } from './observability/index.js';
 
 /**
  * HTTP settings shared by `main.ts` and the end-to-end tests, so that tests exercise the same pipes,
  * filters and limits as production.
  */
 export function configureHttpApp(app: INestApplication): INestApplication {
+  traceHttpRequests(app); // first, so that a request's span covers all of its handling
   useSecurityHeaders(app);
   const http = app.get(HttpConfig);
   // Express reads the client's address from X-Forwarded-For only through the proxies named here.

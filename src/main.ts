@@ -11,7 +11,7 @@ import { ConfigurationError } from './config/validate-variables.js';
 import type { DatabaseConfig } from './database/database-config.js';
 import { runMigrations, unappliedMigrations } from './database/migrator.js';
 import { configureHttpApp } from './http-app.js';
-import { JsonLogger } from './observability/index.js';
+import { JsonLogger, startTracing } from './observability/index.js';
 
 async function bootstrap(): Promise<void> {
   loadDotEnvFile();
@@ -20,6 +20,11 @@ async function bootstrap(): Promise<void> {
   const jsonLogger = new JsonLogger();
   Logger.overrideLogger(jsonLogger);
   const logger = new Logger('Bootstrap');
+  // Before the app is built: its components decide once, when constructed, whether to make spans.
+  if (config.tracing) {
+    startTracing(config.tracing);
+    logger.log(`Tracing to ${config.tracing.exporters.join(' and ')} as ${config.tracing.serviceName}`);
+  }
   // The embedded default needs no setup step: its schema follows the code. Server databases are migrated
   // deliberately, with `npm run migration:run`, as part of a deployment.
   if (config.database.engine === 'sqlite') {

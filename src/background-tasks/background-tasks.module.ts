@@ -33,6 +33,7 @@ import { RetentionSweeper } from './scheduling/retention-sweeper.js';
 import { createTaskStore } from './storage/task-store.provider.js';
 import { TaskStore } from './storage/task-store.js';
 import { BackgroundTasksStatus } from './status/background-tasks-status.js';
+import { TaskTracing } from './tracing/task-tracing.js';
 
 const commandHandlers = [
   CancelBackgroundTaskHandler,
@@ -78,6 +79,7 @@ const queryHandlers = [
     PostgresTaskChannels,
     TaskWatcher,
     AfterCommitHooks,
+    TaskTracing,
     BackgroundTaskQueue,
     QueuedHostedService,
     { provide: LOCAL_HAND_OVER, useExisting: QueuedHostedService },

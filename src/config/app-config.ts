@@ -9,6 +9,7 @@ import type { DatabaseConfig } from '../database/database-config.js';
 import { DatabaseEnvironmentVariables, toDatabaseConfig } from '../database/database-environment.js';
 import { FilesEnvironmentVariables, toFilesConfig, type FilesConfig } from '../shared/files.config.js';
 import { HttpConfig } from '../shared/http.config.js';
+import { TracingEnvironmentVariables, toTracingConfig, type TracingConfig } from '../observability/index.js';
 import { AppEnvironmentVariables } from './environment.js';
 import { assertNoProblems, readVariables } from './validate-variables.js';
 
@@ -24,6 +25,8 @@ export interface AppConfig {
   readonly backgroundTasks: BackgroundTasksConfig;
   readonly auth: AuthConfig;
   readonly files: FilesConfig;
+  /** OpenTelemetry tracing (OTEL_TRACES_EXPORTER …); undefined when off. */
+  readonly tracing: TracingConfig | undefined;
   /** Each feature's configuration (src/app.features.ts), by the class it is injected as. */
   readonly features: ReadonlyMap<abstract new (...args: never[]) => object, object>;
 }
@@ -45,6 +48,7 @@ export function loadAppConfig(env: Record<string, string | undefined>): AppConfi
   const tasks = read(BackgroundTasksEnvironmentVariables);
   const auth = read(AuthEnvironmentVariables);
   const files = read(FilesEnvironmentVariables);
+  const tracing = read(TracingEnvironmentVariables);
   const features = APP_FEATURES.flatMap(({ configuration }) =>
     configuration ? [{ configuration, variables: read(configuration.variables) }] : [],
   );
@@ -63,6 +67,7 @@ export function loadAppConfig(env: Record<string, string | undefined>): AppConfi
     backgroundTasks: toBackgroundTasksConfig(tasks, app.APP_ROLE),
     auth: parseAdminTokens(auth.ADMIN_TOKENS, app.NODE_ENV, auth.AUTH_FAILURES_PER_MINUTE),
     files: toFilesConfig(files),
+    tracing: toTracingConfig(tracing),
     features: new Map(
       features.map(({ configuration, variables }) => [configuration.provide, configuration.build(variables)]),
     ),

@@ -3,6 +3,7 @@ import type { Mutex } from '../../shared/mutex.js';
 import type { ClaimedTask } from '../model/task-records.js';
 import type { TaskStore } from '../storage/task-store.js';
 import { describeThrown } from './run-errors.js';
+import type { RunSpan } from '../tracing/task-tracing.js';
 
 /**
  * Who holds a lease now: a buffered task, a running handler, or an ending on its way to the database.
@@ -26,6 +27,8 @@ export interface HeldLease {
   holder: LeaseHolder;
   /** performance.now() when this worker took the lease: a run's time is measured from here. */
   readonly leasedAt: number;
+  /** The run's spans, when tracing is on (TaskTracing). */
+  readonly trace?: RunSpan;
 }
 
 /** A holder with nothing left to stop: an ending being written (the finish statement decides the rest). */
@@ -63,8 +66,8 @@ export class LeaseKeeper {
     return this.leases.size;
   }
 
-  track(task: ClaimedTask, holder: LeaseHolder): HeldLease {
-    const lease: HeldLease = { task, holder, leasedAt: performance.now() };
+  track(task: ClaimedTask, holder: LeaseHolder, trace?: RunSpan): HeldLease {
+    const lease: HeldLease = { task, holder, leasedAt: performance.now(), trace };
     this.leases.add(lease);
     return lease;
   }

@@ -31,6 +31,7 @@ import { QueueWakeSignal } from '../queue/queue-wake-signal.js';
 import { AUTO_PREFETCH_MAX } from './claim-buffer.js';
 import { QueuedHostedService } from './queued-hosted-service.js';
 import { TaskRegistry } from '../registry/task-registry.js';
+import { TaskTracing } from '../tracing/task-tracing.js';
 
 /**
  * The worker against random sequences of what can happen to it, on the in-memory store and fake timers:
@@ -325,7 +326,17 @@ describe('QueuedHostedService (model-based, in memory)', () => {
         const unusedDataSource = {} as DataSource;
         const afterCommit = new AfterCommitHooks(unusedDataSource);
         const unitOfWork = new UnitOfWork(unusedDataSource, { engine: 'sqlite' } as DatabaseConfig);
-        const worker = new QueuedHostedService(store, registry, config, wake, events, channels, afterCommit);
+        const tracing = new TaskTracing(); // off: the model registers no OpenTelemetry SDK
+        const worker = new QueuedHostedService(
+          store,
+          registry,
+          config,
+          wake,
+          events,
+          channels,
+          afterCommit,
+          tracing,
+        );
         const queue = new BackgroundTaskQueue(
           store,
           registry,
@@ -334,6 +345,7 @@ describe('QueuedHostedService (model-based, in memory)', () => {
           afterCommit,
           events,
           unitOfWork,
+          tracing,
           worker,
         );
         const real: Real = {

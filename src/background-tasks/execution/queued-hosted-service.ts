@@ -30,6 +30,7 @@ import type { LocalHandOver, SlotOffer } from '../model/local-hand-over.js';
 import { WorkerHeartbeats } from './worker-heartbeats.js';
 import { WorkerSlots } from './worker-slots.js';
 import type { WorkerStatus } from './worker-status.js';
+import { TaskTracing } from '../tracing/task-tracing.js';
 
 /**
  * The worker, in every process with APP_ROLE `all` or `worker`: one loop that claims due tasks (a round at
@@ -104,6 +105,7 @@ export class QueuedHostedService implements LocalHandOver, OnApplicationBootstra
     private readonly events: TaskEvents,
     private readonly channels: PostgresTaskChannels,
     afterCommit: AfterCommitHooks,
+    private readonly tracing: TaskTracing,
   ) {
     const { logger } = this;
     const leaseWrites = new Mutex(); // renewals and endings take turns (see LeaseKeeper)
@@ -264,23 +266,31 @@ export class QueuedHostedService implements LocalHandOver, OnApplicationBootstra
     this.claiming = limit;
     let claimed: ClaimedTask[];
     let filled: boolean;
+    let startedAt: number;
+    let endedAt: number;
     try {
       await this.maintenance.runWhenDue();
-      const started = performance.now();
+      startedAt = performance.now();
       ({ claimed, filled } = await this.claimEachGroup(limit));
+      endedAt = performance.now();
       if (claimed.length > 0) {
-        this.events.emit({
-          kind: 'claimed',
-          runs: claimed.map(claimedRun),
-          claimMs: performance.now() - started,
-        });
+        this.events.emit({ kind: 'claimed', runs: claimed.map(claimedRun), claimMs: endedAt - startedAt });
       }
     } finally {
       this.claiming = 0;
     }
     this.lastClaimRoundAt = new Date();
+    const claim = { kind: 'claim-round', startedAt, endedAt, claimedTogether: claimed.length } as const;
     // Started in queue order: UPDATE … RETURNING gives its rows in no particular order.
-    const leases = claimed.sort(queueOrder).map((task) => this.leases.track(task, this.buffer));
+    const leases = claimed
+      .sort(queueOrder)
+      .map((task) =>
+        this.leases.track(
+          task,
+          this.buffer,
+          this.tracing.enabled ? this.tracing.runSpan(task, claim) : undefined,
+        ),
+      );
     for (const refused of this.buffer.add(leases)) this.runs.releaseUnstarted(refused);
     this.startBufferedRuns();
     return filled;
@@ -364,6 +374,7 @@ export class QueuedHostedService implements LocalHandOver, OnApplicationBootstra
     const releaseSlot = this.slots.tryAcquire();
     if (!releaseSlot) return undefined;
     this.offers++;
+    const offeredAt = performance.now();
     let open = true;
     const close = () => {
       if (!open) return false;
@@ -377,7 +388,14 @@ export class QueuedHostedService implements LocalHandOver, OnApplicationBootstra
       start: (task) => {
         if (!close()) return;
         this.events.emit({ kind: 'claimed', runs: [claimedRun(task)] });
-        const lease = this.leases.track(task, ENDING_UNDER_WAY);
+        const claim = {
+          kind: 'hand-over',
+          startedAt: offeredAt,
+          endedAt: performance.now(),
+          claimedTogether: 1,
+        } as const;
+        const trace = this.tracing.enabled ? this.tracing.runSpan(task, claim) : undefined;
+        const lease = this.leases.track(task, ENDING_UNDER_WAY, trace);
         if (this.isRunning) {
           this.buffer.recordStart();
           this.runs.start(lease, releaseSlot);

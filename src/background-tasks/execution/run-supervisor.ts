@@ -1,3 +1,4 @@
+import { context } from '@opentelemetry/api';
 import type { Logger } from '@nestjs/common';
 import type { WorkerRunningTask } from '../model/task-records.js';
 import type { EndingWriter } from './ending-writer.js';
@@ -53,6 +54,7 @@ export class RunSupervisor {
     const run = new TaskRun(lease.task, this.dependencies);
     this.running.add(run);
     lease.holder = run; // a run stops itself when its lease is lost or its task cancelled
+    lease.trace?.started();
     void this.runToItsEnding(run, lease, releaseSlot);
   }
 
@@ -69,7 +71,9 @@ export class RunSupervisor {
     lease.holder = ENDING_UNDER_WAY;
     const { id, leaseOwner, attempts: attempt, progress } = lease.task;
     const released = { id, leaseOwner, attempt, ending: { kind: 'released' as const }, progress };
-    void this.endings.submit(released, lease).then(() => {
+    lease.trace?.endingStarted(released.ending);
+    void this.endings.submit(released, lease).then((settlement) => {
+      lease.trace?.end(settlement);
       this.leases.release(lease);
       this.events.leaseReleased(lease.task.name);
     });
@@ -77,10 +81,15 @@ export class RunSupervisor {
 
   private async runToItsEnding(run: TaskRun, lease: HeldLease, releaseSlot: SlotRelease): Promise<void> {
     const { task } = run;
+    const { trace } = lease;
     try {
-      const finished = await run.execute();
+      // Traced, the handler runs inside the run's span: the spans it makes are the run's children.
+      const finished = await (trace ? context.with(trace.context, () => run.execute()) : run.execute());
       this.handlerDone(run, lease, releaseSlot);
-      if (finished && (await this.endings.submit(finished, lease)) === 'fenced') {
+      trace?.endingStarted(finished?.ending);
+      const settlement = finished ? await this.endings.submit(finished, lease) : 'lease-lost';
+      trace?.end(settlement);
+      if (settlement === 'fenced') {
         this.logger.warn(
           `Task ${task.id} (${task.name}): ending rejected, the lease had moved to another worker`,
           taskLogFields(task),
@@ -93,6 +102,7 @@ export class RunSupervisor {
         taskLogFields(task),
       );
     } finally {
+      trace?.end('lease-lost'); // a bug above; does nothing once the run's spans ended
       this.handlerDone(run, lease, releaseSlot);
       this.leases.release(lease);
       this.events.leaseReleased(lease.task.name);

@@ -13,6 +13,7 @@ import { TaskRegistry, type AnyExecutor, type RegisteredTask } from '../registry
 import type { ClaimedEnqueueResult, NewTaskRow } from '../model/task-records.js';
 import { encodeTaskJson } from '../storage/task-json.js';
 import { TaskStore } from '../storage/task-store.js';
+import { TaskTracing } from '../tracing/task-tracing.js';
 import { AfterCommitHooks } from './after-commit-hooks.js';
 import { EnqueueError } from './enqueue-errors.js';
 import type { EnqueueOptions } from './enqueue-options.js';
@@ -88,6 +89,7 @@ export class BackgroundTaskQueue {
     private readonly afterCommit: AfterCommitHooks,
     private readonly events: TaskEvents,
     private readonly unitOfWork: UnitOfWork,
+    private readonly tracing: TaskTracing,
     @Inject(LOCAL_HAND_OVER) private readonly worker: LocalHandOver,
   ) {}
 
@@ -101,7 +103,7 @@ export class BackgroundTaskQueue {
     const registered = this.registered(task);
     checkOptions(options);
     const { executionMetadata } = options;
-    const row: NewTaskRow = {
+    const row: Omit<NewTaskRow, 'traceContext'> = {
       id: uuidv7(),
       ...this.sharedColumns(registered, options),
       metadataJson: jsonOf(metadata, 'metadata', this.config.payloadMaxBytes),
@@ -111,19 +113,27 @@ export class BackgroundTaskQueue {
           : jsonOf(executionMetadata, 'executionMetadata', this.config.payloadMaxBytes),
       idempotencyKey: options.idempotencyKey ?? null,
     };
+    const insert = (traceContext: string | null) =>
+      this.insertTask(registered.name, { ...row, traceContext }, options);
+    // Traced, the enqueue is a span of its own, whose context the task keeps (TaskTracing).
+    return this.tracing.enabled
+      ? this.tracing.inEnqueueSpan(registered.name, [row.id], insert)
+      : insert(null);
+  }
+
+  private async insertTask(name: string, row: NewTaskRow, options: EnqueueOptions<unknown>): Promise<string> {
     // A task due now, enqueued outside a caller's transaction (whose commit it would have to wait for),
     // goes straight to a free slot of this process's worker, when it has one.
     const due = options.runAt === undefined || options.runAt.getTime() <= Date.now();
-    const offer =
-      due && !options.manager && this.store.handsOver ? this.worker.offerSlot(registered.name) : undefined;
+    const offer = due && !options.manager && this.store.handsOver ? this.worker.offerSlot(name) : undefined;
     if (!offer) {
       const { id, created } = await this.store.enqueue(row, options.manager);
-      this.announce(registered.name, [id], created, options.manager);
+      this.announce(name, [id], created, options.manager);
       return id;
     }
     const { id, created, claimed } = await this.enqueueOnto(offer, row);
     // Enqueued before claimed, in the event stream as in the row's life.
-    this.announce(registered.name, [id], created, undefined, !claimed);
+    this.announce(name, [id], created, undefined, !claimed);
     if (claimed) offer.start(claimed);
     else offer.decline();
     return id;
@@ -160,18 +170,27 @@ export class BackgroundTaskQueue {
     const metadata = metadatas.map((value, index) => jsonOf(value, `metadata[${index}]`, maxBytes));
     const shared = this.sharedColumns(registered, options);
     const ids = metadatas.map(() => uuidv7());
-    const insertAll = async (manager: EntityManager | undefined) => {
-      for (let start = 0; start < ids.length; start += BULK_CHUNK) {
-        const end = start + BULK_CHUNK;
-        await this.store.enqueueMany(
-          { ...shared, ids: ids.slice(start, end), metadata: metadata.slice(start, end) },
-          manager,
-        );
-      }
+    const insert = async (traceContext: string | null) => {
+      const insertAll = async (manager: EntityManager | undefined) => {
+        for (let start = 0; start < ids.length; start += BULK_CHUNK) {
+          const end = start + BULK_CHUNK;
+          const batch = {
+            ...shared,
+            traceContext,
+            ids: ids.slice(start, end),
+            metadata: metadata.slice(start, end),
+          };
+          await this.store.enqueueMany(batch, manager);
+        }
+      };
+      if (options.manager || ids.length <= BULK_CHUNK) await insertAll(options.manager);
+      else await this.unitOfWork.run(insertAll);
     };
-    if (options.manager || ids.length <= BULK_CHUNK) await insertAll(options.manager);
-    else await this.unitOfWork.run(insertAll);
-    if (ids.length > 0) this.announce(registered.name, ids, true, options.manager);
+    if (ids.length === 0) return ids;
+    // Traced, the batch is one enqueue span, whose context every task of it keeps (TaskTracing).
+    if (this.tracing.enabled) await this.tracing.inEnqueueSpan(registered.name, ids, insert);
+    else await insert(null);
+    this.announce(registered.name, ids, true, options.manager);
     return ids;
   }
 
