@@ -124,6 +124,9 @@ describe.each(['memory', ...TEST_ENGINES] as const)('flow control [%s]', (engine
     await enqueueKeyed('a', 3);
     await enqueueKeyed('b', 3);
     await enqueueKeyed('c', 1);
+    // Each task's view shows its key (the task page's "Flow").
+    const views = await store().findViews([...keyOf.keys()]);
+    expect(new Map(views.map((view) => [view.id, view.concurrencyKey]))).toEqual(keyOf);
     const policy = { concurrencyPerKey: 1 };
     const claims = await Promise.all(Array.from({ length: 8 }, (_, i) => claimFlow(policy, 5, i % 2)));
     const keys = claims.flat().map((task) => keyOf.get(task.id));

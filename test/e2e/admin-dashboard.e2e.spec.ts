@@ -220,11 +220,16 @@ describeWithChromium('the admin dashboard in Chromium', () => {
     await page.getByRole('heading', { name: `test.stubborn ${taskId}` }).waitFor();
     await page.locator('#task-status', { hasText: 'processing' }).waitFor({ timeout: 30_000 });
     await page.locator('dd[data-fact="Attempts"]', { hasText: /^1 of \d+$/ }).waitFor();
+    // Its flow: no key, its name's limits (none) and pause, and what it waits for.
+    await page.locator('dd[data-fact="Concurrency key"]', { hasText: 'none' }).waitFor();
+    await page.locator('dd[data-fact="Its name"]', { hasText: 'none; not paused' }).waitFor();
+    await page.locator('dd[data-fact="Waits for"]', { hasText: 'Nothing: it runs' }).waitFor();
     await page.getByRole('button', { name: /^Cancel test\.stubborn/ }).waitFor();
     await shot('7-task-running');
     stubbornTaskReturns.emit('release', taskId);
     await page.locator('#task-status', { hasText: 'completed' }).waitFor({ timeout: 60_000 });
     await page.locator('#task-percent', { hasText: '100 %' }).waitFor();
+    await page.locator('dd[data-fact="Waits for"]', { hasText: 'Nothing: it has ended' }).waitFor();
     // Its input, shown to its creator; times relative, exact on hover.
     await page.getByRole('heading', { name: 'Metadata' }).waitFor();
     const finished = page.locator('dd[data-fact="Finished"] time');

@@ -809,6 +809,7 @@ function toRecord(row: MemoryRow): BackgroundTaskRecord {
     maxAttempts: row.maxAttempts,
     leaseOwner: row.leaseOwner,
     leaseExpiresAt: date(row.leaseExpiresAt),
+    concurrencyKey: row.concurrencyKey,
     cancelRequestedAt: date(row.cancelRequestedAt),
     createdBy: row.createdBy,
     idempotencyKey: row.idempotencyKey,

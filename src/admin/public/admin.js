@@ -19,6 +19,8 @@ const state = {
   source: null,
   reconnectTimer: undefined,
   reloadTimer: undefined,
+  /** The task page's task name's queue (GET /api/task-queues), for admins: its pause and limits. */
+  taskQueue: undefined,
   /** Who signed in (GET /api/me): editors see the task list and task pages only. */
   user: null,
   view: null,
@@ -373,10 +375,48 @@ async function loadTask(id) {
     return;
   }
   const task = await json(response);
+  // An admin also sees its name's pause and limits (GET /api/task-queues is theirs only).
+  const queue =
+    state.user.role === 'admin'
+      ? (await json(await api('/api/task-queues'))).items.find((item) => item.name === task.name)
+      : undefined;
   if (state.view !== 'task' || state.taskId !== id) return;
+  state.taskQueue = queue;
   if (state.task && state.task.id === id && !isNewer(task, state.task)) return;
   state.task = task;
   renderTask(task);
+}
+
+/** What a task waits for before it (next) runs, from its state and, for admins, its name's queue. */
+function waitsFor(task, queue) {
+  switch (task.status) {
+    case 'enqueued':
+      if (new Date(task.runAfter).getTime() > Date.now())
+        return ['Its time: due ', timeElement(task.runAfter)];
+      if (queue?.paused) return ['Its name to be resumed: ', task.name, ' is paused'];
+      if (queue?.limits) return [`A place under its name's limits (${limitsText(queue.limits)})`];
+      return ['A worker with a free slot'];
+    case 'suspended':
+      return task.resumeAt ? ['Its resume time, ', timeElement(task.resumeAt)] : ['A resume request'];
+    case 'processing':
+      return ['Nothing: it runs'];
+    default:
+      return ['Nothing: it has ended'];
+  }
+}
+
+/** A definition list's terms and values (a value: text, a node, or a list of them). */
+function factItems(facts) {
+  return facts.flatMap(([term, value]) => {
+    const dt = document.createElement('dt');
+    dt.textContent = term;
+    const dd = document.createElement('dd');
+    dd.dataset.fact = term;
+    dd.append(
+      ...(Array.isArray(value) ? value : [value]).map((part) => (part instanceof Node ? part : String(part))),
+    );
+    return [dt, dd];
+  });
 }
 
 function renderTask(task) {
@@ -401,15 +441,16 @@ function renderTask(task) {
     ['Resumes', task.resumeAt ? timeElement(task.resumeAt) : '–'],
     ['Updated', timeElement(task.updatedAt)],
   ];
-  $('task-facts').replaceChildren(
-    ...facts.flatMap(([term, value]) => {
-      const dt = document.createElement('dt');
-      dt.textContent = term;
-      const dd = document.createElement('dd');
-      dd.dataset.fact = term;
-      dd.append(value instanceof Node ? value : String(value));
-      return [dt, dd];
-    }),
+  $('task-facts').replaceChildren(...factItems(facts));
+  const queue = state.taskQueue;
+  $('task-flow').replaceChildren(
+    ...factItems([
+      ['Concurrency key', task.concurrencyKey === null ? 'none' : task.concurrencyKey || '(none given)'],
+      ...(queue
+        ? [['Its name', [`${limitsText(queue.limits)}; `, queue.paused ? 'paused' : 'not paused']]]
+        : []),
+      ['Waits for', waitsFor(task, queue)],
+    ]),
   );
   $('task-attempts').replaceChildren(
     ...(task.attemptErrors.length === 0

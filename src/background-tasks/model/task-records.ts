@@ -162,6 +162,8 @@ export interface BackgroundTaskRecord {
   readonly cancelRequestedAt: Date | null;
   readonly createdBy: string | null;
   readonly idempotencyKey: string | null;
+  /** Its flow-control key (EnqueueOptions.concurrencyKey; '' for a keyed kind's task given none). */
+  readonly concurrencyKey: string | null;
   readonly metadata: unknown;
   readonly executionMetadata: unknown;
   readonly result: unknown;

@@ -38,6 +38,14 @@ export class BackgroundTaskView {
   readonly priority!: number;
   @ApiProperty({ type: String, nullable: true })
   readonly createdBy!: string | null;
+  /** The key its name's flow-control limits count it under (README "Flow control"), if any. */
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    example: 'type:articles',
+    description: 'Its flow-control key',
+  })
+  readonly concurrencyKey!: string | null;
   @ApiProperty({ ...TIME, description: 'Not run before this time' })
   readonly runAfter!: string;
   /** When a suspended task resumes by itself; null while it waits for a resume request. */
@@ -86,6 +94,7 @@ export function toBackgroundTaskView(record: TaskViewRecord, viewer: ApiUser): B
     maxAttempts: record.maxAttempts,
     priority: record.priority,
     createdBy: record.createdBy,
+    concurrencyKey: record.concurrencyKey,
     runAfter: record.runAfter.toISOString(),
     resumeAt: isoOrNull(record.resumeAt),
     createdAt: record.createdAt.toISOString(),

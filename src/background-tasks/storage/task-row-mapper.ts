@@ -73,6 +73,7 @@ export function toTaskViewRecord(row: Row, read: ColumnReaders): TaskViewRecord 
     maxAttempts: num(row.max_attempts),
     cancelRequestedAt: readDate(row.cancel_requested_at),
     createdBy: str(row.created_by),
+    concurrencyKey: str(row.concurrency_key),
     metadata: read.json(row.metadata),
     executionMetadata: read.json(row.execution_metadata),
     result: read.json(row.result),
@@ -110,7 +111,7 @@ export const CLAIMED_COLUMNS =
 
 /** Columns a live view reads (TaskViewRecord): what BackgroundTaskView shows. */
 export const VIEW_COLUMNS =
-  'id, name, status, priority, run_after, attempts, max_attempts, cancel_requested_at, created_by, metadata, ' +
+  'id, name, status, priority, run_after, attempts, max_attempts, cancel_requested_at, created_by, concurrency_key, metadata, ' +
   'execution_metadata, result, error, task_step, status_info, percent_complete, resume_at, attempt_errors, ' +
   'created_at, updated_at, started_at, completed_at';
 
