@@ -11,6 +11,7 @@ import { InMemoryTaskStore } from '../support/in-memory-task-store.js';
 import { enqueueBatch as enqueueTaskBatch, newTaskRow, storedTasks } from '../support/task-rows.js';
 import { createTestApp } from '../support/test-app.js';
 import { TEST_ENGINES, TestDatabase } from '../support/test-database.js';
+import { selectionBound } from '../../src/background-tasks/bulk/bulk-actions.js';
 
 /**
  * What every TaskStore promises, checked on each engine and on the in-memory store the worker's model-based
@@ -504,6 +505,12 @@ describe.each(['memory', ...TEST_ENGINES] as const)('the TaskStore contract [%s]
     const tasksOf = (name: string, count: number, end?: 'failed' | 'completed') =>
       storedTasks(store, name, count, end);
     const error = { code: 'CANCELLED', message: 'bulk' };
+    /**
+     * A selection's time bound, as the operation fixes it: the database's now plus a millisecond, since
+     * PostgreSQL stamps rows in microseconds and a Date keeps milliseconds (a task that failed in the
+     * millisecond of `now` would otherwise fall after it).
+     */
+    const boundNow = async () => selectionBound(await store.databaseTime(), null);
     /** Every match of a selection, window after window to the end of the table (each window after the last). */
     const scanAll = async (selection: BulkTaskSelection, size: number) => {
       const matching: string[] = [];
@@ -522,7 +529,7 @@ describe.each(['memory', ...TEST_ENGINES] as const)('the TaskStore contract [%s]
       const failed = await tasksOf(name, 5, 'failed');
       const [done] = await tasksOf(name, 1, 'completed');
       const otherName = await tasksOf(`${name}.other`, 2, 'failed');
-      const selection = { action: 'retry', name, before: await store.databaseTime() } as const;
+      const selection = { action: 'retry', name, before: await boundNow() } as const;
       expect(await store.countBulk(selection)).toBe(5);
       expect(await store.countBulk({ ...selection, name: `${name}.other` })).toBe(2);
 
@@ -596,7 +603,7 @@ describe.each(['memory', ...TEST_ENGINES] as const)('the TaskStore contract [%s]
       expect([running, suspended].sort()).toEqual(ids.slice(0, 2));
       const enqueued = ids.slice(2);
       await store.finish([ended(suspended, owner, { kind: 'suspended', until: null })]);
-      const selection = { action: 'cancel', name, before: await store.databaseTime() } as const;
+      const selection = { action: 'cancel', name, before: await boundNow() } as const;
       expect(await store.countBulk(selection)).toBe(3);
       const batch = await scanAll(selection, 10);
       expect(batch).toEqual([suspended, ...enqueued].sort());
@@ -611,7 +618,7 @@ describe.each(['memory', ...TEST_ENGINES] as const)('the TaskStore contract [%s]
       const failed = await tasksOf(name, 2, 'failed');
       const completedIds = await tasksOf(name, 2, 'completed');
       const [waiting] = await tasksOf(name, 1);
-      const selection = { action: 'delete', name, before: await store.databaseTime() } as const;
+      const selection = { action: 'delete', name, before: await boundNow() } as const;
       expect(await store.countBulk(selection)).toBe(4);
       const ids = await scanAll(selection, 10);
       expect(ids).toEqual([...failed, ...completedIds]);
