@@ -14,6 +14,7 @@ import { TaskTracing } from '../../src/background-tasks/tracing/task-tracing.js'
 import { startTracing, stopTracing } from '../../src/observability/index.js';
 import { FailingTask } from '../support/test-tasks.js';
 import { TicksTask } from '../support/test-tasks-http.js';
+import { appPerSuite } from '../support/app-per-suite.js';
 import { HttpClient, TEST_ADMIN_TOKENS } from '../support/http-client.js';
 import { createTestApp, eventually } from '../support/test-app.js';
 import { TEST_ENGINES, TestDatabase } from '../support/test-database.js';
@@ -202,31 +203,18 @@ describe.each(TEST_ENGINES)('traces from request to run [%s]', (engine) => {
 });
 
 describe.each(TEST_ENGINES)('with tracing off [%s]', (engine) => {
-  let db: TestDatabase;
-  let app: INestApplication<App>;
-  let http: HttpClient;
+  const suite = appPerSuite(engine, { env: { PollingDelay: '50ms' } });
 
-  beforeAll(async () => {
-    db = await TestDatabase.create(engine);
-    app = await createTestApp(db, { env: { ADMIN_TOKENS: TEST_ADMIN_TOKENS, PollingDelay: '50ms' } });
-    http = new HttpClient(app);
-  });
-
-  afterAll(async () => {
-    await app?.close();
-    await db?.dispose();
-  });
-
-  it('stores no trace context and makes no span, even for a request that carries one', async () => {
-    expect(app.get(TaskTracing).enabled).toBe(false);
-    const accepted = await http
+  it('makes no span and stores no trace context, even for a request that carries one', async () => {
+    expect(suite.app.get(TaskTracing).enabled).toBe(false);
+    const accepted = await suite.http
       .as('alice')
       .post('/api/test-tasks')
       .set('traceparent', `00-${hex(16)}-${hex(8)}-01`)
       .send({ steps: 1, stepMs: 0 })
       .expect(202);
     const taskId = accepted.body.taskId as string;
-    expect((await http.finishedTask('alice', taskId)).status).toBe('completed');
-    expect(await storedContext(db, taskId)).toBeNull();
+    expect((await suite.http.finishedTask('alice', taskId)).status).toBe('completed');
+    expect(await storedContext(suite.db, taskId)).toBeNull();
   });
 });
