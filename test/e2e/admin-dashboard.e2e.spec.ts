@@ -222,7 +222,7 @@ describeWithChromium('the admin dashboard in Chromium', () => {
     await page.locator('dd[data-fact="Attempts"]', { hasText: /^1 of \d+$/ }).waitFor();
     // Its flow: no key, its name's limits (none) and pause, and what it waits for.
     await page.locator('dd[data-fact="Concurrency key"]', { hasText: 'none' }).waitFor();
-    await page.locator('dd[data-fact="Its name"]', { hasText: 'none; not paused' }).waitFor();
+    await page.locator('dd[data-fact="Its name"]', { hasText: 'no limits; not paused' }).waitFor();
     await page.locator('dd[data-fact="Waits for"]', { hasText: 'Nothing: it runs' }).waitFor();
     await page.getByRole('button', { name: /^Cancel test\.stubborn/ }).waitFor();
     await shot('7-task-running');

@@ -447,7 +447,15 @@ function renderTask(task) {
     ...factItems([
       ['Concurrency key', task.concurrencyKey === null ? 'none' : task.concurrencyKey || '(none given)'],
       ...(queue
-        ? [['Its name', [`${limitsText(queue.limits)}; `, queue.paused ? 'paused' : 'not paused']]]
+        ? [
+            [
+              'Its name',
+              [
+                `${queue.limits ? limitsText(queue.limits) : 'no limits'}; `,
+                queue.paused ? 'paused' : 'not paused',
+              ],
+            ],
+          ]
         : []),
       ['Waits for', waitsFor(task, queue)],
     ]),
